@@ -1,0 +1,102 @@
+"""The one NinjaAPI: bearer-token auth, JSON errors with a stable `code`, and every domain router."""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer
+
+from rapport.core.errors import DomainError
+from rapport.customers.api import router as customers_router
+from rapport.staff.services import api_token_authenticate
+
+
+class BearerAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str):
+        user = api_token_authenticate(raw=token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Rapport API",
+    version="1",
+    description="客户互动与服务管理系统 — customers, identities, assets and more. "
+    "Authenticate with `Authorization: Bearer <token>` (create one with `rapport token create USER`).",
+    auth=BearerAuth(),
+    urls_namespace="api",
+)
+
+
+def _error(request, status: int, code: str, message: str, errors: list | None = None):
+    body = {"code": code, "message": message, "errors": errors or []}
+    return api.create_response(request, body, status=status)
+
+
+def _loc_to_field(loc) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "params")]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request, exc: NinjaValidationError):
+    errors = [
+        {"field": _loc_to_field(e.get("loc", [])), "message": e.get("msg", "")} for e in exc.errors
+    ]
+    first = errors[0] if errors else {"field": "", "message": ""}
+    message = _("Invalid input: %(field)s — %(message)s") % first
+    return _error(request, 422, "validation_error", message, errors)
+
+
+@api.exception_handler(DjangoValidationError)
+def on_model_validation_error(request, exc: DjangoValidationError):
+    if hasattr(exc, "error_dict"):
+        errors = [
+            {"field": field, "message": message}
+            for field, errs in exc.message_dict.items()
+            for message in errs
+        ]
+    else:
+        errors = [{"field": "", "message": m} for m in exc.messages]
+    first = errors[0]
+    return _error(
+        request,
+        422,
+        "validation_error",
+        f"{first['field']}: {first['message']}".strip(": "),
+        errors,
+    )
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request, exc: DomainError):
+    body = exc.as_dict()
+    body.setdefault("errors", [])
+    return api.create_response(request, body, status=exc.status)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request, exc):
+    return _error(request, 401, "unauthenticated", _("A valid bearer token is required."))
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return _error(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(PermissionDenied)
+def on_forbidden(request, exc):
+    return _error(request, 403, "forbidden", str(exc) or _("Not allowed."))
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    return _error(request, exc.status_code, "error", str(exc))
+
+
+api.add_router("/customers", customers_router, tags=["customers"])

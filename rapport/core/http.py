@@ -1,0 +1,58 @@
+"""HTTP helpers shared by every app's views."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.functional import cached_property
+
+from rapport.core.errors import Forbidden, NotFound
+
+
+def staff_view(capability: str | None = None) -> Callable:
+    """Login required, the capability checked on the server, and domain 'not found' / 'forbidden'
+    errors turned into 404 / 403 so views stay free of try/except for them."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if capability and not request.user.can(capability):
+                raise PermissionDenied
+            try:
+                return view(request, *args, **kwargs)
+            except NotFound as exc:
+                raise Http404(exc.message) from exc
+            except Forbidden as exc:
+                raise PermissionDenied(exc.message) from exc
+
+        return wrapper
+
+    return decorator
+
+
+def add_service_errors(form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form: field errors on their fields, the rest on
+    the form, so the person sees the field and the limit."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            target = field if field in form.fields else None
+            for error in errors:
+                form.add_error(target, error)
+    else:
+        form.add_error(None, exc)
+
+
+class FastPaginator(Paginator):
+    """A paginator that counts with a plain COUNT over the filtered rows only (no ORDER BY, no
+    prefetch), so the count stays cheap on large tables."""
+
+    @cached_property
+    def count(self) -> int:
+        qs = self.object_list
+        if hasattr(qs, "order_by"):
+            return qs.order_by().count()
+        return len(qs)

@@ -1,0 +1,358 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from rapport.core.models import TimeStampedModel
+
+PLATE_VALIDATOR = RegexValidator(
+    r"^[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领][A-HJ-NP-Z]·?[A-HJ-NP-Z0-9]{4,5}[A-HJ-NP-Z0-9挂学警港澳]$",
+    _("Enter a Chinese plate such as 京A12345 or 粤B·D12345."),
+    code="invalid_plate",
+)
+VIN_VALIDATOR = RegexValidator(
+    r"^[A-HJ-NPR-Z0-9]{17}$",
+    _("A VIN has 17 letters and digits, without I, O or Q."),
+    code="invalid_vin",
+)
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=40, unique=True)
+    color = models.CharField(_("colour"), max_length=7, default="#64748b")
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(TimeStampedModel):
+    """A customer file (客户档案): a person or an organisation."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", _("Person")
+        ORGANISATION = "organisation", _("Organisation")
+
+    class Tier(models.TextChoices):
+        VIP = "vip", _("VIP")
+        KEY_ACCOUNT = "key_account", _("Key account")
+        REGULAR = "regular", _("Regular")
+        POTENTIAL = "potential", _("Potential")
+
+    class Stage(models.TextChoices):
+        POTENTIAL = "potential", _("Potential")
+        NEW = "new", _("New")
+        ACTIVE = "active", _("Active")
+        AT_RISK = "at_risk", _("At risk")
+        LOST = "lost", _("Lost")
+
+    class ChurnReason(models.TextChoices):
+        DEATH = "death", _("Death")
+        MOVED_AWAY = "moved_away", _("Moved away")
+        OTHER_COMPANY = "other_company", _("Relationship with another company")
+        COMPETITION = "competition", _("Competition")
+        PRODUCT = "product", _("Dissatisfied with the product")
+        ATTITUDE = "attitude", _("The representative's attitude")
+        OTHER = "other", _("Other")
+
+    class Gender(models.TextChoices):
+        UNKNOWN = "", _("Not given")
+        FEMALE = "female", _("Female")
+        MALE = "male", _("Male")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.PERSON)
+    name = models.CharField(_("name"), max_length=100)
+    tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices, default=Tier.REGULAR)
+    lifecycle_stage = models.CharField(
+        _("lifecycle stage"), max_length=16, choices=Stage.choices, default=Stage.NEW
+    )
+    churn_reason = models.CharField(
+        _("churn reason"), max_length=16, choices=ChurnReason.choices, blank=True
+    )
+    churn_note = models.CharField(_("churn note"), max_length=500, blank=True)
+    gender = models.CharField(
+        _("gender"), max_length=8, choices=Gender.choices, blank=True, default=""
+    )
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    lunar_birthday_month = models.PositiveSmallIntegerField(
+        _("lunar birthday month"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
+    lunar_birthday_day = models.PositiveSmallIntegerField(
+        _("lunar birthday day"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+    )
+    id_number = models.CharField(_("ID number"), max_length=32, blank=True)
+    city = models.CharField(_("city"), max_length=40, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=[("zh-hans", "简体中文"), ("en", "English")],
+        default="zh-hans",
+    )
+    marketing_opt_out = models.BooleanField(_("marketing opt-out"), default=False)
+    do_not_contact = models.BooleanField(_("do not contact"), default=False)
+    is_deceased = models.BooleanField(_("deceased"), default=False)
+    lifetime_value = models.DecimalField(
+        _("lifetime value"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    notes = models.TextField(_("notes"), max_length=4000, blank=True)
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), related_name="customers", blank=True)
+    service_team = models.ForeignKey(
+        "staff.Team",
+        verbose_name=_("service team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="customers",
+    )
+    account_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account manager"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="managed_customers",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_customers",
+    )
+    # Denormalised for search: name, pinyin, initials, phone digits, e-mails, WeChat ids.
+    search_text = models.CharField(max_length=1000, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="customer_recent"),
+            models.Index(fields=["name", "id"], name="customer_name"),
+            models.Index(fields=["tier", "-created_at"], name="customer_tier"),
+            models.Index(fields=["lifecycle_stage", "-created_at"], name="customer_stage"),
+            models.Index(fields=["merged_into"], name="customer_merged_into"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(lifecycle_stage="lost") | ~Q(churn_reason=""),
+                name="customer_lost_has_churn_reason",
+                violation_error_message=_("A lost customer needs a churn reason."),
+            ),
+            models.CheckConstraint(
+                condition=Q(lifetime_value__gte=0),
+                name="customer_lifetime_value_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(lunar_birthday_month__isnull=True)
+                | Q(lunar_birthday_month__gte=1, lunar_birthday_month__lte=12),
+                name="customer_lunar_month_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_merged(self) -> bool:
+        return self.merged_into_id is not None
+
+    @property
+    def is_organisation(self) -> bool:
+        return self.kind == self.Kind.ORGANISATION
+
+    @property
+    def may_receive_outreach(self) -> bool:
+        """False for customers no automatic outreach may reach (DOMAIN.md §4)."""
+        return not (self.is_deceased or self.do_not_contact or self.is_merged)
+
+
+class Contact(TimeStampedModel):
+    """A person at an organisation customer (联系人)."""
+
+    organisation = models.ForeignKey(
+        Customer,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="contacts",
+    )
+    name = models.CharField(_("name"), max_length=100)
+    title = models.CharField(_("job title"), max_length=60, blank=True)
+    is_primary = models.BooleanField(_("primary contact"), default=False)
+    is_decision_maker = models.BooleanField(_("decision maker"), default=False)
+    notes = models.CharField(_("notes"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["-is_primary", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.title})" if self.title else self.name
+
+
+class Identity(TimeStampedModel):
+    """A way a customer reaches us: phone, e-mail or WeChat id, stored normalised and unique."""
+
+    class Kind(models.TextChoices):
+        PHONE = "phone", _("Phone")
+        EMAIL = "email", _("E-mail")
+        WECHAT = "wechat", _("WeChat")
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="identities"
+    )
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="identities",
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    value = models.CharField(_("value"), max_length=254)
+    label = models.CharField(_("label"), max_length=30, blank=True)
+    is_primary = models.BooleanField(_("primary"), default=False)
+
+    class Meta:
+        verbose_name = _("identity")
+        verbose_name_plural = _("identities")
+        ordering = ["kind", "-is_primary", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "value"],
+                name="identity_unique_per_kind",
+                violation_error_message=_("This identity already belongs to a customer."),
+            )
+        ]
+        indexes = [models.Index(fields=["customer", "kind"], name="identity_customer")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.value}"
+
+
+class Asset(TimeStampedModel):
+    """Something the customer owns and gets service for: vehicle, policy, device, contract."""
+
+    class Kind(models.TextChoices):
+        VEHICLE = "vehicle", _("Vehicle")
+        POLICY = "policy", _("Insurance policy")
+        DEVICE = "device", _("Device")
+        CONTRACT = "contract", _("Contract")
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="assets"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    identifier = models.CharField(
+        _("identifier"),
+        max_length=40,
+        blank=True,
+        help_text=_("VIN, policy number, serial number or contract number."),
+    )
+    plate = models.CharField(_("plate"), max_length=10, blank=True, validators=[PLATE_VALIDATOR])
+    model = models.CharField(_("model"), max_length=60, blank=True)
+    mileage_km = models.PositiveIntegerField(
+        _("mileage (km)"), null=True, blank=True, validators=[MaxValueValidator(2_000_000)]
+    )
+    purchased_on = models.DateField(_("purchase date"), null=True, blank=True)
+    warranty_ends_on = models.DateField(_("warranty end"), null=True, blank=True)
+    expires_on = models.DateField(_("expiry date"), null=True, blank=True)
+    last_service_on = models.DateField(_("last service"), null=True, blank=True)
+    notes = models.CharField(_("notes"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("asset")
+        verbose_name_plural = _("assets")
+        ordering = ["kind", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "identifier"],
+                condition=~Q(identifier=""),
+                name="asset_identifier_unique_per_kind",
+                violation_error_message=_("Another asset already has this identifier."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "kind"], name="asset_customer"),
+            models.Index(fields=["plate"], name="asset_plate"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.plate or self.identifier}".strip()
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.kind == self.Kind.VEHICLE and self.identifier:
+            self.identifier = self.identifier.upper()
+            try:
+                VIN_VALIDATOR(self.identifier)
+            except ValidationError as exc:
+                errors["identifier"] = exc.messages
+        if self.plate:
+            self.plate = self.plate.upper().replace(" ", "")
+        if self.kind != self.Kind.VEHICLE and (self.plate or self.mileage_km is not None):
+            errors["plate"] = [_("Only vehicles have a plate and mileage.")]
+        if (
+            self.purchased_on
+            and self.warranty_ends_on
+            and self.warranty_ends_on < self.purchased_on
+        ):
+            errors["warranty_ends_on"] = [_("The warranty cannot end before the purchase.")]
+        if errors:
+            raise ValidationError(errors)
+
+
+class CustomerMerge(models.Model):
+    """The record of a merge (合并): who merged which duplicate into which survivor, what moved."""
+
+    survivor = models.ForeignKey(
+        Customer, verbose_name=_("survivor"), on_delete=models.PROTECT, related_name="merges"
+    )
+    merged = models.ForeignKey(
+        Customer, verbose_name=_("merged customer"), on_delete=models.PROTECT, related_name="+"
+    )
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("merged by"), on_delete=models.PROTECT
+    )
+    merged_at = models.DateTimeField(_("merged at"), auto_now_add=True)
+    snapshot = models.JSONField(_("merged customer's data"), default=dict)
+    moved = models.JSONField(_("rows moved"), default=dict)
+
+    class Meta:
+        verbose_name = _("customer merge")
+        verbose_name_plural = _("customer merges")
+        ordering = ["-merged_at"]
+
+    def __str__(self) -> str:
+        return f"#{self.merged_id} → #{self.survivor_id}"

@@ -1,0 +1,210 @@
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from ninja import Schema
+from pydantic import Field
+
+from rapport.core.masking import mask_id_number, mask_phone
+from rapport.customers.models import Asset, Customer, Identity
+
+KindT = Literal["person", "organisation"]
+TierT = Literal["vip", "key_account", "regular", "potential"]
+StageT = Literal["potential", "new", "active", "at_risk", "lost"]
+ChurnT = Literal[
+    "", "death", "moved_away", "other_company", "competition", "product", "attitude", "other"
+]
+GenderT = Literal["", "female", "male"]
+LangT = Literal["zh-hans", "en"]
+IdentityKindT = Literal["phone", "email", "wechat"]
+AssetKindT = Literal["vehicle", "policy", "device", "contract"]
+
+
+class IdentityIn(Schema):
+    kind: IdentityKindT
+    value: str = Field(..., min_length=1, max_length=254)
+    label: str = Field("", max_length=30)
+    is_primary: bool = False
+
+
+class IdentityOut(Schema):
+    id: int
+    kind: str
+    value: str = Field(description="Phone numbers are masked (138****1234); use /reveal.")
+    label: str
+    is_primary: bool
+    contact_id: int | None
+
+    @staticmethod
+    def from_identity(i: Identity) -> "IdentityOut":
+        value = mask_phone(i.value) if i.kind == "phone" else i.value
+        return IdentityOut(
+            id=i.pk,
+            kind=i.kind,
+            value=value,
+            label=i.label,
+            is_primary=i.is_primary,
+            contact_id=i.contact_id,
+        )
+
+
+class CustomerFields(Schema):
+    kind: KindT | None = None
+    tier: TierT | None = None
+    lifecycle_stage: StageT | None = None
+    churn_reason: ChurnT | None = None
+    churn_note: str | None = Field(None, max_length=500)
+    gender: GenderT | None = None
+    birthday: date | None = None
+    lunar_birthday_month: int | None = Field(None, ge=1, le=12)
+    lunar_birthday_day: int | None = Field(None, ge=1, le=30)
+    id_number: str | None = Field(None, max_length=32)
+    city: str | None = Field(None, max_length=40)
+    address: str | None = Field(None, max_length=200)
+    language: LangT | None = None
+    marketing_opt_out: bool | None = None
+    do_not_contact: bool | None = None
+    is_deceased: bool | None = None
+    lifetime_value: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
+    notes: str | None = Field(None, max_length=4000)
+    service_team_id: int | None = None
+    account_manager_id: int | None = None
+
+
+class CustomerIn(CustomerFields):
+    name: str = Field(..., min_length=1, max_length=100)
+    identities: list[IdentityIn] = Field(default_factory=list, max_length=20)
+    tags: list[str] = Field(default_factory=list, max_length=20)
+
+
+class CustomerPatch(CustomerFields):
+    name: str | None = Field(None, min_length=1, max_length=100)
+
+
+class CustomerOut(Schema):
+    id: int
+    kind: str
+    name: str
+    tier: str
+    lifecycle_stage: str
+    churn_reason: str
+    churn_note: str
+    gender: str
+    birthday: date | None
+    lunar_birthday_month: int | None
+    lunar_birthday_day: int | None
+    id_number: str = Field(description="Masked; use /reveal.")
+    city: str
+    address: str
+    language: str
+    marketing_opt_out: bool
+    do_not_contact: bool
+    is_deceased: bool
+    lifetime_value: Decimal
+    notes: str
+    service_team_id: int | None
+    account_manager_id: int | None
+    tags: list[str]
+    identities: list[IdentityOut]
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def from_customer(c: Customer) -> "CustomerOut":
+        identities = getattr(c, "api_identities", None)
+        if identities is None:
+            identities = list(c.identities.all())
+        return CustomerOut(
+            **{
+                f: getattr(c, f)
+                for f in (
+                    "kind",
+                    "name",
+                    "tier",
+                    "lifecycle_stage",
+                    "churn_reason",
+                    "churn_note",
+                    "gender",
+                    "birthday",
+                    "lunar_birthday_month",
+                    "lunar_birthday_day",
+                    "city",
+                    "address",
+                    "language",
+                    "marketing_opt_out",
+                    "do_not_contact",
+                    "is_deceased",
+                    "lifetime_value",
+                    "notes",
+                    "service_team_id",
+                    "account_manager_id",
+                    "created_at",
+                    "updated_at",
+                )
+            },
+            id=c.pk,
+            id_number=mask_id_number(c.id_number) if c.id_number else "",
+            tags=[t.name for t in c.tags.all()],
+            identities=[IdentityOut.from_identity(i) for i in identities],
+        )
+
+
+class MergeIn(Schema):
+    duplicate_id: int = Field(..., ge=1)
+
+
+class MergeOut(Schema):
+    survivor: CustomerOut
+    merged_id: int
+    moved: dict[str, int]
+
+
+class RevealIn(Schema):
+    what: Literal["identities", "id_number"]
+
+
+class AssetIn(Schema):
+    kind: AssetKindT
+    name: str = Field(..., min_length=1, max_length=100)
+    identifier: str = Field("", max_length=40)
+    plate: str = Field("", max_length=10)
+    model: str = Field("", max_length=60)
+    mileage_km: int | None = Field(None, ge=0, le=2_000_000)
+    purchased_on: date | None = None
+    warranty_ends_on: date | None = None
+    expires_on: date | None = None
+    last_service_on: date | None = None
+    notes: str = Field("", max_length=500)
+
+
+class AssetPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    identifier: str | None = Field(None, max_length=40)
+    plate: str | None = Field(None, max_length=10)
+    model: str | None = Field(None, max_length=60)
+    mileage_km: int | None = Field(None, ge=0, le=2_000_000)
+    purchased_on: date | None = None
+    warranty_ends_on: date | None = None
+    expires_on: date | None = None
+    last_service_on: date | None = None
+    notes: str | None = Field(None, max_length=500)
+
+
+class AssetOut(Schema):
+    id: int
+    customer_id: int
+    kind: str
+    name: str
+    identifier: str
+    plate: str
+    model: str
+    mileage_km: int | None
+    purchased_on: date | None
+    warranty_ends_on: date | None
+    expires_on: date | None
+    last_service_on: date | None
+    notes: str
+
+    @staticmethod
+    def from_asset(a: Asset) -> "AssetOut":
+        return AssetOut.model_validate(a, from_attributes=True)

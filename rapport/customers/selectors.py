@@ -1,0 +1,135 @@
+"""Reads of customer files, scoped to what the staff member may see."""
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+
+from rapport.core.errors import NotFound
+from rapport.customers.identities import normalize_identity
+from rapport.customers.models import Asset, Customer, Identity, Tag
+from rapport.staff.models import User
+
+SORTS = {
+    "recent": ("-created_at", "-id"),
+    "name": ("name", "id"),
+    "-name": ("-name", "-id"),
+    "updated": ("-updated_at", "-id"),
+    "value": ("-lifetime_value", "-id"),
+}
+
+
+def customer_visible_qs(*, staff: User) -> QuerySet[Customer]:
+    """Customer files are company-wide: any active staff member may look one up, because an
+    inbound contact can reach anyone. Editing is narrowed by team (customer_can_edit)."""
+    if not staff.can("customers.view"):
+        return Customer.objects.none()
+    return Customer.objects.filter(merged_into__isnull=True)
+
+
+def _search_term(q: str) -> str:
+    q = q.strip().lower()
+    digits = q.replace(" ", "").replace("-", "")
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    if digits.isdigit():
+        return digits
+    return q
+
+
+def customer_list(
+    *,
+    staff: User,
+    q: str = "",
+    tier: str = "",
+    stage: str = "",
+    tag: str = "",
+    sort: str = "recent",
+) -> QuerySet[Customer]:
+    """Customers matching a search on name, pinyin (full or initials), any part of a phone
+    number, e-mail or WeChat id; filtered by tier, stage and tag; in a stable order."""
+    qs = customer_visible_qs(staff=staff)
+    if q.strip():
+        qs = qs.filter(search_text__contains=_search_term(q))
+    if tier:
+        qs = qs.filter(tier=tier)
+    if stage:
+        qs = qs.filter(lifecycle_stage=stage)
+    if tag:
+        qs = qs.filter(tags__name=tag)
+    return qs.order_by(*SORTS.get(sort, SORTS["recent"])).prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.order_by("name")),
+        Prefetch(
+            "identities",
+            queryset=Identity.objects.filter(is_primary=True).order_by("kind"),
+            to_attr="primary_identities",
+        ),
+    )
+
+
+def customer_get_for_staff(*, staff: User, customer_id: int) -> Customer:
+    """The customer by id, or NotFound. A merged id resolves to nothing: callers that want to
+    follow a merge use customer_resolve_merged."""
+    try:
+        return (
+            customer_visible_qs(staff=staff)
+            .select_related("service_team", "account_manager", "created_by")
+            .get(pk=customer_id)
+        )
+    except (Customer.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound(_("No such customer.")) from exc
+
+
+def customer_resolve_merged(*, customer_id: int) -> int | None:
+    """The id of the surviving customer a merged id now lives on, if any."""
+    row = Customer.objects.filter(pk=customer_id).values_list("merged_into_id", flat=True).first()
+    return row
+
+
+def customer_find_by_identity(*, kind: str, raw: str) -> Customer | None:
+    """The customer an inbound contact belongs to, following merges; None if unknown or invalid."""
+    try:
+        value = normalize_identity(kind, raw)
+    except Exception:
+        return None
+    identity = Identity.objects.select_related("customer").filter(kind=kind, value=value).first()
+    if identity is None:
+        return None
+    customer = identity.customer
+    while customer.merged_into_id:
+        customer = customer.merged_into
+    return customer
+
+
+def customer_profile(*, customer: Customer) -> dict:
+    """What the 360 page shows besides the customer row itself, in a fixed number of queries."""
+    identities = list(
+        customer.identities.select_related("contact").order_by("kind", "-is_primary", "id")
+    )
+    return {
+        "identities": identities,
+        "assets": list(customer.assets.order_by("kind", "name", "id")),
+        "contacts": list(customer.contacts.order_by("-is_primary", "name")),
+        "tags": list(customer.tags.order_by("name")),
+        "merges": list(customer.merges.select_related("merged_by").order_by("-merged_at")[:5]),
+    }
+
+
+def asset_get_for_staff(*, staff: User, asset_id: int) -> Asset:
+    try:
+        return Asset.objects.select_related("customer").get(
+            pk=asset_id, customer__in=customer_visible_qs(staff=staff)
+        )
+    except (Asset.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound(_("No such asset.")) from exc
+
+
+def identity_get_for_staff(*, staff: User, identity_id: int) -> Identity:
+    try:
+        return Identity.objects.select_related("customer").get(
+            pk=identity_id, customer__in=customer_visible_qs(staff=staff)
+        )
+    except (Identity.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound(_("No such identity.")) from exc
+
+
+def tag_list() -> QuerySet[Tag]:
+    return Tag.objects.order_by("name")

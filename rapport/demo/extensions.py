@@ -1,0 +1,6 @@
+"""Demo builders of the modules above customers, run in this order after staff and customers."""
+
+BUILDERS: list = []
+
+# Bulk seeders for `rapport seed`: called as seeder(size=, rng=, customer_ids=, log=).
+SEEDERS: list = []

@@ -1,0 +1,35 @@
+"""What each role may do. One table, read by views, API endpoints and selectors alike.
+
+Capabilities are strings `area.verb`. A role not listed for a capability does not have it.
+Team scoping (which records) is applied by the selectors on top of these.
+"""
+
+from rapport.staff.models import User
+
+R = User.Role
+
+_ALL = frozenset(R.values)
+_SERVICE = frozenset({R.REPRESENTATIVE, R.SPECIALIST, R.SUPERVISOR, R.MANAGER, R.ADMIN})
+_LEADS = frozenset({R.SUPERVISOR, R.MANAGER, R.ADMIN})
+
+CAPABILITIES: dict[str, frozenset[str]] = {
+    "customers.view": _ALL,
+    "customers.create": _ALL,
+    "customers.edit": _ALL,  # narrowed to the staff member's teams by customer_can_edit
+    "customers.edit_any": frozenset({R.MANAGER, R.ADMIN}),
+    "customers.merge": _LEADS,
+    "customers.reveal": frozenset({R.SUPERVISOR, R.MANAGER, R.KEY_ACCOUNT_MANAGER, R.ADMIN}),
+    "customers.export": frozenset({R.MANAGER, R.ADMIN}),
+    "interactions.log": _ALL,
+    "interactions.correct_any": _LEADS,
+    "measures.view": _LEADS,
+    "audit.view": frozenset({R.ADMIN}),
+    "admin.access": frozenset({R.ADMIN}),
+}
+
+
+def role_can(role: str, capability: str) -> bool:
+    try:
+        return role in CAPABILITIES[capability]
+    except KeyError as exc:
+        raise KeyError(f"Unknown capability {capability!r}") from exc

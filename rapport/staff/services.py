@@ -1,0 +1,75 @@
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from rapport.core.audit import audit_record
+from rapport.core.models import AuditEntry
+from rapport.staff.models import ApiToken, Team, User
+
+
+@transaction.atomic
+def staff_create(
+    *,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str = "",
+    email: str = "",
+    teams: list[Team] | None = None,
+    hired_on: date | None = None,
+    language: str = "zh-hans",
+) -> User:
+    """Create a staff member; administrators get Django admin access with their role."""
+    user = User(
+        username=username,
+        role=role,
+        display_name=display_name,
+        email=email,
+        hired_on=hired_on,
+        language=language,
+        is_staff=role == User.Role.ADMIN,
+        is_superuser=role == User.Role.ADMIN,
+    )
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    if teams:
+        user.teams.set(teams)
+    return user
+
+
+@transaction.atomic
+def staff_leave(*, user: User, left_on: date) -> User:
+    """Record that a staff member left: they can no longer sign in, their history stays."""
+    user.left_on = left_on
+    user.is_active = False
+    user.full_clean()
+    user.save(update_fields=["left_on", "is_active"])
+    user.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+    return user
+
+
+def api_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """Issue a token; returns the stored row and the raw token, which is never stored."""
+    raw = ApiToken.generate()
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=raw[:10], digest=ApiToken.hash(raw)
+    )
+    audit_record(actor=user, action=AuditEntry.Action.TOKEN, target=user, detail={"name": name})
+    return token, raw
+
+
+def api_token_authenticate(*, raw: str) -> User | None:
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=ApiToken.hash(raw), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    # Write at most once a minute per token so the API stays read-only on the hot path.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

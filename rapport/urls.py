@@ -1,0 +1,35 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from rapport.api.api import api
+from rapport.customers.urls import urlpatterns as customer_urlpatterns
+from rapport.web.customer360 import customer_detail
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path(
+        "customers/",
+        include(
+            (
+                [
+                    *customer_urlpatterns,
+                    path("<int:customer_id>/", customer_detail, name="detail"),
+                ],
+                "customers",
+            )
+        ),
+    ),
+    path("", include("rapport.interactions.urls")),
+    path("", include("rapport.web.urls")),
+]

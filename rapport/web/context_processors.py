@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+# (url name, label, capability or None, the url prefix that marks it active)
+NAVIGATION = [
+    ("web:home", _("My work"), None),
+    ("customers:list", _("Customers"), "customers.view"),
+    ("interactions:tasks", _("Tasks"), "interactions.log"),
+    ("interactions:measures", _("Reports"), "measures.view"),
+    ("web:audit", _("Audit log"), "audit.view"),
+    ("admin:index", _("Settings"), "admin.access"),
+]
+
+
+def layout(request):
+    user = getattr(request, "user", None)
+    items = []
+    if user is not None and user.is_authenticated:
+        path = request.path
+        for name, label, capability in NAVIGATION:
+            if capability and not user.can(capability):
+                continue
+            try:
+                url = reverse(name)
+            except Exception:
+                continue
+            active = path == url if url == "/" else path.startswith(url)
+            items.append({"url": url, "label": label, "active": active})
+    return {"nav_items": items, "company_name": settings.COMPANY_NAME}

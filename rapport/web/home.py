@@ -1,0 +1,20 @@
+"""What 'my work' shows: each installed module contributes a panel through a selector."""
+
+from django.utils import timezone
+
+from rapport.customers.models import Customer
+
+
+def home_panels(user) -> dict:
+    panels: dict = {
+        "today": timezone.localdate(),
+        "recent_customers": list(
+            Customer.objects.filter(merged_into__isnull=True).order_by("-updated_at", "-id")[:8]
+        ),
+    }
+    try:
+        from rapport.interactions.selectors import home_panel_for_staff
+    except ImportError:
+        return panels
+    panels.update(home_panel_for_staff(staff=user))
+    return panels

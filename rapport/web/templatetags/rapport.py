@@ -1,0 +1,101 @@
+"""Formatting for the interface: amounts, phones, masked data, dates, relative times."""
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
+
+from rapport.core.masking import mask_id_number, mask_phone
+from rapport.core.phones import display_phone
+
+register = template.Library()
+
+
+@register.filter
+def yuan(value) -> str:
+    """1280 -> ¥1,280.00"""
+    if value in (None, ""):
+        return ""
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        return str(value)
+    sign = "-" if amount < 0 else ""
+    return f"{sign}¥{abs(amount):,.2f}"
+
+
+@register.filter
+def phone(value: str) -> str:
+    return display_phone(value) if value else ""
+
+
+@register.filter
+def masked_phone(value: str) -> str:
+    return mask_phone(value) if value else ""
+
+
+@register.filter
+def masked_id(value: str) -> str:
+    return mask_id_number(value) if value else ""
+
+
+@register.filter
+def identity_display(identity) -> str:
+    """Phones are masked on the server; other identities are shown as stored."""
+    if identity.kind == "phone":
+        return mask_phone(identity.value)
+    return identity.value
+
+
+@register.filter
+def ymd_hm(value) -> str:
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    return value.strftime("%Y-%m-%d")
+
+
+@register.simple_tag
+def reltime(value):
+    """A relative time with the exact time on hover, in a <time> element."""
+    if not value:
+        return ""
+    exact = ymd_hm(value)
+    if isinstance(value, datetime):
+        now = timezone.now()
+        if value <= now:
+            text = _("%(time)s ago") % {"time": timesince(value, now, depth=1)}
+        else:
+            text = _("in %(time)s") % {"time": timesince(now, value, depth=1)}
+        iso = value.isoformat()
+    elif isinstance(value, date):
+        text, iso = exact, value.isoformat()
+    else:
+        return value
+    return format_html('<time datetime="{}" title="{}">{}</time>', iso, exact, text)
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with some parameters changed; '' removes one."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value in ("", None):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    if "page" not in changes:
+        params.pop("page", None)
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def can(user, capability: str) -> bool:
+    """{% if request.user|can:"customers.merge" %} — the same check the server applies."""
+    return bool(getattr(user, "is_authenticated", False) and user.can(capability))
