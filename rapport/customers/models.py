@@ -179,6 +179,16 @@ class Customer(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.lifecycle_stage == self.Stage.LOST and not self.churn_reason:
+            raise ValidationError({"churn_reason": [_("A lost customer needs a churn reason.")]})
+        if (self.lunar_birthday_month is None) != (self.lunar_birthday_day is None):
+            raise ValidationError(
+                {"lunar_birthday_day": [_("Give both the lunar month and day, or neither.")]}
+            )
+
     @property
     def is_merged(self) -> bool:
         return self.merged_into_id is not None
@@ -314,13 +324,10 @@ class Asset(TimeStampedModel):
 
         errors = {}
         if self.kind == self.Kind.VEHICLE and self.identifier:
-            self.identifier = self.identifier.upper()
             try:
                 VIN_VALIDATOR(self.identifier)
             except ValidationError as exc:
                 errors["identifier"] = exc.messages
-        if self.plate:
-            self.plate = self.plate.upper().replace(" ", "")
         if self.kind != self.Kind.VEHICLE and (self.plate or self.mileage_km is not None):
             errors["plate"] = [_("Only vehicles have a plate and mileage.")]
         if (

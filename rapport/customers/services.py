@@ -263,7 +263,18 @@ ASSET_FIELDS = (
 
 
 def _save_asset(asset: Asset) -> Asset:
-    asset.full_clean()
+    asset.plate = (asset.plate or "").upper().replace(" ", "")
+    asset.identifier = (asset.identifier or "").strip()
+    if asset.kind == Asset.Kind.VEHICLE:
+        asset.identifier = asset.identifier.upper()
+    asset.full_clean(validate_constraints=False)
+    if (
+        asset.identifier
+        and Asset.objects.filter(kind=asset.kind, identifier=asset.identifier)
+        .exclude(pk=asset.pk)
+        .exists()
+    ):
+        raise ValidationError({"identifier": [_("Another asset already has this identifier.")]})
     try:
         with transaction.atomic():
             asset.save()
@@ -446,6 +457,8 @@ def customer_merge(
         model = rel.related_model
         if model is CustomerMerge or rel.field.name == "merged_into":
             continue
+        if model._meta.auto_created:
+            continue  # many-to-many link tables: handled below through their relation
         if rel.many_to_many:
             # Another model's many-to-many to customers: the survivor takes the duplicate's links.
             through = rel.through
