@@ -61,7 +61,7 @@ def test_leave_date_before_hire_date_is_refused_and_nothing_changes(db):
     )
     with pytest.raises(ValidationError) as exc:
         staff_leave(user=user, left_on=date(2024, 1, 1))
-    assert "leave date" in str(exc.value).lower()
+    assert "离职日期不能早于入职日期" in str(exc.value)
     user.refresh_from_db()
     assert user.is_active and user.left_on is None
 
