@@ -1,6 +1,20 @@
-from django.contrib import admin
+from collections import defaultdict
+from itertools import groupby
 
-from rapport.core.models import AuditEntry
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
+
+from rapport.core.calendar.compute import CalendarError, format_intervals
+from rapport.core.calendar.services import week_minutes
+from rapport.core.models import (
+    AuditEntry,
+    BusinessCalendar,
+    CalendarException,
+    Weekday,
+    WorkingInterval,
+)
 
 
 @admin.register(AuditEntry)
@@ -18,3 +32,85 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class WorkingIntervalFormSet(BaseInlineFormSet):
+    """Cross-row rules of the weekly hours: no overlaps within a weekday, some working time."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        week: dict[int, list] = defaultdict(list)
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE"):
+                continue
+            week[data["weekday"]].append((data["start"], data["end"]))
+        try:
+            week_minutes(week)
+        except CalendarError as exc:
+            raise ValidationError(exc.message, code=exc.code) from exc
+
+
+class WorkingIntervalInline(admin.TabularInline):
+    model = WorkingInterval
+    formset = WorkingIntervalFormSet
+    extra = 0
+    min_num = 1
+
+
+class CalendarExceptionInline(admin.TabularInline):
+    model = CalendarException
+    fields = ["date", "kind", "name", "hours", "works_as_weekday"]
+    extra = 1
+    ordering = ["-date"]
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(admin.ModelAdmin):
+    list_display = ["name", "time_zone", "is_default", "weekly_hours", "updated_at"]
+    search_fields = ["name"]
+    fields = ["name", "time_zone", "is_default", "description"]
+    inlines = [WorkingIntervalInline, CalendarExceptionInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("intervals")
+
+    @admin.display(description=_("weekly hours"))
+    def weekly_hours(self, obj: BusinessCalendar) -> str:
+        days = [
+            f"{Weekday(i).label} " + ", ".join(format_intervals([iv.minutes]) for iv in rows)
+            for i, rows in groupby(obj.intervals.all(), key=lambda iv: iv.weekday)
+        ]
+        return "；".join(str(d) for d in days)
+
+    def save_model(self, request, obj, form, change):
+        if obj.is_default:
+            BusinessCalendar.objects.filter(is_default=True).exclude(pk=obj.pk).update(
+                is_default=False
+            )
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(CalendarException)
+class CalendarExceptionAdmin(admin.ModelAdmin):
+    list_display = ["date", "calendar", "kind", "name", "hours"]
+    list_filter = ["calendar", "kind"]
+    search_fields = ["name"]
+    date_hierarchy = "date"
+    ordering = ["-date"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        obj.calendar.save(update_fields=["updated_at"])  # invalidates the cached snapshot
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        obj.calendar.save(update_fields=["updated_at"])
+
+    def delete_queryset(self, request, queryset):
+        calendars = list(BusinessCalendar.objects.filter(exceptions__in=queryset).distinct())
+        super().delete_queryset(request, queryset)
+        for calendar in calendars:
+            calendar.save(update_fields=["updated_at"])
