@@ -114,16 +114,25 @@ def test_identity_add_remove_keeps_one_primary(agent):
 def test_asset_rules(agent):
     customer = make(agent)
     asset = asset_create(
-        customer=customer, by=agent, kind="vehicle", name="大众 帕萨特",
-        identifier="lsvaa4182e2345678", plate="京a12345", mileage_km=1000,
+        customer=customer,
+        by=agent,
+        kind="vehicle",
+        name="大众 帕萨特",
+        identifier="lsvaa4182e2345678",
+        plate="京a12345",
+        mileage_km=1000,
     )
     assert asset.identifier == "LSVAA4182E2345678"
     assert asset.plate == "京A12345"
     with pytest.raises(ValidationError) as exc:
-        asset_create(customer=customer, by=agent, kind="vehicle", name="x", identifier="LSVAA4182E2345678")
+        asset_create(
+            customer=customer, by=agent, kind="vehicle", name="x", identifier="LSVAA4182E2345678"
+        )
     assert "identifier" in exc.value.message_dict
     with pytest.raises(ValidationError) as exc:
-        asset_create(customer=customer, by=agent, kind="vehicle", name="x", identifier="IOQ12345678901234")
+        asset_create(
+            customer=customer, by=agent, kind="vehicle", name="x", identifier="IOQ12345678901234"
+        )
     assert "identifier" in exc.value.message_dict
     with pytest.raises(ValidationError) as exc:
         asset_create(customer=customer, by=agent, kind="vehicle", name="x", plate="ABC123")
@@ -143,8 +152,13 @@ def test_contacts_only_for_organisations(agent):
 def test_merge_moves_everything_and_is_recorded(agent, supervisor):
     survivor = make(agent, name="张伟", phone="13800138000")
     duplicate = make(
-        agent, name="张伟(重复)", phone="13900001111", marketing_opt_out=True,
-        tier="vip", lifetime_value=Decimal("100.50"), city="上海",
+        agent,
+        name="张伟(重复)",
+        phone="13900001111",
+        marketing_opt_out=True,
+        tier="vip",
+        lifetime_value=Decimal("100.50"),
+        city="上海",
     )
     identity_add(customer=duplicate, by=agent, kind="email", value="zw@qq.com")
     asset_create(customer=duplicate, by=agent, kind="policy", name="交强险", identifier="P1")
@@ -157,7 +171,9 @@ def test_merge_moves_everything_and_is_recorded(agent, supervisor):
     duplicate.refresh_from_db()
     assert duplicate.merged_into == survivor
     assert set(survivor.identities.values_list("value", flat=True)) == {
-        "+8613800138000", "+8613900001111", "zw@qq.com",
+        "+8613800138000",
+        "+8613900001111",
+        "zw@qq.com",
     }
     assert survivor.assets.get().identifier == "P1"
     assert list(survivor.tags.values_list("name", flat=True)) == ["老客户"]
@@ -196,14 +212,26 @@ def test_reveal_writes_an_audit_record_and_needs_the_right(agent, supervisor, rf
     assert values == {"id_number": "110105198001011234"}
     entry = AuditEntry.objects.get()
     assert (entry.actor, entry.action, entry.target_id, entry.ip_address) == (
-        supervisor, "reveal", str(customer.pk), "10.1.2.3",
+        supervisor,
+        "reveal",
+        str(customer.pk),
+        "10.1.2.3",
     )
 
 
 @pytest.mark.parametrize(
     ("q", "found"),
-    [("张伟", True), ("zw", True), ("zhangwei", True), ("0013", True), ("138 0013 8000", True),
-     ("+86 13800138000", True), ("zw@qq", True), ("李", False), ("9999", False)],
+    [
+        ("张伟", True),
+        ("zw", True),
+        ("zhangwei", True),
+        ("0013", True),
+        ("138 0013 8000", True),
+        ("+86 13800138000", True),
+        ("zw@qq", True),
+        ("李", False),
+        ("9999", False),
+    ],
 )
 def test_search(agent, q, found):
     customer = make(agent)

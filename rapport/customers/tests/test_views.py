@@ -8,8 +8,11 @@ from rapport.customers.services import IdentityInput, customer_create
 @pytest.fixture
 def zhang(agent, team):
     return customer_create(
-        by=agent, name="张伟", identities=[IdentityInput("phone", "13800138000")],
-        service_team=team, id_number="110105198001011234",
+        by=agent,
+        name="张伟",
+        identities=[IdentityInput("phone", "13800138000")],
+        service_team=team,
+        id_number="110105198001011234",
     )
 
 
@@ -30,7 +33,9 @@ def test_list_htmx_returns_only_the_results_partial(agent, as_user, zhang):
 
 def test_list_query_count_does_not_grow_with_rows(agent, as_user, django_assert_max_num_queries):
     for n in range(30):
-        customer_create(by=agent, name=f"客户{n}", identities=[IdentityInput("phone", f"1390000{n:04d}")])
+        customer_create(
+            by=agent, name=f"客户{n}", identities=[IdentityInput("phone", f"1390000{n:04d}")]
+        )
     client = as_user(agent)
     client.get("/customers/")  # warm the session
     with django_assert_max_num_queries(8):
@@ -40,8 +45,15 @@ def test_list_query_count_does_not_grow_with_rows(agent, as_user, django_assert_
 def test_create_points_to_existing_customer_on_duplicate_phone(agent, as_user, zhang):
     response = as_user(agent).post(
         "/customers/new/",
-        {"name": "张伟二", "kind": "person", "tier": "regular", "lifecycle_stage": "new",
-         "phone": "138 0013 8000", "language": "zh-hans", "lifetime_value": "0"},
+        {
+            "name": "张伟二",
+            "kind": "person",
+            "tier": "regular",
+            "lifecycle_stage": "new",
+            "phone": "138 0013 8000",
+            "language": "zh-hans",
+            "lifetime_value": "0",
+        },
     )
     body = response.content.decode()
     assert response.status_code == 200
@@ -52,8 +64,15 @@ def test_create_points_to_existing_customer_on_duplicate_phone(agent, as_user, z
 def test_create_with_bad_phone_names_the_field(agent, as_user):
     response = as_user(agent).post(
         "/customers/new/",
-        {"name": "王芳", "kind": "person", "tier": "regular", "lifecycle_stage": "new",
-         "phone": "12345", "language": "zh-hans", "lifetime_value": "0"},
+        {
+            "name": "王芳",
+            "kind": "person",
+            "tier": "regular",
+            "lifecycle_stage": "new",
+            "phone": "12345",
+            "language": "zh-hans",
+            "lifetime_value": "0",
+        },
     )
     assert response.status_code == 200
     assert response.context["form"].errors["phone"]
@@ -63,9 +82,15 @@ def test_create_with_bad_phone_names_the_field(agent, as_user):
 def test_create_redirects_to_the_new_customer(agent, as_user):
     response = as_user(agent).post(
         "/customers/new/",
-        {"name": "<script>alert(1)</script>", "kind": "person", "tier": "regular",
-         "lifecycle_stage": "new", "phone": "13900001111", "language": "zh-hans",
-         "lifetime_value": "0"},
+        {
+            "name": "<script>alert(1)</script>",
+            "kind": "person",
+            "tier": "regular",
+            "lifecycle_stage": "new",
+            "phone": "13900001111",
+            "language": "zh-hans",
+            "lifetime_value": "0",
+        },
     )
     customer = Customer.objects.get()
     assert response.status_code == 302
@@ -95,8 +120,15 @@ def test_edit_in_place_with_htmx_returns_the_profile_partial(agent, as_user, zha
     assert 'id="profile"' in form.content.decode() and "<html" not in form.content.decode()
     response = client.post(
         f"/customers/{zhang.pk}/edit/",
-        {"name": "张伟", "kind": "person", "tier": "vip", "lifecycle_stage": "active",
-         "city": "杭州", "language": "zh-hans", "lifetime_value": "10"},
+        {
+            "name": "张伟",
+            "kind": "person",
+            "tier": "vip",
+            "lifecycle_stage": "active",
+            "city": "杭州",
+            "language": "zh-hans",
+            "lifetime_value": "10",
+        },
         headers={"HX-Request": "true"},
     )
     assert "杭州" in response.content.decode()
@@ -107,8 +139,15 @@ def test_edit_in_place_with_htmx_returns_the_profile_partial(agent, as_user, zha
 def test_edit_without_javascript_redirects(agent, as_user, zhang):
     response = as_user(agent).post(
         f"/customers/{zhang.pk}/edit/",
-        {"name": "张伟", "kind": "person", "tier": "regular", "lifecycle_stage": "lost",
-         "churn_reason": "", "language": "zh-hans", "lifetime_value": "0"},
+        {
+            "name": "张伟",
+            "kind": "person",
+            "tier": "regular",
+            "lifecycle_stage": "lost",
+            "churn_reason": "",
+            "language": "zh-hans",
+            "lifetime_value": "0",
+        },
     )
     assert response.status_code == 200
     assert response.context["form"].errors["churn_reason"]
@@ -134,7 +173,10 @@ def test_reveal_shows_numbers_and_is_audited(supervisor, as_user, zhang):
 
 
 def test_representative_cannot_reveal(agent, as_user, zhang):
-    assert as_user(agent).post(f"/customers/{zhang.pk}/reveal/", {"what": "identities"}).status_code == 403
+    assert (
+        as_user(agent).post(f"/customers/{zhang.pk}/reveal/", {"what": "identities"}).status_code
+        == 403
+    )
     assert not AuditEntry.objects.exists()
 
 
@@ -144,7 +186,12 @@ def test_identity_asset_contact_and_tags_forms(agent, as_user, zhang):
     client.post(f"/customers/{zhang.pk}/tags/", {"tags": "老客户，新能源车主, 老客户"})
     client.post(
         f"/customers/{zhang.pk}/assets/new/",
-        {"kind": "vehicle", "name": "比亚迪 汉EV", "identifier": "LGXCE4CB5N0123456", "plate": "浙A·D12345"},
+        {
+            "kind": "vehicle",
+            "name": "比亚迪 汉EV",
+            "identifier": "LGXCE4CB5N0123456",
+            "plate": "浙A·D12345",
+        },
     )
     zhang.refresh_from_db()
     assert zhang.identities.filter(kind="email", value="zw@qq.com").exists()
@@ -153,7 +200,9 @@ def test_identity_asset_contact_and_tags_forms(agent, as_user, zhang):
 
 
 def test_merge_page_merges_and_follows_old_link(supervisor, agent, as_user, zhang):
-    dup = customer_create(by=agent, name="张伟(重复)", identities=[IdentityInput("phone", "13900001111")])
+    dup = customer_create(
+        by=agent, name="张伟(重复)", identities=[IdentityInput("phone", "13900001111")]
+    )
     client = as_user(supervisor)
     preview = client.get(f"/customers/{zhang.pk}/merge/", {"duplicate": dup.pk})
     assert "张伟(重复)" in preview.content.decode()

@@ -1,0 +1,217 @@
+"""`make bench`: seed a dataset, time every key page and endpoint, write docs/performance.md.
+
+Times are server time inside Django (middleware, view, templates, queries) measured around the
+test client's request, which never opens a socket; median and p95 over N requests after a warm-up.
+Query counts are taken on the last request. The database is a separate SQLite file per size
+(var/bench-S.sqlite3), or the PostgreSQL of DATABASE_URL, seeded once and reused.
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--size", choices=["S", "M"], default="S")
+    parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--only", default="", help="run scenarios whose name contains this")
+    parser.add_argument("--output", default=str(ROOT / "docs" / "performance.md"))
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rapport.settings")
+    if not os.environ.get("DATABASE_URL"):
+        os.environ.setdefault("SQLITE_PATH", str(ROOT / "var" / f"bench-{args.size}.sqlite3"))
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+    results, dataset = run(args)
+    if not args.no_write:
+        write_report(Path(args.output), args, results, dataset, settings)
+    print_table(results)
+
+
+def prepare(size: str) -> dict:
+    from django.core.management import call_command
+
+    from rapport.core.models import PeriodicRun
+    from rapport.customers.models import Customer
+    from rapport.demo.seed import seed
+    from rapport.staff.models import User
+
+    call_command("migrate", interactive=False, verbosity=0)
+    marker = f"bench-seeded-{size}"
+    if not PeriodicRun.objects.filter(name=marker).exists():
+        print(f"Seeding dataset {size} (once; reused next time)…", flush=True)
+        started = time.monotonic()
+        seed(size=size, log=lambda line: print(line, flush=True))
+        from django.utils import timezone
+
+        PeriodicRun.objects.create(name=marker, next_run_at=timezone.now())
+        print(f"Seeded in {time.monotonic() - started:.0f}s", flush=True)
+    manager = User.objects.filter(username="bench_manager").first()
+    if manager is None:
+        from rapport.staff.services import staff_create
+
+        manager = staff_create(
+            username="bench_manager", password="bench-password-1", role="manager"
+        )
+        agent = staff_create(
+            username="bench_agent", password="bench-password-1", role="representative"
+        )
+        from rapport.staff.models import Team
+
+        teams = list(Team.objects.all())
+        manager.teams.set(teams)
+        agent.teams.set(teams[:1])
+    customer = Customer.objects.filter(merged_into__isnull=True).order_by("id").first()
+    ident = customer.identities.filter(kind="phone").values_list("value", flat=True).first()
+    from rapport.core.text import pinyin_initials
+
+    return {
+        "customer_id": customer.pk,
+        "search_name": customer.name,
+        "search_initials": pinyin_initials(customer.name),
+        "search_digits": ident[-4:] if ident else "1234",
+        "customers": Customer.objects.count(),
+    }
+
+
+def run(args):
+    from django.db import connection, reset_queries
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from rapport.demo import extensions
+    from rapport.demo.benchmarks import SCENARIOS
+    from rapport.staff.models import User
+    from rapport.staff.services import api_token_create
+
+    ctx = prepare(args.size)
+    for hook in getattr(extensions, "BENCH_CONTEXT", []):
+        ctx.update(hook(ctx))
+    clients: dict[tuple[str, bool], Client] = {}
+
+    def client_for(username: str, api: bool) -> Client:
+        key = (username, api)
+        if key not in clients:
+            user = User.objects.get(username=username)
+            if api:
+                _token, raw = api_token_create(user=user, name="bench")
+                clients[key] = Client(headers={"Authorization": f"Bearer {raw}"})
+            else:
+                client = Client()
+                client.force_login(user)
+                clients[key] = client
+        return clients[key]
+
+    import json
+
+    results = []
+    for scenario in [*SCENARIOS, *extensions.BENCHMARKS]:
+        if args.only and args.only.lower() not in scenario.name.lower():
+            continue
+        client = client_for(scenario.user, scenario.api)
+        timings = []
+        queries = 0
+        status = None
+        for i in range(args.requests + 3):
+            path = scenario.path(ctx)
+            headers = dict(scenario.headers(ctx, i)) if scenario.headers else {}
+            if scenario.htmx:
+                headers["HX-Request"] = "true"
+            kwargs = {"headers": headers}
+            if scenario.body is not None:
+                body = scenario.body(ctx, i)
+                if scenario.api:
+                    kwargs.update(
+                        data=json.dumps(body, default=str), content_type="application/json"
+                    )
+                else:
+                    kwargs["data"] = body
+            reset_queries()
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = getattr(client, scenario.method.lower())(path, **kwargs)
+                elapsed = (time.perf_counter() - started) * 1000
+            status = response.status_code
+            if i >= 3:  # warm-up requests are not counted
+                timings.append(elapsed)
+            queries = len(captured.captured_queries)
+        timings.sort()
+        p95 = timings[min(len(timings) - 1, round(0.95 * len(timings)) - 1)]
+        results.append(
+            {
+                "name": scenario.name,
+                "method": scenario.method,
+                "path": scenario.path(ctx),
+                "median": statistics.median(timings),
+                "p95": p95,
+                "queries": queries,
+                "status": status,
+                "target": scenario.target_ms,
+            }
+        )
+        print(
+            f"  {scenario.name:<55} {statistics.median(timings):7.1f} ms  p95 {p95:7.1f} ms  {queries:3d} q  HTTP {status}",
+            flush=True,
+        )
+    return results, ctx
+
+
+def print_table(results) -> None:
+    bad = [r for r in results if r["status"] >= 400]
+    if bad:
+        print("Scenarios that returned errors:", ", ".join(r["name"] for r in bad), file=sys.stderr)
+
+
+def write_report(path: Path, args, results, ctx, settings) -> None:
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    section = [
+        f"## Dataset {args.size} on {engine} — {datetime.now().astimezone():%Y-%m-%d %H:%M}",
+        "",
+        f"{ctx['customers']:,} customers"
+        + "".join(f", {v:,} {k}" for k, v in ctx.items() if k.startswith("count_"))
+        + f"; {args.requests} requests per row after 3 warm-up requests; "
+        f"Python {platform.python_version()}, {os.cpu_count()} cores.",
+        "",
+        "| page / endpoint | request | median ms | p95 ms | queries | target p95 | HTTP |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        flag = "" if r["p95"] <= r["target"] else " ⚠"
+        section.append(
+            f"| {r['name']} | `{r['method']} {r['path']}` | {r['median']:.1f} | {r['p95']:.1f}{flag} "
+            f"| {r['queries']} | {r['target']:.0f} ms | {r['status']} |"
+        )
+    header = (
+        "# Performance\n\nWritten by `make bench` (dataset S) and `make bench-m` (dataset M). Server "
+        "time is measured inside Django around each request (no network); query counts come from the "
+        "last request. Tests pin query counts; these numbers are the timings. ⚠ marks a p95 above "
+        "its target.\n\n"
+    )
+    old = path.read_text(encoding="utf-8") if path.exists() else header
+    marker = f"## Dataset {args.size} on {engine}"
+    parts = old.split("\n## ")
+    kept = [parts[0]] + ["## " + p for p in parts[1:] if not ("## " + p).startswith(marker)]
+    body = "\n".join(kept).rstrip() + "\n\n" + "\n".join(section) + "\n"
+    if not body.startswith("# Performance"):
+        body = header + body
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(body, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
