@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from openpyxl import Workbook
 
 from rapport.core.calendar import CalendarError, add_business_minutes, business_minutes_between
@@ -31,6 +32,13 @@ pytestmark = pytest.mark.django_db
 
 SH = ZoneInfo("Asia/Shanghai")
 OFFICE_WEEK = dict.fromkeys(range(5), "09:00-12:00, 13:30-18:00")
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are matched by their English msgids; test_calendar_admin checks the Chinese."""
+    with translation.override("en"):
+        yield
 
 
 def sh(*args):
@@ -393,3 +401,9 @@ def test_the_command_reports_refusals_as_errors(office):
         call_command("calendar", "seed", "--calendar", office.name, "--years", "2030")
     with pytest.raises(CommandError, match="No calendar named"):
         call_command("calendar", "seed", "--calendar", "不存在")
+
+
+def test_refusals_speak_chinese_in_the_house_language():
+    with translation.override("zh-hans"), pytest.raises(CalendarError) as excinfo:
+        calendar_create(name="坏日历", intervals={0: "09:00-12:00, 11:30-13:00"})
+    assert excinfo.value.message == "工作时段 09:00-12:00 与 11:30-13:00 重叠。"
