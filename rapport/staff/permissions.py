@@ -23,6 +23,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "interactions.log": _ALL,
     "interactions.correct_any": _LEADS,
     "measures.view": _LEADS,
+    "interactions.transfer": _ALL,
+    "tasks.manage_any": _LEADS,
     "audit.view": frozenset({R.ADMIN}),
     "admin.access": frozenset({R.ADMIN}),
 }

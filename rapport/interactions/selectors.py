@@ -1,0 +1,294 @@
+"""Reads of interactions, tasks, transfers and agent status, scoped to what the staff member may see.
+
+Customer files are company-wide (customers.selectors.customer_visible_qs), so are their contacts:
+anyone who may see the customer may see its timeline. Objects by id come through the
+`*_get_for_staff` functions, where "not allowed" looks exactly like "not found".
+"""
+
+import base64
+import binascii
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from rapport.core.errors import NotFound
+from rapport.customers.models import Customer
+from rapport.customers.selectors import customer_visible_qs
+from rapport.interactions.models import (
+    AgentStatusInterval,
+    FollowUpTask,
+    Interaction,
+    Purpose,
+    Transfer,
+)
+from rapport.staff.models import User
+
+TIMELINE_PAGE = 20
+# Order of kinds at the same instant, newest first: the transfer after the interaction it
+# hands off, the task after the transfer that created it.
+KIND_RANK = {"interaction": 0, "transfer": 1, "task": 2}
+
+
+def interaction_qs(*, staff: User) -> QuerySet[Interaction]:
+    if not staff.can("interactions.log"):
+        return Interaction.objects.none()
+    return Interaction.objects.filter(customer__in=customer_visible_qs(staff=staff))
+
+
+def interaction_get_for_staff(*, staff: User, interaction_id: int) -> Interaction:
+    try:
+        return (
+            interaction_qs(staff=staff)
+            .select_related(
+                "customer", "contact", "asset", "staff", "first_responder", "handler", "purpose"
+            )
+            .get(pk=interaction_id)
+        )
+    except (Interaction.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound(_("No such interaction.")) from exc
+
+
+def interaction_list(
+    *,
+    staff: User,
+    customer_id: int | None = None,
+    channel: str = "",
+    direction: str = "",
+    staff_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[Interaction]:
+    """Interactions newest first, filtered; `until` is exclusive."""
+    qs = interaction_qs(staff=staff)
+    if customer_id is not None:
+        qs = qs.filter(customer_id=customer_id)
+    if channel:
+        qs = qs.filter(channel=channel)
+    if direction:
+        qs = qs.filter(direction=direction)
+    if staff_id is not None:
+        qs = qs.filter(staff_id=staff_id)
+    if since is not None:
+        qs = qs.filter(started_at__gte=since)
+    if until is not None:
+        qs = qs.filter(started_at__lt=until)
+    return qs.select_related("customer", "staff", "purpose").order_by("-started_at", "-id")
+
+
+def interaction_detail(*, interaction: Interaction) -> dict:
+    """What the interaction page shows besides the row, in a fixed number of queries."""
+    return {
+        "revisions": list(interaction.revisions.select_related("changed_by").order_by("-number")),
+        "tasks": list(
+            interaction.tasks.select_related("assignee", "assignee_team", "completed_by")
+        ),
+        "transfers": list(
+            interaction.transfers.select_related("from_staff", "to_staff").order_by("at", "id")
+        ),
+    }
+
+
+def purpose_choices() -> list[Purpose]:
+    return list(Purpose.objects.filter(is_active=True).order_by("sort_order", "id"))
+
+
+def transfer_targets(*, exclude: User) -> QuerySet[User]:
+    return (
+        User.objects.filter(is_active=True)
+        .exclude(pk=exclude.pk)
+        .order_by("role", "display_name", "username")
+    )
+
+
+def transfer_list(
+    *, staff: User, customer_id: int | None = None, interaction_id: int | None = None
+) -> QuerySet[Transfer]:
+    qs = Transfer.objects.filter(interaction__in=interaction_qs(staff=staff))
+    if customer_id is not None:
+        qs = qs.filter(customer_id=customer_id)
+    if interaction_id is not None:
+        qs = qs.filter(interaction_id=interaction_id)
+    return qs.select_related("from_staff", "to_staff").order_by("-at", "-id")
+
+
+# -- Timeline -----------------------------------------------------------------------------------
+
+
+@dataclass
+class TimelineEntry:
+    kind: str  # "interaction", "transfer" or "task"
+    at: datetime
+    obj: object
+
+    @property
+    def key(self) -> tuple:
+        return (self.at, KIND_RANK[self.kind], self.obj.pk)
+
+
+@dataclass
+class TimelinePage:
+    entries: list[TimelineEntry] = field(default_factory=list)
+    next_cursor: str = ""
+
+
+def encode_cursor(entry: TimelineEntry) -> str:
+    raw = f"{entry.at.isoformat()}|{entry.kind}|{entry.obj.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int, int] | None:
+    """(at, kind rank, id) of the last entry seen, or None for a missing or garbled cursor."""
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at_text, kind, pk = raw.split("|")
+        at = parse_datetime(at_text)
+        if at is None or kind not in KIND_RANK:
+            return None
+        return at, KIND_RANK[kind], int(pk)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+
+
+def _after_cursor(qs: QuerySet, time_field: str, rank: int, cursor) -> QuerySet:
+    """Rows strictly older than the cursor in (time desc, kind rank desc, id desc) order."""
+    if cursor is None:
+        return qs
+    at, cursor_rank, pk = cursor
+    if rank < cursor_rank:
+        return qs.filter(**{f"{time_field}__lte": at})
+    if rank > cursor_rank:
+        return qs.filter(**{f"{time_field}__lt": at})
+    return qs.filter(Q(**{f"{time_field}__lt": at}) | Q(**{time_field: at, "pk__lt": pk}))
+
+
+def customer_timeline(
+    *,
+    customer: Customer,
+    channel: str = "",
+    direction: str = "",
+    cursor: str = "",
+    limit: int = TIMELINE_PAGE,
+) -> TimelinePage:
+    """One page of a customer's interactions, transfers and follow-up tasks, newest first.
+
+    Keyset pagination: each kind is read with its own index up to `limit + 1` rows past the
+    cursor and merged, so a page costs three queries however long the history is. Filtering by
+    channel or direction keeps the transfers and tasks of the matching interactions only.
+    """
+    position = decode_cursor(cursor)
+    interactions = Interaction.objects.filter(customer=customer)
+    transfers = Transfer.objects.filter(customer=customer)
+    tasks = FollowUpTask.objects.filter(customer=customer)
+    if channel:
+        interactions = interactions.filter(channel=channel)
+        transfers = transfers.filter(interaction__channel=channel)
+        tasks = tasks.filter(interaction__channel=channel)
+    if direction:
+        interactions = interactions.filter(direction=direction)
+        transfers = transfers.filter(interaction__direction=direction)
+        tasks = tasks.filter(interaction__direction=direction)
+    sources = [
+        (
+            "interaction",
+            "started_at",
+            interactions.select_related("staff", "purpose", "contact", "asset", "first_responder"),
+        ),
+        ("transfer", "at", transfers.select_related("from_staff", "to_staff")),
+        (
+            "task",
+            "created_at",
+            tasks.select_related("assignee", "assignee_team", "completed_by"),
+        ),
+    ]
+    entries: list[TimelineEntry] = []
+    for kind, time_field, qs in sources:
+        qs = _after_cursor(qs, time_field, KIND_RANK[kind], position)
+        rows = qs.order_by(f"-{time_field}", "-pk")[: limit + 1]
+        entries.extend(TimelineEntry(kind, getattr(row, time_field), row) for row in rows)
+    entries.sort(key=lambda e: e.key, reverse=True)
+    page = TimelinePage(entries=entries[:limit])
+    if len(entries) > limit:
+        page.next_cursor = encode_cursor(page.entries[-1])
+    return page
+
+
+# -- Tasks --------------------------------------------------------------------------------------
+
+
+def task_qs(*, staff: User) -> QuerySet[FollowUpTask]:
+    """The tasks a staff member may see and close: their own, their teams', the ones they
+    created; leads see all."""
+    if staff.can("tasks.manage_any"):
+        return FollowUpTask.objects.all()
+    if not staff.can("interactions.log"):
+        return FollowUpTask.objects.none()
+    return FollowUpTask.objects.filter(
+        Q(assignee=staff) | Q(assignee_team__in=staff.teams.all()) | Q(created_by=staff)
+    )
+
+
+def task_get_for_staff(*, staff: User, task_id: int) -> FollowUpTask:
+    try:
+        return task_qs(staff=staff).select_related("customer").get(pk=task_id)
+    except (FollowUpTask.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound(_("No such task.")) from exc
+
+
+def task_list_for_staff(*, staff: User, status: str = "open") -> QuerySet[FollowUpTask]:
+    """'My tasks': assigned to the staff member or, unassigned to a person, to one of their
+    teams. Open tasks come soonest due first, so the overdue ones lead; closed ones newest first."""
+    qs = FollowUpTask.objects.filter(
+        Q(assignee=staff) | Q(assignee__isnull=True, assignee_team__in=staff.teams.all())
+    )
+    if status:
+        qs = qs.filter(status=status)
+    order = ("due_at", "id") if status == FollowUpTask.Status.OPEN else ("-completed_at", "-id")
+    return qs.select_related("customer", "assignee", "assignee_team", "interaction").order_by(
+        *order
+    )
+
+
+def task_list(
+    *, staff: User, status: str = "", customer_id: int | None = None, assignee_id: int | None = None
+) -> QuerySet[FollowUpTask]:
+    qs = task_qs(staff=staff)
+    if status:
+        qs = qs.filter(status=status)
+    if customer_id is not None:
+        qs = qs.filter(customer_id=customer_id)
+    if assignee_id is not None:
+        qs = qs.filter(assignee_id=assignee_id)
+    return qs.select_related("assignee", "assignee_team").order_by("due_at", "id")
+
+
+# -- Agent status -------------------------------------------------------------------------------
+
+
+def agent_status_current(*, staff: User) -> AgentStatusInterval | None:
+    return AgentStatusInterval.objects.filter(staff=staff, ended_at__isnull=True).first()
+
+
+def agent_status_history(*, staff: User, limit: int = 50) -> list[AgentStatusInterval]:
+    return list(
+        AgentStatusInterval.objects.filter(staff=staff).order_by("-started_at", "-id")[:limit]
+    )
+
+
+# -- Home ---------------------------------------------------------------------------------------
+
+
+def home_panel_for_staff(*, staff: User) -> dict:
+    """What 'my work' shows from this module: the first open tasks and how many are overdue."""
+    open_tasks = task_list_for_staff(staff=staff)
+    now = timezone.now()
+    return {
+        "my_tasks": list(open_tasks[:8]),
+        "my_tasks_open": open_tasks.order_by().count(),
+        "my_tasks_overdue": open_tasks.order_by().filter(due_at__lt=now).count(),
+    }
