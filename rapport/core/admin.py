@@ -1,6 +1,7 @@
 from collections import defaultdict
 from itertools import groupby
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
@@ -67,8 +68,22 @@ class CalendarExceptionInline(admin.TabularInline):
     ordering = ["-date"]
 
 
+class BusinessCalendarForm(forms.ModelForm):
+    class Meta:
+        model = BusinessCalendar
+        fields = ["name", "time_zone", "is_default", "description"]
+
+    def _get_validation_exclusions(self):
+        # Ticking "default" moves the default here (save_model clears the old one) instead of
+        # failing the one-default constraint.
+        exclusions = super()._get_validation_exclusions()
+        exclusions.add("is_default")
+        return exclusions
+
+
 @admin.register(BusinessCalendar)
 class BusinessCalendarAdmin(admin.ModelAdmin):
+    form = BusinessCalendarForm
     list_display = ["name", "time_zone", "is_default", "weekly_hours", "updated_at"]
     search_fields = ["name"]
     fields = ["name", "time_zone", "is_default", "description"]

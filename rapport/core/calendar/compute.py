@@ -150,7 +150,8 @@ class CalendarSnapshot:
     name: str
     zone: ZoneInfo
     week: tuple[DayIntervals, ...]  # index 0 = Monday
-    exceptions: Mapping[date, DayIntervals] = field(default_factory=dict)
+    # Read-only by convention; left out of the hash so a snapshot can key an lru_cache.
+    exceptions: Mapping[date, DayIntervals] = field(default_factory=dict, hash=False)
     _working_exception_days: tuple[date, ...] = field(default=(), repr=False, compare=False)
 
     def __post_init__(self):

@@ -14,7 +14,6 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -23,11 +22,9 @@ from rapport.core.calendar import chinese
 from rapport.core.calendar.compute import (
     MINUTES_PER_DAY,
     CalendarError,
-    CalendarSnapshot,
     Interval,
     check_intervals,
     end_minute_of,
-    format_minute,
     minute_of,
     parse_hours,
 )
@@ -414,46 +411,3 @@ def calendar_seed_official_days(*, calendar: BusinessCalendar, years: list[int])
         CalendarException.objects.bulk_create(rows)
         _touch(calendar)
     return SeedResult(created=len(rows), kept=len(days) - len(rows))
-
-
-# --- snapshots -----------------------------------------------------------------------------------
-
-
-def calendar_snapshot_build(*, calendar: BusinessCalendar) -> CalendarSnapshot:
-    """Load a calendar's rows (two queries) into an immutable snapshot."""
-    week: dict[int, list[Interval]] = {d: [] for d in range(7)}
-    for interval in calendar.intervals.all():
-        week[interval.weekday].append(interval.minutes)
-    pattern = tuple(tuple(sorted(week[d])) for d in range(7))
-    exceptions = {e.date: e.resolve(pattern) for e in calendar.exceptions.all()}
-    return CalendarSnapshot.build(
-        name=calendar.name, time_zone=calendar.time_zone, week=week, exceptions=exceptions
-    )
-
-
-def calendar_snapshot(*, calendar: BusinessCalendar) -> CalendarSnapshot:
-    """The calendar's snapshot from the cache, rebuilt when the calendar changed (`updated_at`)."""
-    key = f"core:calendar:{calendar.pk}:{calendar.updated_at.timestamp():.6f}"
-    snapshot = cache.get(key)
-    if snapshot is None:
-        snapshot = calendar_snapshot_build(calendar=calendar)
-        cache.set(key, snapshot, timeout=24 * 3600)
-    return snapshot
-
-
-def calendar_get_default() -> BusinessCalendar:
-    """The default calendar, else the first by name. Raises CalendarError when there is none."""
-    calendar = BusinessCalendar.objects.order_by("-is_default", "name").first()
-    if calendar is None:
-        raise CalendarError(_("No business calendar is defined."), code="calendar_missing")
-    return calendar
-
-
-def describe_week(snapshot: CalendarSnapshot) -> list[str]:
-    """Human-readable weekly hours, one line per weekday (for commands and admin help)."""
-    names = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
-    return [
-        f"{names[d]} "
-        + (", ".join(f"{format_minute(s)}-{format_minute(e)}" for s, e in day) or "—")
-        for d, day in enumerate(snapshot.week)
-    ]

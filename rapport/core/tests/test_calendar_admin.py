@@ -1,9 +1,12 @@
 """Administrators edit calendars in the admin; the calendar's rules show as form errors (in
 Chinese, the house language)."""
 
+from datetime import date
+
 import pytest
 from django.urls import reverse
 
+from rapport.core.calendar.selectors import calendar_snapshot
 from rapport.core.models import BusinessCalendar, CalendarException
 
 pytestmark = pytest.mark.django_db
@@ -103,3 +106,39 @@ def test_the_admin_shows_the_calendar_rules_and_saves_nothing(
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not BusinessCalendar.objects.filter(name="坏日历").exists()
+
+
+def test_ticking_default_moves_the_default_to_that_calendar(admin_client):
+    form = calendar_form("新默认", [(0, "09:00", "18:00")])
+    form["is_default"] = "on"
+
+    response = admin_client.post(reverse("admin:core_businesscalendar_add"), form)
+
+    assert response.status_code == 302
+    assert list(
+        BusinessCalendar.objects.filter(is_default=True).values_list("name", flat=True)
+    ) == ["新默认"]
+
+
+def test_editing_an_exception_refreshes_the_calendar_snapshot(admin_client):
+    office = BusinessCalendar.objects.get(name="工作日 5×8")
+    before = office.updated_at
+    exception = office.exceptions.get(date="2026-10-10")
+
+    response = admin_client.post(
+        reverse("admin:core_calendarexception_change", args=[exception.pk]),
+        {
+            "calendar": office.pk,
+            "date": "2026-10-10",
+            "kind": "holiday",
+            "name": "国庆节",
+            "hours": "",
+            "works_as_weekday": "0",
+        },
+    )
+
+    assert response.status_code == 302
+    office.refresh_from_db()
+    assert office.updated_at > before
+    snapshot = calendar_snapshot(calendar=office)
+    assert snapshot.intervals_on(date(2026, 10, 10)) == ()

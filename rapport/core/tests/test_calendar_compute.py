@@ -442,3 +442,12 @@ def test_calendars_without_working_time_raise_instead_of_looping(holidays, start
     )
     with pytest.raises(CalendarError):
         add_business_minutes(cal, start, m)
+
+
+def test_a_snapshot_is_frozen_hashable_and_picklable():
+    import pickle
+
+    assert pickle.loads(pickle.dumps(OFFICE)) == OFFICE
+    assert hash(OFFICE) == hash(pickle.loads(pickle.dumps(OFFICE)))
+    with pytest.raises(AttributeError):
+        OFFICE.name = "other"  # type: ignore[misc]

@@ -13,17 +13,19 @@ from openpyxl import Workbook
 
 from rapport.core.calendar import CalendarError, add_business_minutes, business_minutes_between
 from rapport.core.calendar.chinese import official_days
+from rapport.core.calendar.selectors import (
+    calendar_get_default,
+    calendar_snapshot,
+    calendar_snapshot_build,
+)
 from rapport.core.calendar.services import (
     calendar_create,
     calendar_exception_add,
     calendar_exception_remove,
-    calendar_get_default,
     calendar_import_exceptions,
     calendar_make_default,
     calendar_seed_official_days,
     calendar_set_week,
-    calendar_snapshot,
-    calendar_snapshot_build,
     read_exception_file,
 )
 from rapport.core.models import BusinessCalendar, CalendarException, WorkingInterval

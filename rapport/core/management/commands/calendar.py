@@ -3,12 +3,14 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError
 
 from rapport.core.calendar.compute import add_business_minutes
-from rapport.core.calendar.services import (
+from rapport.core.calendar.selectors import (
     calendar_get_default,
-    calendar_import_exceptions,
-    calendar_seed_official_days,
     calendar_snapshot_build,
     describe_week,
+)
+from rapport.core.calendar.services import (
+    calendar_import_exceptions,
+    calendar_seed_official_days,
     read_exception_file,
 )
 from rapport.core.errors import DomainError
