@@ -46,6 +46,7 @@ from rapport.core.errors import DomainError
 
 MINUTES_PER_DAY = 24 * 60
 HORIZON_DAYS = 3 * 366
+_INSTANTS_MEMO_DAYS = 4000  # per snapshot; about eleven years of days
 ONE_DAY = timedelta(days=1)
 
 # (start minute, end minute) from local midnight, 0 <= start < end <= 1440, sorted, disjoint.
@@ -153,6 +154,10 @@ class CalendarSnapshot:
     # Read-only by convention; left out of the hash so a snapshot can key an lru_cache.
     exceptions: Mapping[date, DayIntervals] = field(default_factory=dict, hash=False)
     _working_exception_days: tuple[date, ...] = field(default=(), repr=False, compare=False)
+    # A cache of derived values, not state: the snapshot stays immutable in what it answers.
+    _instants: dict[date, tuple[tuple[datetime, datetime], ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def __post_init__(self):
         if len(self.week) != 7:
@@ -162,6 +167,12 @@ class CalendarSnapshot:
         object.__setattr__(self, "exceptions", resolved)
         working = tuple(sorted(d for d, iv in resolved.items() if iv))
         object.__setattr__(self, "_working_exception_days", working)
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_instants"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, _instants={})
 
     @classmethod
     def build(
@@ -193,17 +204,24 @@ class CalendarSnapshot:
         found = self.exceptions.get(day)
         return found if found is not None else self.week[day.weekday()]
 
-    def instants_on(self, day: date) -> Iterator[tuple[datetime, datetime]]:
-        """The day's working intervals as instants in UTC.
+    def instants_on(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
+        """The day's working intervals as instants in UTC, memoised per day.
 
         UTC because Python adds and subtracts datetimes sharing a tzinfo on the wall clock.
         """
-        midnight = datetime(day.year, day.month, day.day)  # noqa: DTZ001 - wall clock, zone below
-        for start, end in self.intervals_on(day):
-            s = (midnight + timedelta(minutes=start)).replace(tzinfo=self.zone).astimezone(UTC)
-            e = (midnight + timedelta(minutes=end)).replace(tzinfo=self.zone).astimezone(UTC)
-            if e > s:  # zero inside a DST gap
-                yield s, e
+        found = self._instants.get(day)
+        if found is None:
+            if len(self._instants) > _INSTANTS_MEMO_DAYS:
+                self._instants.clear()
+            midnight = datetime(day.year, day.month, day.day)  # noqa: DTZ001 - zone below
+            pairs = []
+            for start, end in self.intervals_on(day):
+                s = (midnight + timedelta(minutes=start)).replace(tzinfo=self.zone).astimezone(UTC)
+                e = (midnight + timedelta(minutes=end)).replace(tzinfo=self.zone).astimezone(UTC)
+                if e > s:  # zero inside a DST gap
+                    pairs.append((s, e))
+            found = self._instants[day] = tuple(pairs)
+        return found
 
     def next_day_with_work(self, day: date, *, limit: date) -> date | None:
         """The first day on or after `day` (and before `limit`) with working intervals."""
