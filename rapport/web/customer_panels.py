@@ -3,7 +3,13 @@
 from django.http import HttpRequest
 
 from rapport.customers.models import Customer
+from rapport.interactions.views import timeline_context
 
 
 def customer_panels(*, request: HttpRequest, customer: Customer) -> dict:
-    return {"panel_templates": []}
+    panels: list[str] = []
+    context: dict = {}
+    if request.user.can("interactions.log"):
+        panels.append("interactions/customer_timeline.html")
+        context.update(timeline_context(request=request, customer=customer))
+    return {"panel_templates": panels, **context}

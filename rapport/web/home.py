@@ -3,6 +3,7 @@
 from django.utils import timezone
 
 from rapport.customers.models import Customer
+from rapport.interactions.selectors import home_panel_for_staff
 
 
 def home_panels(user) -> dict:
@@ -12,9 +13,5 @@ def home_panels(user) -> dict:
             Customer.objects.filter(merged_into__isnull=True).order_by("-updated_at", "-id")[:8]
         ),
     }
-    try:
-        from rapport.interactions.selectors import home_panel_for_staff
-    except ImportError:
-        return panels
     panels.update(home_panel_for_staff(staff=user))
     return panels
