@@ -100,3 +100,10 @@ def on_http_error(request, exc: HttpError):
 
 
 api.add_router("/customers", customers_router, tags=["customers"])
+
+from rapport.interactions import api as interactions_api  # noqa: E402
+
+api.add_router("/interactions", interactions_api.router, tags=["interactions"])
+api.add_router("/tasks", interactions_api.tasks_router, tags=["follow-up tasks"])
+api.add_router("/agent-status", interactions_api.status_router, tags=["agent status"])
+api.add_router("/measures", interactions_api.measures_router, tags=["measures"])
