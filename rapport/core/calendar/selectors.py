@@ -46,15 +46,23 @@ def calendar_exceptions_between(
     return calendar.exceptions.filter(date__range=(first, last)).order_by("date")
 
 
-def calendar_snapshot_build(*, calendar: BusinessCalendar) -> CalendarSnapshot:
-    """Load a calendar's rows (two queries) into an immutable snapshot."""
+def calendar_weekly_pattern(*, calendar: BusinessCalendar) -> tuple[tuple[Interval, ...], ...]:
+    """The weekly working intervals as minutes from midnight, Monday first (one query)."""
     week: dict[int, list[Interval]] = {d: [] for d in range(7)}
     for interval in calendar.intervals.all():
         week[interval.weekday].append(interval.minutes)
-    pattern = tuple(tuple(sorted(week[d])) for d in range(7))
-    exceptions = {e.date: e.resolve(pattern) for e in calendar.exceptions.all()}
+    return tuple(tuple(sorted(week[d])) for d in range(7))
+
+
+def calendar_snapshot_build(*, calendar: BusinessCalendar) -> CalendarSnapshot:
+    """Load a calendar's rows (two queries) into an immutable snapshot."""
+    week = calendar_weekly_pattern(calendar=calendar)
+    exceptions = {e.date: e.resolve(week) for e in calendar.exceptions.all()}
     return CalendarSnapshot.build(
-        name=calendar.name, time_zone=calendar.time_zone, week=week, exceptions=exceptions
+        name=calendar.name,
+        time_zone=calendar.time_zone,
+        week=dict(enumerate(week)),
+        exceptions=exceptions,
     )
 
 

@@ -28,7 +28,8 @@ from rapport.core.calendar.compute import (
     minute_of,
     parse_hours,
 )
-from rapport.core.models import BusinessCalendar, CalendarException, WorkingInterval
+from rapport.core.calendar.selectors import calendar_weekly_pattern
+from rapport.core.models import BusinessCalendar, CalendarException, Weekday, WorkingInterval
 
 # A weekday's hours as "09:00-12:00, 13:30-18:00" or as (start, end) time pairs; end 00:00 = 24:00.
 DayHours = str | Sequence[tuple[time, time]]
@@ -168,10 +169,22 @@ def calendar_exception_add(
         works_as_weekday=works_as_weekday,
     )
     _check_exception(exception)
+    _check_has_hours(exception, calendar_weekly_pattern(calendar=calendar))
     with transaction.atomic():
         exception.save()
         _touch(calendar)
     return exception
+
+
+def _check_has_hours(exception: CalendarException, week: tuple[tuple[Interval, ...], ...]) -> None:
+    """A working exception that borrows a weekday's hours must find some there."""
+    if exception.kind != CalendarException.Kind.HOLIDAY and not exception.resolve(week):
+        raise CalendarError(
+            _("%(weekday)s has no working hours on this calendar; enter the hours for this day.")
+            % {"weekday": Weekday(exception.works_as_weekday).label},
+            code="calendar_no_hours",
+            field="hours",
+        )
 
 
 def _check_exception(exception: CalendarException) -> None:
@@ -292,6 +305,7 @@ def calendar_import_exceptions(
     A date listed twice in the rows is refused; a date the calendar already lists is refused unless
     `replace`, which overwrites it. Errors name the row (first data row is 1).
     """
+    week = calendar_weekly_pattern(calendar=calendar)
     parsed: list[CalendarException] = []
     seen: dict[date, int] = {}
     for number, row in enumerate(rows, start=1):
@@ -310,6 +324,7 @@ def calendar_import_exceptions(
                 )
             seen[exception.date] = number
             _full_clean(exception, validate_unique=False, validate_constraints=False)
+            _check_has_hours(exception, week)
         except CalendarError as exc:
             raise CalendarError(
                 _("Row %(row)d: %(message)s") % {"row": number, "message": exc.message},

@@ -244,6 +244,21 @@ def test_a_make_up_day_works_the_hours_of_the_weekday_it_stands_for():
     assert snapshot.intervals_on(date(2027, 10, 10)) == ((600, 660),)
 
 
+@pytest.mark.parametrize(("kind", "weekday"), [("workday", 5), ("half_day", 6)])
+def test_it_refuses_a_working_day_that_borrows_hours_from_a_day_off(office, kind, weekday):
+    with pytest.raises(CalendarError, match="has no working hours on this calendar") as excinfo:
+        calendar_exception_add(
+            calendar=office, date=date(2027, 10, 9), kind=kind, works_as_weekday=weekday
+        )
+    assert excinfo.value.field == "hours"
+    with pytest.raises(CalendarError, match="Row 1: Saturday has no working hours"):
+        calendar_import_exceptions(
+            calendar=office,
+            rows=[{"date": "2027-10-09", "kind": "调休", "works_as_weekday": "周六"}],
+        )
+    assert not office.exceptions.exists()
+
+
 def test_a_half_day_without_hours_works_the_morning(office):
     calendar_exception_add(calendar=office, date=date(2026, 12, 31), kind="half_day")
     snapshot = calendar_snapshot_build(calendar=office)
