@@ -8,7 +8,8 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from rapport.core.calendar.compute import CalendarError, format_intervals
-from rapport.core.calendar.services import week_minutes
+from rapport.core.calendar.selectors import calendar_weekly_pattern
+from rapport.core.calendar.services import calendar_exception_check_hours, week_minutes
 from rapport.core.models import (
     AuditEntry,
     BusinessCalendar,
@@ -61,8 +62,34 @@ class WorkingIntervalInline(admin.TabularInline):
     min_num = 1
 
 
+class CalendarExceptionForm(forms.ModelForm):
+    """Checks a make-up or half day against the calendar's saved weekly hours."""
+
+    class Meta:
+        model = CalendarException
+        fields = ["calendar", "date", "kind", "name", "hours", "works_as_weekday"]
+
+    def clean(self):
+        data = super().clean()
+        calendar = data.get("calendar") or (
+            self.instance.calendar if self.instance.calendar_id else None
+        )
+        if calendar is not None and calendar.pk and not self.errors:
+            probe = CalendarException(
+                kind=data.get("kind"),
+                hours=data.get("hours") or "",
+                works_as_weekday=data.get("works_as_weekday") or 0,
+            )
+            try:
+                calendar_exception_check_hours(probe, calendar_weekly_pattern(calendar=calendar))
+            except CalendarError as exc:
+                raise ValidationError({"hours": exc.message}) from exc
+        return data
+
+
 class CalendarExceptionInline(admin.TabularInline):
     model = CalendarException
+    form = CalendarExceptionForm
     fields = ["date", "kind", "name", "hours", "works_as_weekday"]
     extra = 1
     ordering = ["-date"]
@@ -110,6 +137,7 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
 
 @admin.register(CalendarException)
 class CalendarExceptionAdmin(admin.ModelAdmin):
+    form = CalendarExceptionForm
     list_display = ["date", "calendar", "kind", "name", "hours"]
     list_filter = ["calendar", "kind"]
     search_fields = ["name"]

@@ -169,14 +169,16 @@ def calendar_exception_add(
         works_as_weekday=works_as_weekday,
     )
     _check_exception(exception)
-    _check_has_hours(exception, calendar_weekly_pattern(calendar=calendar))
+    calendar_exception_check_hours(exception, calendar_weekly_pattern(calendar=calendar))
     with transaction.atomic():
         exception.save()
         _touch(calendar)
     return exception
 
 
-def _check_has_hours(exception: CalendarException, week: tuple[tuple[Interval, ...], ...]) -> None:
+def calendar_exception_check_hours(
+    exception: CalendarException, week: tuple[tuple[Interval, ...], ...]
+) -> None:
     """A working exception that borrows a weekday's hours must find some there."""
     if exception.kind != CalendarException.Kind.HOLIDAY and not exception.resolve(week):
         raise CalendarError(
@@ -324,7 +326,7 @@ def calendar_import_exceptions(
                 )
             seen[exception.date] = number
             _full_clean(exception, validate_unique=False, validate_constraints=False)
-            _check_has_hours(exception, week)
+            calendar_exception_check_hours(exception, week)
         except CalendarError as exc:
             raise CalendarError(
                 _("Row %(row)d: %(message)s") % {"row": number, "message": exc.message},

@@ -142,3 +142,23 @@ def test_editing_an_exception_refreshes_the_calendar_snapshot(admin_client):
     assert office.updated_at > before
     snapshot = calendar_snapshot(calendar=office)
     assert snapshot.intervals_on(date(2026, 10, 10)) == ()
+
+
+def test_the_admin_refuses_a_make_up_day_that_borrows_hours_from_a_day_off(admin_client):
+    office = BusinessCalendar.objects.get(name="工作日 5×8")
+
+    response = admin_client.post(
+        reverse("admin:core_calendarexception_add"),
+        {
+            "calendar": office.pk,
+            "date": "2027-10-09",
+            "kind": "workday",
+            "name": "国庆节调休",
+            "hours": "",
+            "works_as_weekday": "5",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "没有工作时段，请为这一天填写工作时段" in response.content.decode()
+    assert not office.exceptions.filter(date="2027-10-09").exists()
