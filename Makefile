@@ -15,7 +15,7 @@ demo: $(STAMP)
 	$(VENV)/bin/rapport demo
 
 test: $(STAMP)
-	$(PY) -m ruff check rapport tests
+	$(PY) -m ruff check rapport conftest.py
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q -n 2 $(PYTEST_ARGS)
 
@@ -26,8 +26,8 @@ bench-m: $(STAMP)
 	$(PY) -m rapport.bench --size M
 
 lint: $(STAMP)
-	$(PY) -m ruff check rapport tests
-	$(PY) -m ruff format --check rapport tests
+	$(PY) -m ruff check rapport conftest.py
+	$(PY) -m ruff format --check rapport conftest.py
 	$(VENV)/bin/lint-imports
 
 messages: $(STAMP)

@@ -150,8 +150,11 @@ class Customer(TimeStampedModel):
         related_name="merged_customers",
         db_index=False,  # a partial index below: almost every row is NULL here
     )
-    # Denormalised for search: name, pinyin, initials, phone digits, e-mails, WeChat ids.
+    # Denormalised for search: name, pinyin, initials, phone digits, e-mails, WeChat ids. A
+    # trigram index over it (FTS5 on SQLite, pg_trgm on PostgreSQL) serves substring search.
     search_text = models.CharField(max_length=1000, blank=True, editable=False)
+    name_pinyin = models.CharField(max_length=300, blank=True, editable=False)
+    name_initials = models.CharField(max_length=100, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("customer")
@@ -161,6 +164,8 @@ class Customer(TimeStampedModel):
         indexes = [
             models.Index(fields=["-created_at", "-id"], name="customer_recent", condition=LIVE),
             models.Index(fields=["name", "id"], name="customer_name", condition=LIVE),
+            models.Index(fields=["name_pinyin"], name="customer_name_pinyin", condition=LIVE),
+            models.Index(fields=["name_initials"], name="customer_name_initials", condition=LIVE),
             models.Index(fields=["-updated_at", "-id"], name="customer_updated", condition=LIVE),
             models.Index(
                 fields=["tier", "-created_at", "-id"], name="customer_tier", condition=LIVE

@@ -1,9 +1,10 @@
 """Reads of customer files, scoped to what the staff member may see."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from rapport.core.errors import NotFound
+from rapport.core.search import SUBSTRING_MIN, prefix_q, substring_q
 from rapport.customers.identities import normalize_identity
 from rapport.customers.models import Asset, Customer, Identity, Tag
 from rapport.staff.models import User
@@ -35,6 +36,21 @@ def _search_term(q: str) -> str:
     return q
 
 
+def customer_search_q(q: str) -> Q:
+    """Three characters or more match anywhere (name, pinyin, phone digits, e-mail, WeChat id)
+    through the trigram index; shorter terms match the start of the name, its pinyin or its
+    initials (张, zw), which plain indexes answer."""
+    term = _search_term(q)
+    if len(term) >= SUBSTRING_MIN:
+        return substring_q(column="search_text", fts_table="customers_customer_fts", term=term)
+    return prefix_q(
+        table="customers_customer",
+        fields=["name", "name_initials", "name_pinyin"],
+        term=term,
+        where="merged_into_id IS NULL",  # so the partial indexes apply
+    )
+
+
 def customer_list(
     *,
     staff: User,
@@ -48,7 +64,7 @@ def customer_list(
     number, e-mail or WeChat id; filtered by tier, stage and tag; in a stable order."""
     qs = customer_visible_qs(staff=staff)
     if q.strip():
-        qs = qs.filter(search_text__contains=_search_term(q))
+        qs = qs.filter(customer_search_q(q))
     if tier:
         qs = qs.filter(tier=tier)
     if stage:

@@ -80,14 +80,17 @@ def _require_edit(staff: User, customer: Customer) -> None:
 
 
 def customer_refresh_search_text(*, customer: Customer) -> None:
-    parts = [customer.name.lower(), pinyin_full(customer.name), pinyin_initials(customer.name)]
+    full, initials = pinyin_full(customer.name), pinyin_initials(customer.name)
+    parts = [customer.name.lower(), full, initials]
     for kind, value in customer.identities.values_list("kind", "value"):
         parts.append(searchable_form(kind, value))
     for name in customer.contacts.values_list("name", flat=True):
         parts.append(name.lower())
     text = "|".join(p for p in parts if p)[:1000]
-    Customer.objects.filter(pk=customer.pk).update(search_text=text)
-    customer.search_text = text
+    Customer.objects.filter(pk=customer.pk).update(
+        search_text=text, name_pinyin=full[:300], name_initials=initials[:100]
+    )
+    customer.search_text, customer.name_pinyin, customer.name_initials = text, full, initials
 
 
 def _existing_identity(kind: str, value: str) -> Identity | None:
@@ -494,7 +497,9 @@ def customer_merge(
     duplicate.save(update_fields=["merged_into", "updated_at"])
     Customer.objects.filter(merged_into=duplicate).update(merged_into=survivor)
     customer_refresh_search_text(customer=survivor)
-    Customer.objects.filter(pk=duplicate.pk).update(search_text="")
+    Customer.objects.filter(pk=duplicate.pk).update(
+        search_text="", name_pinyin="", name_initials=""
+    )
 
     record = CustomerMerge.objects.create(
         survivor=survivor, merged=duplicate, merged_by=by, snapshot=snapshot, moved=moved

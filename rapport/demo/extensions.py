@@ -6,3 +6,6 @@ BUILDERS: list = [build_interactions]
 
 # Bulk seeders for `rapport seed`: called as seeder(size=, rng=, customer_ids=, log=).
 SEEDERS: list = [seed_interactions]
+
+# Benchmark scenarios (rapport.demo.benchmarks.Scenario) added by the modules above customers.
+BENCHMARKS: list = []

@@ -264,3 +264,17 @@ def test_contact_identity_belongs_to_the_organisation(agent):
     contact = Contact.objects.create(organisation=other, name="x")
     with pytest.raises(DomainError):
         identity_add(customer=org, by=agent, kind="phone", value="13900001111", contact=contact)
+
+
+@pytest.mark.parametrize("q", ['a"b"c', "%%%", "___", "'; drop", '张"伟'])
+def test_search_with_special_characters_matches_nothing_and_never_fails(agent, q):
+    make(agent)
+    assert list(customer_list(staff=agent, q=q)) == []
+
+
+def test_short_terms_match_the_start_of_name_pinyin_or_initials(agent):
+    zhang = make(agent)
+    wang = make(agent, name="王张", phone="13900001111")
+    assert list(customer_list(staff=agent, q="张")) == [zhang]
+    assert list(customer_list(staff=agent, q="wz")) == [wang]
+    assert set(customer_list(staff=agent, q="zh")) == {zhang}  # zhangwei; wangzhang starts with w
