@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "rapport.staff",
     "rapport.customers",
     "rapport.interactions",
+    "rapport.tickets",
     "rapport.web",
     "rapport.api",
     "rapport.demo",

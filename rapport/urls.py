@@ -31,5 +31,6 @@ urlpatterns = [
         ),
     ),
     path("", include("rapport.interactions.urls")),
+    path("", include("rapport.tickets.urls")),
     path("", include("rapport.web.urls")),
 ]

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 NAVIGATION = [
     ("web:home", _("My work"), None),
     ("customers:list", _("Customers"), "customers.view"),
+    ("tickets:queue", _("Tickets"), "tickets.view"),
     ("interactions:tasks", _("Tasks"), "interactions.log"),
     ("interactions:measures", _("Reports"), "measures.view"),
     ("web:audit", _("Audit log"), "audit.view"),
