@@ -181,7 +181,7 @@ def build_interactions(*, rng: random.Random, users: dict[str, User], customers:
     takers = csrs * 6 + [users["lizg"], users["zhaozg"]]
     specialist, seniors = users["sunqiang"], [users["lizg"], users["zhaozg"], users["wangjl"]]
     assets_by_customer: dict[int, list[Asset]] = {}
-    for asset in Asset.objects.filter(customer__in=customers).order_by("id"):
+    for asset in Asset.objects.filter(customer__in=customers, kind="vehicle").order_by("id"):
         assets_by_customer.setdefault(asset.customer_id, []).append(asset)
     contacts_by_customer: dict[int, list] = {}
     for customer in customers:
@@ -305,6 +305,23 @@ def build_interactions(*, rng: random.Random, users: dict[str, User], customers:
                     now,
                 )
             )
+    # Each representative's desk today: a few open tasks, some of them overdue.
+    recent = sorted(
+        (r[0] for r in rows if r[0].staff in csrs and r[0].handler == r[0].staff),
+        key=lambda i: i.started_at,
+        reverse=True,
+    )
+    desk = [[i for i in recent if i.staff_id == csr.pk][:6] for csr in csrs]
+    for n, interaction in enumerate(i for per_csr in desk for i in per_csr):
+        task = _task(rng, interaction, rng.choice(FOLLOW_UPS), interaction.staff, now, now)
+        task.due_at = (
+            now + timedelta(hours=rng.choice([-50, -26, -5, 3, 20, 30, 70])) + timedelta(minutes=n)
+        )
+        task.created_at = min(
+            now, task.due_at - timedelta(hours=2), interaction.created_at + timedelta(hours=1)
+        )
+        task.status, task.completed_by, task.completed_at = "open", None, None
+        tasks.append(task)
     FollowUpTask.objects.bulk_create(tasks)
     _build_status_history(rng=rng, staff=[*csrs, users["sunqiang"], users["lizg"]], now=now)
 

@@ -157,9 +157,13 @@ class TimelineFilterForm(forms.Form):
 
 class MeasuresFilterForm(forms.Form):
     team = forms.ModelChoiceField(
-        label=_("Team"), queryset=Team.objects.filter(is_active=True), required=False
+        label=_("Team"),
+        queryset=Team.objects.filter(is_active=True),
+        required=False,
+        empty_label=_("All teams"),
     )
     person = StaffChoiceField(
+        empty_label=_("Everyone"),
         label=_("Person"),
         queryset=User.objects.filter(
             role__in=[User.Role.REPRESENTATIVE, User.Role.SPECIALIST, User.Role.SUPERVISOR]

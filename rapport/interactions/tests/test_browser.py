@@ -34,7 +34,10 @@ def test_representative_logs_a_call_with_the_keyboard(live_server):
     from playwright.sync_api import expect, sync_playwright
 
     StaffFactory(
-        username="csr", role=User.Role.REPRESENTATIVE, password="rapport-test", display_name="陈客服"
+        username="csr",
+        role=User.Role.REPRESENTATIVE,
+        password="rapport-test",
+        display_name="陈客服",
     )
     customer = CustomerFactory(name="张伟")
 
