@@ -34,6 +34,9 @@ def process(path: str, table: dict[str, str] | None) -> list[str]:
         if table is not None and msgid in table and (not msgstr or "fuzzy" in comments):
             msgstr = table[msgid]
             comments = comments.replace("#, fuzzy\n", "").replace(", fuzzy", "")
+            comments = "".join(
+                line + "\n" for line in comments.splitlines() if not line.startswith("#|")
+            )
         if not msgstr:
             missing.append(msgid)
         return f"{comments}msgid {msgid_block if msgid_block.endswith(chr(10)) else msgid_block + chr(10)}msgstr {quote(msgstr)}"

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from rapport.staff.permissions import CAPABILITIES
+
 # (url name, label, capability or None, the url prefix that marks it active)
 NAVIGATION = [
     ("web:home", _("My work"), None),
@@ -20,7 +22,7 @@ def layout(request):
     if user is not None and user.is_authenticated:
         path = request.path
         for name, label, capability in NAVIGATION:
-            if capability and not user.can(capability):
+            if capability and (capability not in CAPABILITIES or not user.can(capability)):
                 continue
             try:
                 url = reverse(name)

@@ -295,3 +295,23 @@ ZH = {
 "value": "号码/地址",
 "warranty end": "保修截止",
 }
+ZH.update({
+    "just now": "刚刚",
+    "Not found": "未找到",
+    "This page does not exist": "页面不存在",
+    "It may have been moved, merged or never existed — or you may not have access to it.": "它可能已被移动、合并或从未存在,也可能您没有访问权限。",
+    "Not allowed": "无权访问",
+    "You may not do this": "您无权进行此操作",
+    "Your role does not include this action. Ask your supervisor if you need it.": "您的角色不包含此操作。如有需要,请联系您的主管。",
+})
+ZH.update({
+    "Tickets": "工单",
+    "Your status": "我的状态",
+    "Offline": "离线",
+    "%(n)s overdue": "%(n)s 项逾期",
+    "%(n)s open": "%(n)s 项待办",
+    "Overdue": "已逾期",
+    "No open tasks": "没有待办事项",
+    "Follow-up tasks from your interactions appear here.": "互动中产生的交办事项会显示在这里。",
+})
+ZH.update({"My tasks": "我的交办事项"})

@@ -68,7 +68,9 @@ def reltime(value):
     exact = ymd_hm(value)
     if isinstance(value, datetime):
         now = timezone.now()
-        if value <= now:
+        if abs((now - value).total_seconds()) < 60:
+            text = _("just now")
+        elif value <= now:
             text = _("%(time)s ago") % {"time": timesince(value, now, depth=1)}
         else:
             text = _("in %(time)s") % {"time": timesince(now, value, depth=1)}
