@@ -4,7 +4,7 @@ from decimal import Decimal
 import time_machine
 from django.utils import timezone
 
-from rapport.web.templatetags.rapport import masked_phone, phone, reltime, yuan, ymd_hm
+from rapport.web.templatetags.rapport import masked_phone, phone, reltime, ymd_hm, yuan
 
 
 def test_amounts_are_yuan_with_thousands_and_cents():
