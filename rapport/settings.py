@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "rapport.customers",
     "rapport.interactions",
     "rapport.tickets",
+    "rapport.surveys",
     "rapport.web",
     "rapport.api",
     "rapport.demo",

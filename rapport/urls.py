@@ -32,5 +32,6 @@ urlpatterns = [
     ),
     path("", include("rapport.interactions.urls")),
     path("", include("rapport.tickets.urls")),
+    path("", include("rapport.surveys.urls")),
     path("", include("rapport.web.urls")),
 ]

@@ -10,6 +10,7 @@ NAVIGATION = [
     ("customers:list", _("Customers"), "customers.view"),
     ("tickets:queue", _("Tickets"), "tickets.view"),
     ("interactions:tasks", _("Tasks"), "interactions.log"),
+    ("surveys:analysis", _("Satisfaction"), "surveys.analyse"),
     ("interactions:measures", _("Reports"), "measures.view"),
     ("web:audit", _("Audit log"), "audit.view"),
     ("admin:index", _("Settings"), "admin.access"),
