@@ -427,7 +427,14 @@ def _build_status_history(*, rng: random.Random, staff: list[User], now: datetim
         for current, following in pairwise(own):
             if current.ended_at is None:
                 current.ended_at = following.started_at
+    _set_lengths(intervals)
     AgentStatusInterval.objects.bulk_create(intervals, batch_size=2000)
+
+
+def _set_lengths(intervals: list[AgentStatusInterval]) -> None:
+    for interval in intervals:
+        if interval.ended_at is not None:
+            interval.seconds = int((interval.ended_at - interval.started_at).total_seconds())
 
 
 # -- Benchmark seed -----------------------------------------------------------------------------
@@ -556,4 +563,5 @@ def _seed_status(*, rng: random.Random, staff_ids: list[int], now: datetime) -> 
                 AgentStatusInterval(staff_id=staff_id, status=status, started_at=at, ended_at=end)
             )
             at = end
+    _set_lengths(rows)
     AgentStatusInterval.objects.bulk_create(rows, batch_size=5000)

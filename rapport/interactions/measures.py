@@ -128,34 +128,63 @@ def interactions_in_period(*, start: datetime, end: datetime, scope: Scope) -> Q
     )
 
 
-def transfer_counts(*, start: datetime, end: datetime, scope: Scope) -> dict[str, int]:
-    """All, escalated (to a specialist or senior) and passed on (to another representative)."""
-    return interactions_in_period(start=start, end=end, scope=scope).aggregate(
-        interactions=Count("id"),
-        escalated=Count("id", filter=Q(escalated=True)),
-        passed_on=Count("id", filter=Q(passed_on=True)),
+def interaction_counts(*, start: datetime, end: datetime, scope: Scope) -> list[dict]:
+    """Per channel and direction: all interactions, escalated (to a specialist or senior) and
+    passed on (to another representative). One grouped query, answered from the covering index."""
+    return list(
+        interactions_in_period(start=start, end=end, scope=scope)
+        .values("channel", "direction")
+        .annotate(
+            n=Count("id"),
+            escalated_n=Count("id", filter=Q(escalated=True)),
+            passed_on_n=Count("id", filter=Q(passed_on=True)),
+        )
+        .order_by()
+    )
+
+
+def _overlapping(start: datetime, end: datetime) -> Q:
+    """Intervals overlapping [start, end), spelt so every branch can use the ended_at index:
+    history grows without bound, and a plain `started_at < end` would scan all of it."""
+    return (
+        Q(ended_at__gt=start, ended_at__lte=end)
+        | Q(ended_at__gt=end, started_at__lt=end)
+        | Q(ended_at__isnull=True, started_at__lt=end)
     )
 
 
 def status_seconds(*, start: datetime, end: datetime, scope: Scope) -> dict[str, int]:
-    """Seconds spent in each status within [start, min(end, now)), intervals clipped to it."""
+    """Seconds spent in each status within [start, min(end, now)), intervals clipped to it.
+
+    Intervals wholly inside the period add their stored length (an integer sum); only the few
+    that cross a boundary or are still open are clipped with datetime arithmetic.
+    """
     now = timezone.now()
     end = min(end, now)
     if end <= start:
         return {}
+    staff = AgentStatusInterval.objects.filter(scope.staff_filter())
+    inside = Q(started_at__gte=start, ended_at__lte=end, seconds__isnull=False)
+    totals: dict[str, int] = {}
+    whole = staff.filter(inside).values("status").annotate(total=Sum("seconds")).order_by()
+    for row in whole:
+        totals[row["status"]] = row["total"] or 0
     clipped = ExpressionWrapper(
         Least(Coalesce(F("ended_at"), Value(now)), Value(end))
         - Greatest(F("started_at"), Value(start)),
         output_field=DurationField(),
     )
-    rows = (
-        AgentStatusInterval.objects.filter(scope.staff_filter(), started_at__lt=end)
-        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
+    edges = (
+        staff.filter(_overlapping(start, end))
+        .exclude(inside)
         .values("status")
         .annotate(total=Sum(clipped))
         .order_by()
     )
-    return {row["status"]: int(row["total"].total_seconds()) for row in rows if row["total"]}
+    for row in edges:
+        if row["total"]:
+            totals[row["status"]] = totals.get(row["status"], 0) + int(row["total"].total_seconds())
+    return {status: seconds for status, seconds in totals.items() if seconds}
 
 
 def _previous_year_month_starts(start: datetime) -> list[date]:
@@ -185,37 +214,31 @@ def turnover_counts(*, start: datetime, end: datetime, scope: Scope) -> tuple[in
     return row["left"], average
 
 
-def channel_counts(*, start: datetime, end: datetime, scope: Scope) -> list[ChannelRow]:
+def channel_rows(counts: list[dict]) -> list[ChannelRow]:
     """Every channel in a fixed order, with inbound and outbound counts (zeros included)."""
     rows = {c.value: ChannelRow(c.value, str(c.label)) for c in Interaction.Channel}
-    counts = (
-        interactions_in_period(start=start, end=end, scope=scope)
-        .values("channel", "direction")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
     for item in counts:
         row = rows.get(item["channel"])
         if row is not None:
-            setattr(row, item["direction"], item["n"])
+            setattr(row, item["direction"], getattr(row, item["direction"]) + item["n"])
     return list(rows.values())
 
 
 def measures_for(*, start: datetime, end: datetime, scope: Scope | None = None) -> Measures:
     """All five measures for [start, end) in four queries."""
     scope = scope or Scope()
-    counts = transfer_counts(start=start, end=end, scope=scope)
+    counts = interaction_counts(start=start, end=end, scope=scope)
     left, average = turnover_counts(start=start, end=end, scope=scope)
     return Measures(
         start=start,
         end=end,
-        interactions=counts["interactions"],
-        escalated=counts["escalated"],
-        passed_on=counts["passed_on"],
+        interactions=sum(c["n"] for c in counts),
+        escalated=sum(c["escalated_n"] for c in counts),
+        passed_on=sum(c["passed_on_n"] for c in counts),
         status_seconds=status_seconds(start=start, end=end, scope=scope),
         left=left,
         average_headcount=average,
-        channels=channel_counts(start=start, end=end, scope=scope),
+        channels=channel_rows(counts),
     )
 
 
@@ -251,10 +274,8 @@ def drilldown_status_intervals(
 ) -> QuerySet[AgentStatusInterval]:
     """The non-contact intervals that overlap the period."""
     return (
-        AgentStatusInterval.objects.filter(
-            scope.staff_filter(), started_at__lt=end, status__in=NON_CONTACT_STATUSES
-        )
-        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
+        AgentStatusInterval.objects.filter(scope.staff_filter(), status__in=NON_CONTACT_STATUSES)
+        .filter(_overlapping(start, end))
         .select_related("staff")
         .order_by("-started_at", "-id")
     )

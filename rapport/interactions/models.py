@@ -109,7 +109,12 @@ class Interaction(models.Model):
         verbose_name_plural = _("interactions")
         ordering = ["-started_at", "-id"]
         indexes = [
-            models.Index(fields=["started_at"], name="interaction_started"),
+            # Covers the measures: a month's counts by channel, direction and transfer flags
+            # are read from this index alone.
+            models.Index(
+                fields=["started_at", "staff", "channel", "direction", "escalated", "passed_on"],
+                name="interaction_started",
+            ),
             models.Index(fields=["customer", "-started_at", "-id"], name="interaction_customer"),
             models.Index(fields=["staff", "started_at"], name="interaction_staff"),
         ]
@@ -328,6 +333,8 @@ class AgentStatusInterval(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     started_at = models.DateTimeField(_("from"), default=timezone.now)
     ended_at = models.DateTimeField(_("until"), null=True, blank=True)
+    # Set when the interval closes, so a period's totals are an integer sum.
+    seconds = models.PositiveIntegerField(_("length (seconds)"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("agent status interval")
@@ -336,6 +343,7 @@ class AgentStatusInterval(models.Model):
         indexes = [
             models.Index(fields=["started_at"], name="status_started"),
             models.Index(fields=["staff", "started_at"], name="status_staff"),
+            models.Index(fields=["ended_at"], name="status_ended"),
         ]
         constraints = [
             models.UniqueConstraint(

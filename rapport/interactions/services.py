@@ -367,5 +367,6 @@ def agent_status_set(*, staff: User, status: str) -> AgentStatusInterval:
         if current.status == status:
             return current
         current.ended_at = max(now, current.started_at)
-        current.save(update_fields=["ended_at"])
+        current.seconds = int((current.ended_at - current.started_at).total_seconds())
+        current.save(update_fields=["ended_at", "seconds"])
     return AgentStatusInterval.objects.create(staff=staff, status=status, started_at=now)

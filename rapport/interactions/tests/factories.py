@@ -66,3 +66,6 @@ class StatusIntervalFactory(factory.django.DjangoModelFactory):
 
     staff = factory.SubFactory(StaffFactory)
     status = AgentStatusInterval.Status.AVAILABLE
+    seconds = factory.LazyAttribute(
+        lambda o: int((o.ended_at - o.started_at).total_seconds()) if o.ended_at else None
+    )

@@ -104,6 +104,17 @@ def test_non_contact_time_clips_intervals_to_the_period_and_leaves_out_offline(a
     assert result.status_seconds["offline"] > 0
 
 
+def test_intervals_without_a_stored_length_are_still_counted(agent):
+    StatusIntervalFactory(
+        staff=agent, status="training", started_at=at(2, 9), ended_at=at(2, 10), seconds=None
+    )
+    StatusIntervalFactory(staff=agent, status="training", started_at=at(3, 9), ended_at=at(3, 10))
+
+    result = m.measures_for(start=MARCH[0], end=MARCH[1])
+
+    assert result.status_seconds == {"training": 7200}
+
+
 def test_current_status_counts_until_the_end_of_a_past_period(agent):
     StatusIntervalFactory(staff=agent, status="break", started_at=at(31, 23), ended_at=None)
 
