@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
+from rapport.core.calendar.api import router as calendars_router
 from rapport.core.errors import DomainError
 from rapport.customers.api import router as customers_router
 from rapport.staff.services import api_token_authenticate
@@ -100,6 +101,7 @@ def on_http_error(request, exc: HttpError):
 
 
 api.add_router("/customers", customers_router, tags=["customers"])
+api.add_router("/calendars", calendars_router, tags=["business calendars"])
 
 from rapport.interactions import api as interactions_api  # noqa: E402
 

@@ -26,6 +26,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "interactions.transfer": _ALL,
     "tasks.manage_any": _LEADS,
     "audit.view": frozenset({R.ADMIN}),
+    "calendars.manage": frozenset({R.ADMIN}),
     "admin.access": frozenset({R.ADMIN}),
 }
 
