@@ -85,3 +85,9 @@ def idempotent_call(
         status, body = _replay(existing, digest)
         return status, body, True
     return status, body, False
+
+
+def idempotency_purge(*, older_than) -> int:
+    """Forget records created before `older_than`; clients retry within minutes, not days."""
+    deleted, _rows = IdempotencyRecord.objects.filter(created_at__lt=older_than).delete()
+    return deleted
