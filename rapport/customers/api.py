@@ -6,9 +6,8 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from rapport.core.api import ErrorOut, PageParams, page_schema, paginate
-from rapport.core.errors import Forbidden
+from rapport.core.errors import Forbidden, NotFound
 from rapport.customers import selectors, services
-from rapport.customers.models import Identity, Tag
 from rapport.customers.schemas import (
     AssetIn,
     AssetOut,
@@ -27,6 +26,7 @@ from rapport.customers.schemas import (
 from rapport.staff.models import Team, User
 
 router = Router()
+_BLANKABLE = {"churn_reason", "churn_note", "gender", "id_number", "city", "address", "notes"}
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
@@ -114,9 +114,6 @@ def update_customer(request: HttpRequest, customer_id: int, payload: CustomerPat
     return CustomerOut.from_customer(customer)
 
 
-_BLANKABLE = {"churn_reason", "churn_note", "gender", "id_number", "city", "address", "notes"}
-
-
 @router.post(
     "/{int:customer_id}/merge",
     response={200: MergeOut, **ERRORS},
@@ -188,8 +185,6 @@ def remove_identity(request: HttpRequest, identity_id: int):
 def lookup_customer(request: HttpRequest, kind: str, value: str):
     customer = selectors.customer_find_by_identity(kind=kind, raw=value)
     if customer is None:
-        from rapport.core.errors import NotFound
-
         raise NotFound(_("No customer has this identity."))
     return CustomerOut.from_customer(customer)
 
@@ -227,6 +222,3 @@ def update_asset(request: HttpRequest, asset_id: int, payload: AssetPatch):
     }
     services.asset_update(asset=asset, by=request.user, **data)
     return AssetOut.from_asset(asset)
-
-
-__all__ = ["Identity", "Tag", "router"]

@@ -6,7 +6,6 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from rapport.core.masking import mask_phone
-from rapport.customers.models import Customer
 
 
 def customers_xlsx(customers) -> bytes:
@@ -46,6 +45,3 @@ def customers_xlsx(customers) -> bytes:
     out = BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-__all__ = ["Customer", "customers_xlsx"]
