@@ -3,7 +3,7 @@
 from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from rapport.core.api import ErrorOut, PageParams, page_schema, paginate
 from rapport.core.errors import Forbidden, NotFound
@@ -90,7 +90,7 @@ def create_customer(request: HttpRequest, payload: CustomerIn):
         tags=tags,
         **data,
     )
-    return 201, CustomerOut.from_customer(customer)
+    return Status(201, CustomerOut.from_customer(customer))
 
 
 @router.get("/{int:customer_id}", response={200: CustomerOut, **ERRORS}, summary="Read a customer")
@@ -165,7 +165,7 @@ def list_identities(request: HttpRequest, customer_id: int):
 def add_identity(request: HttpRequest, customer_id: int, payload: IdentityIn):
     customer = selectors.customer_get_for_staff(staff=request.user, customer_id=customer_id)
     identity = services.identity_add(customer=customer, by=request.user, **payload.model_dump())
-    return 201, IdentityOut.from_identity(identity)
+    return Status(201, IdentityOut.from_identity(identity))
 
 
 @router.delete(
@@ -174,7 +174,7 @@ def add_identity(request: HttpRequest, customer_id: int, payload: IdentityIn):
 def remove_identity(request: HttpRequest, identity_id: int):
     identity = selectors.identity_get_for_staff(staff=request.user, identity_id=identity_id)
     services.identity_remove(identity=identity, by=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get(
@@ -203,7 +203,7 @@ def list_assets(request: HttpRequest, customer_id: int):
 def add_asset(request: HttpRequest, customer_id: int, payload: AssetIn):
     customer = selectors.customer_get_for_staff(staff=request.user, customer_id=customer_id)
     asset = services.asset_create(customer=customer, by=request.user, **payload.model_dump())
-    return 201, AssetOut.from_asset(asset)
+    return Status(201, AssetOut.from_asset(asset))
 
 
 @router.get("/assets/{int:asset_id}", response={200: AssetOut, **ERRORS}, summary="Read an asset")

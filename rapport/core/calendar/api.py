@@ -6,7 +6,7 @@ from typing import Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from rapport.core.api import ErrorOut
@@ -121,7 +121,7 @@ def read_calendar(request: HttpRequest, calendar_id: int, filters: Query[YearFil
 def add_exception(request: HttpRequest, calendar_id: int, payload: ExceptionIn):
     _require_manage(request)
     calendar = calendar_get(calendar_id=calendar_id)
-    return 201, calendar_exception_add(calendar=calendar, **payload.model_dump())
+    return Status(201, calendar_exception_add(calendar=calendar, **payload.model_dump()))
 
 
 @router.delete(
@@ -136,7 +136,7 @@ def remove_exception(request: HttpRequest, calendar_id: int, day: date):
     if exception is None:
         raise NotFound(_("That date has no exception."))
     calendar_exception_remove(exception=exception)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get(
