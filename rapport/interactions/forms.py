@@ -63,7 +63,7 @@ class QuickLogForm(forms.Form):
         label=_("Follow-up task"),
         max_length=200,
         required=False,
-        help_text=_("Optional: what needs to be done next."),
+        help_text=_("Optional: the next step"),
     )
     follow_up_due = forms.DateTimeField(
         label=_("Due"),
