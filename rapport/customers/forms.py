@@ -38,8 +38,44 @@ class CustomerProfileForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
 
+    fieldsets = [
+        (_("Customer"), ["name", "kind", "tier", "language"]),
+        (_("Contact details"), ["phone", "email", "wechat", "city", "address"]),
+        (
+            _("Person"),
+            ["gender", "birthday", "lunar_birthday_month", "lunar_birthday_day", "id_number"],
+        ),
+        (
+            _("Relationship"),
+            [
+                "lifecycle_stage",
+                "churn_reason",
+                "lifetime_value",
+                "service_team",
+                "account_manager",
+                "churn_note",
+                "notes",
+            ],
+        ),
+        (_("Consent"), ["marketing_opt_out", "do_not_contact", "is_deceased"]),
+    ]
+
+    def grouped_fields(self):
+        """The form's fields by section, for the template; fields a form lacks are skipped."""
+        return [
+            (title, [self[name] for name in names if name in self.fields])
+            for title, names in self.fieldsets
+        ]
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if getattr(field, "empty_label", None) is not None:
+                field.empty_label = "—"
+            elif (
+                isinstance(field, forms.ChoiceField) and field.choices and field.choices[0][0] == ""
+            ):
+                field.choices = [("", "—"), *field.choices[1:]]
         self.fields["service_team"].queryset = Team.objects.filter(is_active=True)
         self.fields["account_manager"].queryset = User.objects.filter(
             is_active=True, role=User.Role.KEY_ACCOUNT_MANAGER

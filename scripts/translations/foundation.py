@@ -315,3 +315,4 @@ ZH.update({
     "Follow-up tasks from your interactions appear here.": "互动中产生的交办事项会显示在这里。",
 })
 ZH.update({"My tasks": "我的交办事项"})
+ZH.update({"Customer": "客户资料", "Contact details": "联系方式", "Relationship": "客户关系"})
