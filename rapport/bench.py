@@ -45,15 +45,13 @@ def main() -> None:
 
 def prepare(size: str) -> dict:
     from django.core.management import call_command
+    from django.db import connection
 
     from rapport.core.models import PeriodicRun
     from rapport.customers.models import Customer
+    from rapport.demo import extensions
     from rapport.demo.seed import seed
     from rapport.staff.models import User
-
-    from django.db import connection
-
-    from rapport.demo import extensions
 
     call_command("migrate", interactive=False, verbosity=0)
     # The marker names the seeders that filled the dataset; when modules add seeders, the old
