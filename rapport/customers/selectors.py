@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from rapport.core.errors import NotFound
 from rapport.core.search import SUBSTRING_MIN, prefix_q, substring_q
 from rapport.customers.identities import normalize_identity
-from rapport.customers.models import Asset, Customer, Identity, Tag
+from rapport.customers.models import LIVE, Asset, Customer, Identity, Tag
 from rapport.staff.models import User
 
 SORTS = {
@@ -127,6 +127,19 @@ def customer_profile(*, customer: Customer) -> dict:
         "tags": list(customer.tags.order_by("name")),
         "merges": list(customer.merges.select_related("merged_by").order_by("-merged_at")[:5]),
     }
+
+
+def customer_possible_duplicates(*, customer: Customer, limit: int = 8) -> list[Customer]:
+    """Live customers that may be the same person or company: same name, or same pinyin
+    (张伟 / 章伟 typed by different people)."""
+    same = Q(name=customer.name)
+    if customer.name_pinyin:
+        same |= Q(name_pinyin=customer.name_pinyin)
+    return list(
+        Customer.objects.filter(LIVE & same)
+        .exclude(pk=customer.pk)
+        .order_by("-created_at", "-id")[:limit]
+    )
 
 
 def asset_get_for_staff(*, staff: User, asset_id: int) -> Asset:

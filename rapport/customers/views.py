@@ -244,7 +244,12 @@ def customer_merge(request: HttpRequest, customer_id: int) -> HttpResponse:
                 % {"dup": duplicate.name, "name": survivor.name},
             )
             return redirect("customers:detail", result.survivor.pk)
-    context = {"customer": survivor, "form": form, "duplicate": duplicate}
+    context = {
+        "customer": survivor,
+        "form": form,
+        "duplicate": duplicate,
+        "candidates": selectors.customer_possible_duplicates(customer=survivor),
+    }
     if duplicate is not None:
         context["duplicate_profile"] = selectors.customer_profile(customer=duplicate)
     return render(request, "customers/merge.html", context)

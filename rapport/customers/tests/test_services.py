@@ -278,3 +278,12 @@ def test_short_terms_match_the_start_of_name_pinyin_or_initials(agent):
     assert list(customer_list(staff=agent, q="张")) == [zhang]
     assert list(customer_list(staff=agent, q="wz")) == [wang]
     assert set(customer_list(staff=agent, q="zh")) == {zhang}  # zhangwei; wangzhang starts with w
+
+
+def test_possible_duplicates_share_the_name_or_its_pinyin(agent):
+    from rapport.customers.selectors import customer_possible_duplicates
+
+    zhang = make(agent)
+    same_sound = make(agent, name="章伟", phone="13900001111")
+    make(agent, name="王芳", phone="13900002222")
+    assert customer_possible_duplicates(customer=zhang) == [same_sound]
