@@ -217,6 +217,18 @@ def list_revisions(request: HttpRequest, interaction_id: int):
 
 
 @router.get(
+    "/transfers",
+    response={200: page_schema(TransferOut), **ERRORS},
+    summary="List transfers, newest first",
+)
+def list_all_transfers(
+    request: HttpRequest, page: Query[PageParams], customer_id: int | None = None
+):
+    rows = selectors.transfer_list(staff=request.user, customer_id=customer_id)
+    return paginate(rows, page, TransferOut.from_transfer)
+
+
+@router.get(
     "/{int:interaction_id}/transfers",
     response={200: list[TransferOut], **ERRORS},
     summary="Transfers of an interaction",

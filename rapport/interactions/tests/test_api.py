@@ -255,9 +255,14 @@ def test_transfer_and_check_back_task(agent, specialist, api_client):
     listed = client.get(f"{API}/interactions/{interaction.pk}/transfers")
     mine = client.get(f"{API}/tasks/mine")
 
+    by_customer = client.get(
+        f"{API}/interactions/transfers", {"customer_id": interaction.customer_id}
+    )
+
     assert response.status_code == 201
     assert listed.json()[0]["to_staff_id"] == specialist.pk
     assert mine.json()["count"] == 1
+    assert [t["id"] for t in by_customer.json()["results"]] == [response.json()["id"]]
 
 
 @pytest.mark.parametrize("target", ["self", "inactive"])
