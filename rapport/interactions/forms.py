@@ -93,6 +93,8 @@ class CorrectForm(forms.ModelForm):
             "duration_seconds",
             "summary",
             "outcome",
+            "contact",
+            "asset",
         ]
         widgets = {"started_at": DateTimeLocalInput(), "summary": forms.Textarea(attrs={"rows": 4})}
 
@@ -100,9 +102,14 @@ class CorrectForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["purpose"].queryset = Purpose.objects.filter(is_active=True)
         self.fields["purpose"].empty_label = None
+        customer = self.instance.customer
+        self.fields["contact"].queryset = customer.contacts.all()
+        self.fields["asset"].queryset = customer.assets.all()
+        if not customer.is_organisation:
+            del self.fields["contact"]
 
     def changes(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+        return {name: self.cleaned_data[name] for name in self.Meta.fields if name in self.fields}
 
     def _post_clean(self):
         # The service validates and saves; keep ModelForm from writing onto the instance.
