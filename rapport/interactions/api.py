@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Header, Query, Router, Schema
+from ninja import Header, Query, Router, Schema, Status
 
 from rapport.core.api import ErrorOut, PageParams, page_schema, paginate
 from rapport.core.errors import Forbidden, NotFound
@@ -117,7 +117,7 @@ def create_interaction(
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
 ):
     def action():
-        return 201, _create_interaction(request.user, payload).model_dump(mode="json")
+        return Status(201, _create_interaction(request.user, payload).model_dump(mode="json"))
 
     status, body, _replayed = idempotent_call(
         user=request.user,
@@ -256,7 +256,7 @@ def create_transfer(request: HttpRequest, interaction_id: int, payload: Transfer
         kind=payload.kind,
         reason=payload.reason,
     )
-    return 201, TransferOut.from_transfer(transfer)
+    return Status(201, TransferOut.from_transfer(transfer))
 
 
 @router.get(
@@ -347,7 +347,7 @@ def create_task(request: HttpRequest, payload: TaskIn):
         assignee=assignee or (None if team else request.user),
         assignee_team=team,
     )
-    return 201, TaskOut.from_task(task)
+    return Status(201, TaskOut.from_task(task))
 
 
 @tasks_router.get("/{int:task_id}", response={200: TaskOut, **ERRORS}, summary="Read a task")

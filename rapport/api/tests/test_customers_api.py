@@ -35,7 +35,9 @@ def test_bad_token_is_401(client, db):
 
 def test_list_search_and_paginate(agent, api_client, zhang, django_assert_max_num_queries):
     for n in range(5):
-        customer_create(by=agent, name=f"王{n}", identities=[IdentityInput("phone", f"1390000000{n}")])
+        customer_create(
+            by=agent, name=f"王{n}", identities=[IdentityInput("phone", f"1390000000{n}")]
+        )
     client = api_client(agent)
     # token, count, rows, tags, primary identities, all identities
     with django_assert_max_num_queries(7):
@@ -54,10 +56,16 @@ def test_list_refuses_unknown_enum_with_422(agent, api_client):
 
 def test_create_and_read(agent, api_client):
     client = api_client(agent)
-    response = post(client, "/api/v1/customers", {
-        "name": "李娜", "tier": "vip", "identities": [{"kind": "phone", "value": "139 1234 5678"}],
-        "tags": ["老客户"],
-    })
+    response = post(
+        client,
+        "/api/v1/customers",
+        {
+            "name": "李娜",
+            "tier": "vip",
+            "identities": [{"kind": "phone", "value": "139 1234 5678"}],
+            "tags": ["老客户"],
+        },
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["tier"] == "vip" and body["tags"] == ["老客户"]
@@ -66,9 +74,14 @@ def test_create_and_read(agent, api_client):
 
 
 def test_create_duplicate_phone_is_409_naming_existing(agent, api_client, zhang):
-    response = post(api_client(agent), "/api/v1/customers", {
-        "name": "又一个张伟", "identities": [{"kind": "phone", "value": "+8613800138000"}],
-    })
+    response = post(
+        api_client(agent),
+        "/api/v1/customers",
+        {
+            "name": "又一个张伟",
+            "identities": [{"kind": "phone", "value": "+8613800138000"}],
+        },
+    )
     assert response.status_code == 409
     body = response.json()
     assert body["code"] == "duplicate_identity"
@@ -118,9 +131,18 @@ def test_update_by_other_team_is_403_and_changes_nothing(other_team_agent, api_c
 
 
 def test_merge_endpoint(agent, supervisor, api_client, zhang):
-    dup = customer_create(by=agent, name="张伟2", identities=[IdentityInput("phone", "13900001111")])
-    assert post(api_client(agent), f"/api/v1/customers/{zhang.pk}/merge", {"duplicate_id": dup.pk}).status_code == 403
-    response = post(api_client(supervisor), f"/api/v1/customers/{zhang.pk}/merge", {"duplicate_id": dup.pk})
+    dup = customer_create(
+        by=agent, name="张伟2", identities=[IdentityInput("phone", "13900001111")]
+    )
+    assert (
+        post(
+            api_client(agent), f"/api/v1/customers/{zhang.pk}/merge", {"duplicate_id": dup.pk}
+        ).status_code
+        == 403
+    )
+    response = post(
+        api_client(supervisor), f"/api/v1/customers/{zhang.pk}/merge", {"duplicate_id": dup.pk}
+    )
     assert response.status_code == 200
     assert response.json()["moved"]["customers.identity"] == 1
     # The merged id is gone from the API.
@@ -129,16 +151,31 @@ def test_merge_endpoint(agent, supervisor, api_client, zhang):
 
 def test_identities_and_assets(agent, api_client, zhang):
     client = api_client(agent)
-    added = post(client, f"/api/v1/customers/{zhang.pk}/identities", {"kind": "email", "value": "A@B.cn"})
+    added = post(
+        client, f"/api/v1/customers/{zhang.pk}/identities", {"kind": "email", "value": "A@B.cn"}
+    )
     assert added.status_code == 201 and added.json()["value"] == "a@b.cn"
-    dup = post(client, f"/api/v1/customers/{zhang.pk}/identities", {"kind": "email", "value": "a@b.cn"})
+    dup = post(
+        client, f"/api/v1/customers/{zhang.pk}/identities", {"kind": "email", "value": "a@b.cn"}
+    )
     assert dup.status_code == 409
     assert client.delete(f"/api/v1/customers/identities/{added.json()['id']}").status_code == 204
-    asset = post(client, f"/api/v1/customers/{zhang.pk}/assets", {
-        "kind": "vehicle", "name": "丰田 凯美瑞", "identifier": "LVGBE40K8KG123456", "plate": "沪A12345",
-    })
+    asset = post(
+        client,
+        f"/api/v1/customers/{zhang.pk}/assets",
+        {
+            "kind": "vehicle",
+            "name": "丰田 凯美瑞",
+            "identifier": "LVGBE40K8KG123456",
+            "plate": "沪A12345",
+        },
+    )
     assert asset.status_code == 201, asset.content
-    bad = post(client, f"/api/v1/customers/{zhang.pk}/assets", {"kind": "vehicle", "name": "x", "identifier": "SHORT"})
+    bad = post(
+        client,
+        f"/api/v1/customers/{zhang.pk}/assets",
+        {"kind": "vehicle", "name": "x", "identifier": "SHORT"},
+    )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "identifier"
     changed = patch(client, f"/api/v1/customers/assets/{asset.json()['id']}", {"mileage_km": 20000})
     assert changed.json()["mileage_km"] == 20000
@@ -147,13 +184,30 @@ def test_identities_and_assets(agent, api_client, zhang):
 
 def test_lookup_by_identity(agent, api_client, zhang):
     client = api_client(agent)
-    assert client.get("/api/v1/customers/lookup", {"kind": "phone", "value": "138-0013-8000"}).json()["id"] == zhang.pk
-    assert client.get("/api/v1/customers/lookup", {"kind": "phone", "value": "13900000000"}).status_code == 404
+    assert (
+        client.get("/api/v1/customers/lookup", {"kind": "phone", "value": "138-0013-8000"}).json()[
+            "id"
+        ]
+        == zhang.pk
+    )
+    assert (
+        client.get(
+            "/api/v1/customers/lookup", {"kind": "phone", "value": "13900000000"}
+        ).status_code
+        == 404
+    )
 
 
 def test_reveal_is_audited(supervisor, agent, api_client, zhang):
-    assert post(api_client(agent), f"/api/v1/customers/{zhang.pk}/reveal", {"what": "identities"}).status_code == 403
-    response = post(api_client(supervisor), f"/api/v1/customers/{zhang.pk}/reveal", {"what": "identities"})
+    assert (
+        post(
+            api_client(agent), f"/api/v1/customers/{zhang.pk}/reveal", {"what": "identities"}
+        ).status_code
+        == 403
+    )
+    response = post(
+        api_client(supervisor), f"/api/v1/customers/{zhang.pk}/reveal", {"what": "identities"}
+    )
     assert response.json()["identities"][0]["value"] == "+8613800138000"
     assert AuditEntry.objects.filter(action="reveal").count() == 1
 

@@ -18,8 +18,11 @@ def test_find_customer_by_phone_and_edit_city_in_place(live_server, agent, team)
     from playwright.sync_api import sync_playwright
 
     customer = customer_create(
-        by=agent, name="张伟", identities=[IdentityInput("phone", "13800138000")],
-        service_team=team, city="北京",
+        by=agent,
+        name="张伟",
+        identities=[IdentityInput("phone", "13800138000")],
+        service_team=team,
+        city="北京",
     )
     customer_create(by=agent, name="李娜", identities=[IdentityInput("phone", "13912345678")])
 

@@ -31,9 +31,24 @@ ENDPOINTS = [
     ("get", "/api/v1/customers", ALL, None),
     ("get", "/api/v1/customers/{id}", ALL, None),
     ("post", "/api/v1/customers", dict.fromkeys(ROLES, 201), {"name": "新客户"}),
-    ("patch", "/api/v1/customers/{id}", only("agent", "supervisor", "manager", "admin_user"), {"city": "北京"}),
-    ("post", "/api/v1/customers/{id}/merge", only("supervisor", "manager", "admin_user"), {"duplicate_id": "{dup}"}),
-    ("post", "/api/v1/customers/{id}/reveal", only("supervisor", "manager", "kam", "admin_user"), {"what": "identities"}),
+    (
+        "patch",
+        "/api/v1/customers/{id}",
+        only("agent", "supervisor", "manager", "admin_user"),
+        {"city": "北京"},
+    ),
+    (
+        "post",
+        "/api/v1/customers/{id}/merge",
+        only("supervisor", "manager", "admin_user"),
+        {"duplicate_id": "{dup}"},
+    ),
+    (
+        "post",
+        "/api/v1/customers/{id}/reveal",
+        only("supervisor", "manager", "kam", "admin_user"),
+        {"what": "identities"},
+    ),
     ("get", "/api/v1/customers/{id}/identities", ALL, None),
     ("get", "/api/v1/customers/{id}/assets", ALL, None),
 ]
@@ -44,7 +59,9 @@ def customers(agent, team):
     customer = customer_create(
         by=agent, name="张伟", identities=[IdentityInput("phone", "13800138000")], service_team=team
     )
-    dup = customer_create(by=agent, name="张伟2", identities=[IdentityInput("phone", "13900001111")])
+    dup = customer_create(
+        by=agent, name="张伟2", identities=[IdentityInput("phone", "13900001111")]
+    )
     return customer, dup
 
 
@@ -67,7 +84,9 @@ def test_anonymous_is_sent_to_login(client, db, url):
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(("method", "url", "expected", "body"), ENDPOINTS, ids=[f"{e[0]} {e[1]}" for e in ENDPOINTS])
+@pytest.mark.parametrize(
+    ("method", "url", "expected", "body"), ENDPOINTS, ids=[f"{e[0]} {e[1]}" for e in ENDPOINTS]
+)
 def test_endpoint_permissions(request, role, method, url, expected, body, customers, api_client):
     user = request.getfixturevalue(role)
     client = api_client(user)

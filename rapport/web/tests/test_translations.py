@@ -8,7 +8,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PO_FILES = sorted(ROOT.glob("*/locale/zh_Hans/LC_MESSAGES/django.po"))
-ENTRY = re.compile(r'((?:#[^\n]*\n)*)msgid ((?:"(?:[^"\\]|\\.)*"\n)+)msgstr ((?:"(?:[^"\\]|\\.)*"\n?)+)')
+ENTRY = re.compile(
+    r'((?:#[^\n]*\n)*)msgid ((?:"(?:[^"\\]|\\.)*"\n)+)msgstr ((?:"(?:[^"\\]|\\.)*"\n?)+)'
+)
 
 
 def unquote(block: str) -> str:
@@ -30,6 +32,8 @@ def test_there_are_catalogues():
 def test_every_string_is_translated_and_compiled(po):
     with open(po.with_suffix(".mo"), "rb") as handle:
         compiled = gettext.GNUTranslations(handle)
+    text = po.read_text(encoding="utf-8")
+    assert 'msgstr[0] ""' not in text, f"an untranslated plural in {po}"
     for comments, msgid, msgstr in entries(po):
         assert msgstr, f"untranslated in {po}: {msgid!r}"
         assert "fuzzy" not in comments, f"fuzzy in {po}: {msgid!r}"

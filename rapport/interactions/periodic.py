@@ -1,0 +1,16 @@
+"""Sweeps the worker runs for interactions."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from rapport.core.periodic import register
+from rapport.interactions.idempotency import idempotency_purge
+
+IDEMPOTENCY_KEEP = timedelta(days=2)
+
+
+@register("interactions.idempotency_purge", every=timedelta(hours=6))
+def purge_idempotency_records() -> int:
+    """Retries come within minutes; keys older than two days are forgotten."""
+    return idempotency_purge(older_than=timezone.now() - IDEMPOTENCY_KEEP)
