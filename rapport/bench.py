@@ -58,7 +58,9 @@ def prepare(size: str) -> dict:
     # dataset is thrown away and seeded again so every module's rows are there.
     fingerprint = "+".join(getattr(s, "__qualname__", str(s)) for s in extensions.SEEDERS)
     marker = f"bench-seeded-{size}:{fingerprint}"[:80]
-    stale = PeriodicRun.objects.filter(name__startswith="bench-seeded-").exclude(name=marker).exists()
+    stale = (
+        PeriodicRun.objects.filter(name__startswith="bench-seeded-").exclude(name=marker).exists()
+    )
     if stale and connection.vendor == "sqlite":
         path = Path(connection.settings_dict["NAME"])
         connection.close()
@@ -108,12 +110,13 @@ def run(args):
     from django.test.utils import CaptureQueriesContext
 
     from rapport.demo import extensions
-    from rapport.demo.benchmarks import SCENARIOS
+    from rapport.demo.benchmarks import CONTEXT_HOOKS, SCENARIOS
     from rapport.staff.models import User
     from rapport.staff.services import api_token_create
 
     ctx = prepare(args.size)
-    for hook in getattr(extensions, "BENCH_CONTEXT", []):
+    ctx["run"] = f"{time.time():.0f}"
+    for hook in [*CONTEXT_HOOKS, *getattr(extensions, "BENCH_CONTEXT", [])]:
         ctx.update(hook(ctx))
     clients: dict[tuple[str, bool], Client] = {}
 

@@ -45,7 +45,9 @@ SCENARIOS = [
         "Customer list, filter tier + stage", "GET", lambda c: "/customers/?tier=vip&stage=active"
     ),
     Scenario("Customer list, page 200", "GET", lambda c: "/customers/?page=200"),
-    Scenario("Customer 360 page", "GET", lambda c: f"/customers/{_customer(c)}/"),
+    Scenario(
+        "Customer 360 page (1,000-entry timeline)", "GET", lambda c: f"/customers/{_customer(c)}/"
+    ),
     Scenario("API customer list", "GET", lambda c: "/api/v1/customers?limit=25", api=True),
     Scenario(
         "API customer search by phone",
@@ -54,4 +56,79 @@ SCENARIOS = [
         api=True,
     ),
     Scenario("API customer read", "GET", lambda c: f"/api/v1/customers/{_customer(c)}", api=True),
+]
+
+
+def _purpose_context(ctx: dict) -> dict:
+    from rapport.interactions.models import Purpose
+
+    return {"purpose_id": Purpose.objects.get(code="information").pk}
+
+
+CONTEXT_HOOKS = [_purpose_context]
+
+
+def _quick_log(ctx: dict, i: int) -> dict:
+    return {
+        "channel": "phone",
+        "direction": "inbound",
+        "purpose": ctx["purpose_id"],
+        "summary": f"基准测试来电 {i}:客户咨询保养预约。",
+    }
+
+
+def _api_interaction(ctx: dict, i: int) -> dict:
+    return {
+        "customer_id": ctx["customer_id"],
+        "channel": "phone",
+        "direction": "inbound",
+        "purpose": "information",
+        "summary": f"基准测试 API 来电 {i}",
+        "duration_seconds": 120,
+    }
+
+
+SCENARIOS += [
+    Scenario(
+        "Timeline partial (htmx)",
+        "GET",
+        lambda c: f"/interactions/customers/{_customer(c)}/timeline/",
+        htmx=True,
+    ),
+    Scenario(
+        "Quick-log POST (htmx)",
+        "POST",
+        lambda c: f"/interactions/customers/{_customer(c)}/log/",
+        htmx=True,
+        body=_quick_log,
+    ),
+    Scenario("My tasks", "GET", lambda c: "/tasks/", user="bench_agent"),
+    Scenario("Measures page (this and last month)", "GET", lambda c: "/measures/", target_ms=200),
+    Scenario(
+        "API interaction list for a customer",
+        "GET",
+        lambda c: f"/api/v1/interactions?customer_id={_customer(c)}",
+        api=True,
+    ),
+    Scenario(
+        "API interaction create with Idempotency-Key",
+        "POST",
+        lambda c: "/api/v1/interactions",
+        api=True,
+        body=_api_interaction,
+        headers=lambda c, i: {"Idempotency-Key": f"bench-{c['run']}-{i}"},
+    ),
+    Scenario(
+        "API customer timeline",
+        "GET",
+        lambda c: f"/api/v1/interactions/customers/{_customer(c)}/timeline",
+        api=True,
+    ),
+    Scenario(
+        "API measures for a month",
+        "GET",
+        lambda c: "/api/v1/measures?start=2026-10-01&end=2026-11-01",
+        api=True,
+        target_ms=200,
+    ),
 ]
