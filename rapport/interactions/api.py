@@ -117,7 +117,7 @@ def create_interaction(
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
 ):
     def action():
-        return Status(201, _create_interaction(request.user, payload).model_dump(mode="json"))
+        return 201, _create_interaction(request.user, payload).model_dump(mode="json")
 
     status, body, _replayed = idempotent_call(
         user=request.user,
@@ -126,7 +126,7 @@ def create_interaction(
         payload=payload.model_dump(mode="json"),
         action=action,
     )
-    return status, body
+    return Status(status, body)
 
 
 def _create_interaction(user: User, payload: InteractionIn) -> InteractionOut:
