@@ -196,7 +196,7 @@ def print_table(results) -> None:
 def write_report(path: Path, args, results, ctx, settings) -> None:
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     section = [
-        f"## Dataset {args.size} on {engine} — {datetime.now().astimezone():%Y-%m-%d %H:%M}",
+        f"## Dataset {args.size} on {engine} — {datetime.now().astimezone():%Y-%m-%d %H:%M %z}",
         "",
         f"{ctx['customers']:,} customers"
         + "".join(f", {v:,} {k}" for k, v in ctx.items() if k.startswith("count_"))

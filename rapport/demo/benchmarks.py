@@ -60,9 +60,12 @@ SCENARIOS = [
 
 
 def _purpose_context(ctx: dict) -> dict:
-    from rapport.interactions.models import Purpose
+    from rapport.interactions.models import Interaction, Purpose
 
-    return {"purpose_id": Purpose.objects.get(code="information").pk}
+    return {
+        "purpose_id": Purpose.objects.get(code="information").pk,
+        "count_interactions": Interaction.objects.count(),
+    }
 
 
 CONTEXT_HOOKS = [_purpose_context]
