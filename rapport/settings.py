@@ -199,3 +199,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
     "loggers": {"django_tasks_db": {"level": "INFO"}},
 }
+
+# Satisfaction surveys: defaults for the administrator's SurveySettings row.
+RAPPORT_SURVEY_LINK_VALID_DAYS = env_int("RAPPORT_SURVEY_LINK_VALID_DAYS", 14)
+RAPPORT_SURVEY_FATIGUE_DAYS = env_int("RAPPORT_SURVEY_FATIGUE_DAYS", 30)
+RAPPORT_SURVEY_LOW_CSAT = env_int("RAPPORT_SURVEY_LOW_CSAT", 2)
+RAPPORT_SURVEY_LOW_NPS = env_int("RAPPORT_SURVEY_LOW_NPS", 6)

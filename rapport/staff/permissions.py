@@ -28,6 +28,14 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "audit.view": frozenset({R.ADMIN}),
     "calendars.manage": frozenset({R.ADMIN}),
     "admin.access": frozenset({R.ADMIN}),
+    # Satisfaction surveys: anyone sees the surveys about their own and their teams' work and may
+    # send one about an event; leads run campaigns and read the analysis (supervisors for their
+    # teams, managers and administrators for everyone).
+    "surveys.view": _ALL,
+    "surveys.send": _ALL,
+    "surveys.campaign": _LEADS,
+    "surveys.analyse": _LEADS,
+    "surveys.analyse_all": frozenset({R.MANAGER, R.ADMIN}),
 }
 
 
