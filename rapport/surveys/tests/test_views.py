@@ -1,0 +1,208 @@
+"""Pages and the public link, through HTTP: permissions per role, token security, validation,
+query counts."""
+
+from datetime import timedelta
+
+import re
+
+import pytest
+from django.core import signing
+from django.urls import reverse
+from django.utils import timezone
+
+from rapport.surveys.models import SurveyResponse, SurveySend
+from rapport.surveys.selectors import link_signer
+from rapport.surveys.tests.factories import SendFactory, template
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["agent", "specialist", "supervisor", "manager", "kam", "admin_user"]
+ANALYSTS = {"supervisor", "manager", "admin_user"}
+
+
+def _token() -> str:
+    import secrets
+
+    return link_signer().sign(secrets.token_urlsafe(24))
+
+
+@pytest.fixture
+def link():
+    token = _token()
+    send = SendFactory(token=token, subject="保养后回访")
+    return send, reverse("surveys:respond", args=[token])
+
+
+CSAT_OK = {"csat": "5", "solved": "1", "touchpoint": ["people"], "comment": "服务很好"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_analysis_page_is_for_leads_only(request, as_user, role):
+    user = request.getfixturevalue(role)
+    response = as_user(user).get(reverse("surveys:analysis"))
+    assert response.status_code == (200 if role in ANALYSTS else 403)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_exports_follow_the_analysis_permission(request, as_user, role):
+    user = request.getfixturevalue(role)
+    url = reverse("surveys:analysis_export", args=["csat", "csv"])
+    assert as_user(user).get(url).status_code == (200 if role in ANALYSTS else 403)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_everyone_sees_the_list_of_sends_and_only_leads_run_campaigns(request, as_user, role):
+    user = request.getfixturevalue(role)
+    client = as_user(user)
+    assert client.get(reverse("surveys:sends")).status_code == 200
+    response = client.post(reverse("surveys:segment_create"), {"name": f"seg-{role}"})
+    assert response.status_code == (302 if role in ANALYSTS else 403)
+
+
+def test_pages_need_a_login(client):
+    for name in ("surveys:analysis", "surveys:sends"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_agents_see_only_sends_about_their_teams_work(as_user, agent, other_team_agent, team):
+    mine = SendFactory(owner=agent, team=team)
+    theirs = SendFactory(owner=other_team_agent)
+    page = as_user(agent).get(reverse("surveys:sends")).content.decode()
+    assert mine.customer.name in page and theirs.customer.name not in page
+
+
+def test_the_analysis_page_shows_every_part(as_user, manager):
+    send = SendFactory(template=template("servqual_22"))
+    SurveyResponse.objects.create(send=send, csat=None)
+    html = as_user(manager).get(reverse("surveys:analysis")).content.decode()
+    for heading in ("CSAT", "NPS", "SERVQUAL", "KANO", "木桶效应", "65–85%"):
+        assert heading in html
+    assert html.count("<svg") == 6
+
+
+def test_the_analysis_page_query_count_is_pinned(as_user, manager, django_assert_num_queries):
+    for _ in range(3):
+        SendFactory()
+    client = as_user(manager)
+    client.get(reverse("surveys:analysis"))
+    # session, user, the agent-status slot; the filter form's templates, teams and agents; eight
+    # grouped analysis queries — however many answers there are
+    with django_assert_num_queries(14):
+        client.get(reverse("surveys:analysis"))
+    with django_assert_num_queries(14):
+        client.get(reverse("surveys:analysis"), {"tier": "vip", "date_from": "2026-01-01"})
+
+
+def test_the_excel_export_is_a_workbook(as_user, manager):
+    response = as_user(manager).get(reverse("surveys:analysis_export", args=["servqual", "xlsx"]))
+    assert response.status_code == 200
+    assert response.content[:2] == b"PK"
+    assert as_user(manager).get("/satisfaction/export/nope.csv").status_code == 404
+
+
+# --- the public page --------------------------------------------------------------------------
+
+
+def test_the_link_opens_without_login_and_shows_company_and_subject(client, link):
+    send, url = link
+    html = client.get(url).content.decode()
+    assert "瑞泰汽车服务有限公司" in html
+    assert "保养后回访" in html and send.template.name_zh in html
+    assert send.customer.name not in html  # nothing personal on a page anyone with the link sees
+
+
+def test_an_english_customer_gets_the_english_page(client):
+    token = _token()
+    send = SendFactory(token=token, language="en")
+    html = client.get(reverse("surveys:respond", args=[token])).content.decode()
+    assert send.template.name_en in html and 'lang="en"' in html
+
+
+def test_answering_thanks_the_customer_and_stores_one_response(client, link):
+    send, url = link
+    response = client.post(url, CSAT_OK)
+    assert response.status_code == 200
+    assert "Thank you" in response.content.decode() or "谢谢" in response.content.decode()
+    stored = SurveyResponse.objects.get(send=send)
+    assert stored.csat == 5 and stored.solved is True
+
+
+def test_a_second_submission_edits_the_same_response(client, link):
+    _send, url = link
+    client.post(url, CSAT_OK)
+    page = client.get(url).content.decode()
+    assert re.search(r'name="csat" value="5"[^>]*checked', page)
+    client.post(url, {**CSAT_OK, "csat": "4"})
+    assert SurveyResponse.objects.count() == 1
+    assert SurveyResponse.objects.get().csat == 4
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({**CSAT_OK, "csat": "6"}, "1"),
+        ({**CSAT_OK, "csat": ""}, "Please answer this question."),
+        ({**CSAT_OK, "touchpoint": ["nonsense"]}, "Choose from the options shown."),
+    ],
+)
+def test_bad_answers_are_named_by_question_and_nothing_is_stored(
+    client, link, data, message, settings
+):
+    settings.LANGUAGE_CODE = "en"
+    send, url = link
+    send.language = "en"
+    send.save()
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert (
+        'class="q q-csat q-error"' in response.content.decode()
+        or "q-error" in response.content.decode()
+    )
+    assert not SurveyResponse.objects.exists()
+
+
+def test_script_in_free_text_is_stored_as_text_and_shown_escaped(client, link):
+    _send, url = link
+    client.post(url, {**CSAT_OK, "comment": "<script>alert(1)</script>"})
+    assert SurveyResponse.objects.get().answers.get(question__code="comment").text == (
+        "<script>alert(1)</script>"
+    )
+    html = client.get(url).content.decode()
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+
+
+def test_an_expired_link_says_so_plainly(client):
+    token = _token()
+    SendFactory(token=token, expires_at=timezone.now() - timedelta(minutes=1))
+    url = reverse("surveys:respond", args=[token])
+    for response in (client.get(url), client.post(url, CSAT_OK)):
+        assert response.status_code == 410
+        assert "过期" in response.content.decode() or "expired" in response.content.decode()
+    assert not SurveyResponse.objects.exists()
+
+
+def test_a_guessed_token_is_not_found_and_reveals_nothing(client, link):
+    send, _url = link
+    for guess in (_token(), "abc", "x" * 43, signing.Signer(salt="other").sign("abc")):
+        response = client.get(reverse("surveys:respond", args=[guess]))
+        assert response.status_code == 404
+        assert send.template.name_zh not in response.content.decode()
+
+
+def test_a_tampered_token_is_refused_before_the_database(client, link, django_assert_num_queries):
+    _send, url = link
+    token = url.split("/s/")[1].rstrip("/")
+    tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
+    with django_assert_num_queries(0):
+        response = client.get(reverse("surveys:respond", args=[tampered]))
+    assert response.status_code == 404
+    assert client.post(reverse("surveys:respond", args=[tampered]), CSAT_OK).status_code == 404
+    assert not SurveyResponse.objects.exists()
+
+
+def test_the_digest_is_not_the_link(link):
+    send, url = link
+    assert send.token_digest not in url
+    assert SurveySend.objects.filter(token_digest=url.split("/s/")[1].rstrip("/")).count() == 0
