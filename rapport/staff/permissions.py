@@ -28,6 +28,14 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "audit.view": frozenset({R.ADMIN}),
     "calendars.manage": frozenset({R.ADMIN}),
     "admin.access": frozenset({R.ADMIN}),
+    # tickets
+    "tickets.view": _ALL,
+    "tickets.create": _ALL,
+    "tickets.work": _SERVICE,
+    "tickets.see_all": _LEADS,
+    "tickets.prioritise": _LEADS,
+    "tickets.approve": _LEADS,
+    "tickets.improvements": _LEADS,
     # Satisfaction surveys: anyone sees the surveys about their own and their teams' work and may
     # send one about an event; leads run campaigns and read the analysis (supervisors for their
     # teams, managers and administrators for everyone).

@@ -1,0 +1,306 @@
+"""Reads of tickets, scoped to what the staff member may see. Objects by id come through the
+`*_get_for_staff` functions, where "not allowed" looks exactly like "not found".
+
+Who sees which tickets: leads (tickets.see_all) all of them; others the tickets of their teams
+or of no team, the ones they own or hold, the ones a team of theirs investigates, and, for a
+key-account manager, those of the customers they manage.
+"""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from rapport.core.errors import NotFound
+from rapport.customers.models import Customer, Identity
+from rapport.interactions.models import Interaction
+from rapport.staff.models import Team, User
+from rapport.tickets.models import (
+    ImprovementAction,
+    Remedy,
+    Ticket,
+    TicketAttachment,
+    TicketEvent,
+    TicketInvestigation,
+    TicketType,
+)
+from rapport.tickets.transitions import allowed_actions
+
+SORTS = {
+    "priority": ("-priority", "-id"),
+    "newest": ("-id",),
+    "oldest": ("id",),
+    "updated": ("-updated_at", "-id"),
+}
+QUEUES = ("mine", "owned", "team", "unassigned", "waiting", "all")
+
+
+def _team_ids(staff: User) -> list[int]:
+    if not hasattr(staff, "_ticket_team_ids"):
+        staff._ticket_team_ids = list(staff.teams.values_list("id", flat=True))
+    return staff._ticket_team_ids
+
+
+def _visible_q(staff: User) -> Q:
+    teams = _team_ids(staff)
+    q = (
+        Q(team_id__in=teams)
+        | Q(team__isnull=True)
+        | Q(assignee=staff)
+        | Q(first_responder=staff)
+        | Exists(TicketInvestigation.objects.filter(ticket=OuterRef("pk"), team_id__in=teams))
+    )
+    if staff.role == User.Role.KEY_ACCOUNT_MANAGER:
+        q |= Q(customer__account_manager=staff)
+    return q
+
+
+def ticket_visible_qs(*, staff: User) -> QuerySet[Ticket]:
+    if not staff.can("tickets.view"):
+        return Ticket.objects.none()
+    if staff.can("tickets.see_all"):
+        return Ticket.objects.all()
+    return Ticket.objects.filter(_visible_q(staff))
+
+
+def ticket_get_for_staff(*, staff: User, ticket_id: int) -> Ticket:
+    try:
+        return (
+            ticket_visible_qs(staff=staff)
+            .select_related(
+                "customer",
+                "asset",
+                "ticket_type",
+                "ticket_type__parent",
+                "first_responder",
+                "assignee",
+                "team",
+                "repeat_of",
+                "interaction",
+            )
+            .get(pk=ticket_id)
+        )
+    except (Ticket.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound(_("No such ticket.")) from exc
+
+
+def ticket_queue(
+    *,
+    staff: User,
+    queue: str = "mine",
+    status: str = "",
+    kind: str = "",
+    priority: int | None = None,
+    impact: str = "",
+    ticket_type: int | None = None,
+    customer_id: int | None = None,
+    assignee_id: int | None = None,
+    q: str = "",
+    sort: str = "priority",
+) -> QuerySet[Ticket]:
+    """One queue: my tickets (assigned to me), owned by me (first responder), my team's,
+    unassigned, waiting, or all I may see; open tickets unless a status is asked for. Each queue
+    has a partial index on its filter and the default order (rapport.tickets.models)."""
+    teams = _team_ids(staff)
+    if queue == "mine":
+        qs = Ticket.objects.filter(assignee=staff)
+    elif queue == "owned":
+        qs = Ticket.objects.filter(first_responder=staff)
+    elif queue == "team":
+        qs = Ticket.objects.filter(team_id__in=teams)
+    elif queue == "unassigned":
+        qs = ticket_visible_qs(staff=staff).filter(assignee__isnull=True)
+    elif queue == "waiting":
+        qs = ticket_visible_qs(staff=staff).filter(status=Ticket.Status.WAITING)
+    else:
+        qs = ticket_visible_qs(staff=staff)
+    if not staff.can("tickets.view"):
+        qs = qs.none()
+    if status:
+        qs = qs.filter(status=status)
+    elif queue != "waiting":
+        qs = qs.filter(is_open=True)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if priority:
+        qs = qs.filter(priority=priority)
+    if impact:
+        qs = qs.filter(impact=impact)
+    if ticket_type:
+        qs = qs.filter(Q(ticket_type_id=ticket_type) | Q(ticket_type__parent_id=ticket_type))
+    if customer_id:
+        qs = qs.filter(customer_id=customer_id)
+    if assignee_id:
+        qs = qs.filter(assignee_id=assignee_id)
+    term = (q or "").strip()
+    if term:
+        number = term.upper().lstrip("T").lstrip("0")
+        if number.isdigit():
+            qs = qs.filter(pk=int(number))
+        else:
+            qs = qs.filter(subject__icontains=term[:100])
+    return qs.select_related("customer", "assignee", "ticket_type").order_by(
+        *SORTS.get(sort, SORTS["priority"])
+    )
+
+
+def queue_counts(*, staff: User) -> dict[str, int]:
+    """How many open tickets each personal queue holds (three index counts)."""
+    open_ = Ticket.objects.filter(is_open=True)
+    return {
+        "mine": open_.filter(assignee=staff).count(),
+        "owned": open_.filter(first_responder=staff).count(),
+        "team": open_.filter(team_id__in=_team_ids(staff)).count(),
+    }
+
+
+def ticket_detail(*, ticket: Ticket, staff: User) -> dict:
+    """What the detail page shows besides the row, in a fixed number of queries."""
+    customer = ticket.customer
+    remedies = list(ticket.remedies.select_related("decided_by", "offered_by"))
+    return {
+        "events": list(ticket.events.select_related("actor").order_by("at", "id")),
+        "remedies": remedies,
+        "chosen_remedy": next((r for r in remedies if r.is_chosen), None),
+        "investigations": list(
+            ticket.investigations.select_related("team", "requested_by", "answered_by")
+        ),
+        "improvements": list(ticket.improvements.select_related("owner")),
+        "attachments": list(ticket.attachments.all()),
+        "lesson": getattr(ticket, "lesson", None) if _has_lesson(ticket) else None,
+        "identities": list(
+            Identity.objects.filter(customer=customer, is_primary=True).order_by("kind")
+        ),
+        "recent_interactions": list(
+            Interaction.objects.filter(customer=customer)
+            .select_related("purpose", "staff")
+            .order_by("-started_at", "-id")[:3]
+        ),
+        "other_tickets": list(
+            Ticket.objects.filter(customer=customer)
+            .exclude(pk=ticket.pk)
+            .only("id", "subject", "status", "created_at", "priority")
+            .order_by("-created_at")[:5]
+        ),
+        "actions": allowed_actions(ticket=ticket, staff=staff),
+    }
+
+
+def _has_lesson(ticket: Ticket) -> bool:
+    try:
+        ticket.lesson  # noqa: B018 — one query, cached on the instance
+    except Ticket.lesson.RelatedObjectDoesNotExist:
+        return False
+    return True
+
+
+def ticket_get_by_token(*, token: str) -> Ticket:
+    """The ticket behind a tracking link, or NotFound."""
+    if not token or len(token) > 40:
+        raise NotFound(_("No such ticket."))
+    try:
+        return Ticket.objects.select_related("customer").get(public_token=token)
+    except Ticket.DoesNotExist as exc:
+        raise NotFound(_("No such ticket.")) from exc
+
+
+def public_events(*, ticket: Ticket) -> list[TicketEvent]:
+    """What the customer sees: receipt, status changes and replies; never internal notes."""
+    return list(
+        ticket.events.filter(is_public=True, kind__in=["created", "transition", "reply"]).order_by(
+            "at", "id"
+        )
+    )
+
+
+def customer_ticket_panel(*, staff: User, customer: Customer) -> dict:
+    """The 360 page's ticket panel: the customer's open tickets (and the last closed ones)."""
+    visible = ticket_visible_qs(staff=staff).filter(customer=customer)
+    rows = list(
+        visible.select_related("assignee", "ticket_type").order_by("-is_open", "-created_at")[:6]
+    )
+    return {
+        "customer_tickets": rows,
+        "customer_tickets_open": sum(1 for t in rows if t.is_open),
+    }
+
+
+def ticket_type_choices() -> list[TicketType]:
+    """Active types, each root followed by its children, for selects."""
+    types = list(TicketType.objects.filter(is_active=True).order_by("sort_order", "id"))
+    roots = [t for t in types if t.parent_id is None]
+    ordered = []
+    for root in roots:
+        ordered.append(root)
+        ordered.extend(t for t in types if t.parent_id == root.pk)
+    return ordered
+
+
+def work_staff() -> QuerySet[User]:
+    return (
+        User.objects.filter(is_active=True)
+        .exclude(role=User.Role.KEY_ACCOUNT_MANAGER)
+        .order_by("role", "display_name", "username")
+    )
+
+
+def investigation_teams() -> QuerySet[Team]:
+    return Team.objects.filter(is_active=True).order_by("name")
+
+
+def remedy_get_for_staff(*, staff: User, remedy_id: int) -> Remedy:
+    try:
+        return Remedy.objects.select_related("ticket").get(
+            pk=remedy_id, ticket__in=ticket_visible_qs(staff=staff)
+        )
+    except (Remedy.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound(_("No such remedy.")) from exc
+
+
+def investigation_get_for_staff(*, staff: User, investigation_id: int) -> TicketInvestigation:
+    try:
+        return TicketInvestigation.objects.select_related("ticket", "team").get(
+            pk=investigation_id, ticket__in=ticket_visible_qs(staff=staff)
+        )
+    except (TicketInvestigation.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound(_("No such investigation.")) from exc
+
+
+def attachment_get_for_staff(*, staff: User, attachment_id: int) -> TicketAttachment:
+    try:
+        return TicketAttachment.objects.get(
+            pk=attachment_id, ticket__in=ticket_visible_qs(staff=staff)
+        )
+    except (TicketAttachment.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound(_("No such attachment.")) from exc
+
+
+def improvement_qs(*, staff: User) -> QuerySet[ImprovementAction]:
+    """Managers see every improvement action; others the ones they own."""
+    if staff.can("tickets.improvements"):
+        return ImprovementAction.objects.all()
+    if not staff.can("tickets.view"):
+        return ImprovementAction.objects.none()
+    return ImprovementAction.objects.filter(owner=staff)
+
+
+def improvement_list(*, staff: User, status: str = "open") -> QuerySet[ImprovementAction]:
+    qs = improvement_qs(staff=staff)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related("owner", "ticket").order_by("due_on", "id")
+
+
+def improvement_get_for_staff(*, staff: User, improvement_id: int) -> ImprovementAction:
+    try:
+        return improvement_qs(staff=staff).select_related("ticket").get(pk=improvement_id)
+    except (ImprovementAction.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound(_("No such improvement action.")) from exc
+
+
+def pending_approvals(*, staff: User) -> QuerySet[Remedy]:
+    if not staff.can("tickets.approve"):
+        return Remedy.objects.none()
+    return (
+        Remedy.objects.filter(approval=Remedy.Approval.PENDING)
+        .select_related("ticket", "offered_by")
+        .order_by("created_at", "id")
+    )
