@@ -109,3 +109,11 @@ api.add_router("/interactions", interactions_api.router, tags=["interactions"])
 api.add_router("/tasks", interactions_api.tasks_router, tags=["follow-up tasks"])
 api.add_router("/agent-status", interactions_api.status_router, tags=["agent status"])
 api.add_router("/measures", interactions_api.measures_router, tags=["measures"])
+
+from rapport.surveys import api as surveys_api  # noqa: E402
+
+api.add_router("/surveys", surveys_api.router, tags=["surveys"])
+
+from rapport.tickets import api as tickets_api  # noqa: E402
+
+api.add_router("/tickets", tickets_api.router, tags=["tickets"])
