@@ -1,2 +1,25 @@
+from django.urls import path
+
+from rapport.tickets import views
+
 app_name = "tickets"
-urlpatterns: list = []
+urlpatterns = [
+    path("tickets/", views.ticket_queue, name="queue"),
+    path("tickets/new/", views.ticket_create, name="create"),
+    path("tickets/improvements/", views.improvement_list, name="improvements"),
+    path(
+        "tickets/improvements/<int:improvement_id>/done/",
+        views.improvement_complete,
+        name="improvement-complete",
+    ),
+    path("tickets/<int:ticket_id>/", views.ticket_detail, name="detail"),
+    path("tickets/<int:ticket_id>/act/<slug:action>/", views.ticket_act, name="act"),
+    path(
+        "tickets/attachments/<int:attachment_id>/",
+        views.attachment_download,
+        name="attachment",
+    ),
+    # Public: no login.
+    path("support/new/", views.public_ticket_form, name="public-form"),
+    path("support/t/<str:token>/", views.public_ticket_track, name="track"),
+]

@@ -1,0 +1,274 @@
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test.utils import CaptureQueriesContext
+from django.db import connection
+from django.utils import timezone
+
+from rapport.customers.tests.factories import CustomerFactory
+from rapport.interactions.tests.factories import InteractionFactory
+from rapport.tickets import services
+from rapport.tickets.models import Remedy, Ticket, TicketAttachment
+from rapport.tickets.tests.factories import in_progress, open_ticket, resolved, ticket_type
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HX-Request": "true"}
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+
+
+def _local(dt) -> str:
+    return timezone.localtime(dt).strftime("%Y-%m-%dT%H:%M")
+
+
+def _create_data(**overrides):
+    data = {
+        "kind": "complaint",
+        "description": "客户反映刹车异响",
+        "customer_words": "刹车的时候吱吱响,太吓人了!",
+        "contact_name": "李女士",
+        "contact_phone": "13900001111",
+        "occurred_at": _local(timezone.now() - timedelta(hours=3)),
+        "occurred_where": "京港澳高速",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_intake_from_the_360_page_opens_the_ticket(agent, as_user):
+    customer = CustomerFactory()
+
+    response = as_user(agent).post(f"/tickets/new/?customer={customer.pk}", _create_data())
+
+    ticket = Ticket.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/tickets/{ticket.pk}/"
+    assert ticket.customer_words == "刹车的时候吱吱响,太吓人了!"
+    assert ticket.first_responder == agent
+
+
+def test_intake_from_an_interaction_links_it(agent, as_user):
+    interaction = InteractionFactory(staff=agent)
+
+    page = as_user(agent).get(f"/tickets/new/?interaction={interaction.pk}")
+    response = as_user(agent).post(f"/tickets/new/?interaction={interaction.pk}", _create_data())
+
+    assert interaction.summary in page.content.decode()
+    assert response.status_code == 302
+    ticket = Ticket.objects.get()
+    assert (ticket.interaction, ticket.customer, ticket.source) == (
+        interaction,
+        interaction.customer,
+        "interaction",
+    )
+
+
+def test_intake_without_the_customer_words_shows_the_error(agent, as_user):
+    customer = CustomerFactory()
+    response = as_user(agent).post(
+        f"/tickets/new/?customer={customer.pk}", _create_data(customer_words="")
+    )
+    assert response.status_code == 200
+    assert "field-error" in response.content.decode()
+    assert not Ticket.objects.exists()
+
+
+def test_an_oversized_or_disallowed_attachment_is_refused(agent, as_user, settings, tmp_path):
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}}}
+    customer = CustomerFactory()
+    client = as_user(agent)
+    big = SimpleUploadedFile("big.png", PNG + b"\0" * (5 * 1024 * 1024), "image/png")
+    exe = SimpleUploadedFile("virus.exe", b"MZ\0\0", "application/octet-stream")
+    fake = SimpleUploadedFile("photo.jpg", b"<html>", "image/jpeg")
+
+    for bad in (big, exe, fake):
+        response = client.post(
+            f"/tickets/new/?customer={customer.pk}", {**_create_data(), "attachments": [bad]}
+        )
+        assert response.status_code == 200
+        assert "field-error" in response.content.decode()
+    assert not Ticket.objects.exists() and not TicketAttachment.objects.exists()
+
+
+def test_an_attachment_is_stored_and_served_only_to_who_may_see_it(
+    agent, other_team_agent, as_user, settings, tmp_path
+):
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}}}
+    customer = CustomerFactory()
+    as_user(agent).post(
+        f"/tickets/new/?customer={customer.pk}",
+        {**_create_data(), "attachments": [SimpleUploadedFile("刹车.png", PNG, "image/png")]},
+    )
+    attachment = TicketAttachment.objects.get()
+
+    mine = as_user(agent).get(f"/tickets/attachments/{attachment.pk}/")
+    theirs = as_user(other_team_agent).get(f"/tickets/attachments/{attachment.pk}/")
+
+    assert mine.status_code == 200 and mine["Content-Type"] == "image/png"
+    assert b"".join(mine.streaming_content) == PNG
+    assert theirs.status_code == 404
+    assert not str(tmp_path).startswith(str(settings.STATIC_ROOT))
+
+
+def test_detail_shows_verbatim_words_escaped_and_only_allowed_actions(agent, as_user):
+    ticket = open_ticket(agent, customer_words="<b>太差了</b> & 不满意")
+
+    body = as_user(agent).get(f"/tickets/{ticket.pk}/").content.decode()
+
+    assert "&lt;b&gt;太差了&lt;/b&gt; &amp; 不满意" in body
+    assert "/act/classify/" in body
+    assert "/act/resolve/" not in body and "/act/close/" not in body
+
+
+def test_a_ticket_of_another_team_is_404(agent, other_team_agent, as_user):
+    ticket = open_ticket(agent)
+    assert as_user(other_team_agent).get(f"/tickets/{ticket.pk}/").status_code == 404
+    response = as_user(other_team_agent).post(f"/tickets/{ticket.pk}/act/note/", {"note-body": "x"})
+    assert response.status_code == 404
+    assert ticket.events.count() == 1
+
+
+def test_an_action_with_htmx_returns_the_refreshed_main_region(agent, as_user):
+    ticket = open_ticket(agent)
+
+    response = as_user(agent).post(
+        f"/tickets/{ticket.pk}/act/classify/",
+        {"classify-kind": "complaint", "classify-ticket_type": ticket_type().pk, "classify-impact": "safety"},
+        headers=HTMX,
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 200 and response["HX-Trigger"] == "ticket-changed"
+    assert body.lstrip().startswith('<div id="ticket-main"') and "<html" not in body
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.impact, ticket.priority) == ("classified", "safety", 4)
+
+
+def test_an_action_without_js_redirects_to_the_timeline(agent, as_user):
+    ticket = open_ticket(agent)
+    response = as_user(agent).post(f"/tickets/{ticket.pk}/act/note/", {"note-body": "已致电客户"})
+    assert response.status_code == 302 and response["Location"].endswith("#timeline")
+    assert ticket.events.filter(kind="note").exists()
+
+
+def test_a_refused_action_shows_the_message_and_changes_nothing(agent, as_user):
+    ticket = in_progress(agent)
+    response = as_user(agent).post(
+        f"/tickets/{ticket.pk}/act/resolve/", {"resolve-resolution": "处理好了"}, headers=HTMX
+    )
+    assert response.status_code == 200
+    assert "field-error" in response.content.decode() or "errorlist" in response.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.status == "in_progress"
+
+
+def test_an_action_not_allowed_now_is_refused(agent, as_user):
+    ticket = open_ticket(agent)
+    response = as_user(agent).post(
+        f"/tickets/{ticket.pk}/act/close/", {"close-satisfaction": "yes"}, headers=HTMX
+    )
+    assert response.status_code == 200
+    ticket.refresh_from_db()
+    assert ticket.status == "new"
+    assert as_user(agent).post(f"/tickets/{ticket.pk}/act/teleport/").status_code == 404
+
+
+def test_compensation_and_approval_through_the_page(agent, supervisor, as_user):
+    ticket = in_progress(agent)
+    as_user(agent).post(
+        f"/tickets/{ticket.pk}/act/offer_remedy/",
+        {"offer_remedy-kind": "compensation", "offer_remedy-amount": "-5"},
+    )
+    assert not Remedy.objects.exists()
+    as_user(agent).post(
+        f"/tickets/{ticket.pk}/act/offer_remedy/",
+        {"offer_remedy-kind": "compensation", "offer_remedy-amount": "1200"},
+    )
+    remedy = Remedy.objects.get()
+    as_user(agent).post(
+        f"/tickets/{ticket.pk}/act/decide_remedy/",
+        {"decide_remedy-remedy": remedy.pk, "decide_remedy-decision": "approve"},
+    )
+    remedy.refresh_from_db()
+    assert remedy.approval == "pending"  # a representative may not approve
+    as_user(supervisor).post(
+        f"/tickets/{ticket.pk}/act/decide_remedy/",
+        {"decide_remedy-remedy": remedy.pk, "decide_remedy-decision": "approve"},
+    )
+    remedy.refresh_from_db()
+    assert remedy.approval == "approved" and remedy.decided_by == supervisor
+
+
+def test_upset_flag_shows_the_four_steps_with_the_wording(agent, as_user):
+    ticket = in_progress(agent)
+    services.ticket_flag_upset(ticket=ticket, by=agent)
+    body = as_user(agent).get(f"/tickets/{ticket.pk}/").content.decode()
+    for words in ("感谢您提供给我的信息", "我很抱歉", "/act/escalate/"):
+        assert words in body
+
+
+def test_queue_lists_my_open_tickets_with_htmx_partial(agent, as_user):
+    mine = open_ticket(agent, subject="我的工单")
+    closed = services.ticket_transition(
+        ticket=resolved(agent, subject="已关闭"), by=agent, action="close", satisfaction="yes"
+    )
+
+    page = as_user(agent).get("/tickets/").content.decode()
+    partial = as_user(agent).get("/tickets/?queue=mine&sort=newest", headers=HTMX).content.decode()
+
+    assert mine.subject in page and closed.subject not in page
+    assert partial.lstrip().startswith('<div id="results">')
+
+
+# session, user, types for the filter, teams, count, three queue counts, agent status, rows
+# (no rows query when the queue is empty: here nothing is unassigned or waiting)
+QUEUE_QUERIES = {"mine": 10, "owned": 10, "team": 10, "unassigned": 9, "waiting": 9, "all": 10}
+
+
+@pytest.mark.parametrize("queue", list(QUEUE_QUERIES))
+def test_queue_query_count_is_pinned(agent, as_user, queue, django_assert_num_queries):
+    for _ in range(3):
+        in_progress(agent)
+    client = as_user(agent)
+    client.get(f"/tickets/?queue={queue}")  # warm the session
+    with django_assert_num_queries(QUEUE_QUERIES[queue]):
+        client.get(f"/tickets/?queue={queue}")
+
+
+# session, user, ticket, events, remedies, investigations, improvements, attachments, lesson,
+# identities, interactions, other tickets, settings, teams, types, staff ×2 (selects), status
+DETAIL_QUERIES = 18
+
+
+def test_detail_query_count_does_not_grow_with_the_timeline(agent, as_user):
+    ticket = in_progress(agent)
+    client = as_user(agent)
+    client.get(f"/tickets/{ticket.pk}/")
+    with CaptureQueriesContext(connection) as before:
+        client.get(f"/tickets/{ticket.pk}/")
+    for n in range(10):
+        services.ticket_note(ticket=ticket, by=agent, body=f"备注 {n}")
+        services.remedy_offer(ticket=ticket, by=agent, kind="refund", amount="10")
+    with CaptureQueriesContext(connection) as after:
+        client.get(f"/tickets/{ticket.pk}/")
+    assert len(after) == len(before)
+    assert len(after) == DETAIL_QUERIES, [q["sql"][:80] for q in after.captured_queries]
+
+
+def test_improvements_page_lists_actions_for_managers(agent, manager, as_user):
+    ticket = in_progress(agent)
+    services.improvement_add(
+        ticket=ticket,
+        by=agent,
+        kind="process",
+        description="配件到货提前通知客户",
+        owner=agent,
+        due_on=timezone.localdate() + timedelta(days=7),
+    )
+    assert "配件到货提前通知客户" in as_user(manager).get("/tickets/improvements/").content.decode()
+
+
+def test_360_page_has_the_ticket_panel_and_new_ticket_button(agent, as_user):
+    ticket = open_ticket(agent, subject="面板里的工单")
+    body = as_user(agent).get(f"/customers/{ticket.customer_id}/").content.decode()
+    assert "面板里的工单" in body
+    assert f"/tickets/new/?customer={ticket.customer_id}" in body

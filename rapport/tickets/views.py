@@ -1,0 +1,299 @@
+"""Ticket pages: queues, intake, the detail page with its actions, improvement actions, and the
+public form and tracking page. Thin: forms parse, services write, selectors read."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from rapport.core.errors import DomainError, NotFound
+from rapport.core.http import FastPaginator, add_service_errors, staff_view
+from rapport.customers.selectors import customer_get_for_staff
+from rapport.interactions.selectors import interaction_get_for_staff
+from rapport.tickets import selectors, services
+from rapport.tickets.forms import (
+    ACTION_FORMS,
+    SERVICE_FIELDS,
+    PublicTicketForm,
+    QueueFilterForm,
+    TicketCreateForm,
+    default_occurred_at,
+    new_form_token,
+    uploads,
+)
+from rapport.tickets.models import ImprovementAction, Ticket, TicketSettings
+from rapport.tickets.ratelimit import public_rate_limited
+from rapport.tickets.transitions import ACTIONS
+
+PAGE_SIZE = 25
+# Offered next to the remedy or investigation they concern, or in their own card.
+INLINE_ACTIONS = {
+    "answer_investigation",
+    "choose_remedy",
+    "decide_remedy",
+    "flag_upset",
+    "escalate",
+}
+
+
+@require_GET
+@staff_view("tickets.view")
+def ticket_queue(request: HttpRequest) -> HttpResponse:
+    form = QueueFilterForm(request.GET)
+    filters = {k: v for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v}
+    filters.setdefault("queue", "mine")
+    tickets = selectors.ticket_queue(staff=request.user, **filters)
+    page = FastPaginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "form": form, "filters": filters, "queue": filters["queue"]}
+    if request.htmx:
+        return render(request, "tickets/queue.html#results", context)
+    context["counts"] = selectors.queue_counts(staff=request.user)
+    return render(request, "tickets/queue.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view("tickets.create")
+def ticket_create(request: HttpRequest) -> HttpResponse:
+    """Intake from the 360 page (?customer=) or from an interaction (?interaction=)."""
+    interaction = None
+    if request.GET.get("interaction"):
+        interaction = interaction_get_for_staff(
+            staff=request.user, interaction_id=request.GET["interaction"]
+        )
+        customer = interaction.customer
+    else:
+        customer = customer_get_for_staff(
+            staff=request.user, customer_id=request.GET.get("customer")
+        )
+    initial = {"contact_name": customer.name, "occurred_at": default_occurred_at()}
+    if interaction is not None:
+        initial.update(
+            description=interaction.summary,
+            occurred_at=interaction.started_at,
+            asset=interaction.asset_id,
+            occurred_where=interaction.get_channel_display(),
+        )
+    form = TicketCreateForm(
+        request.POST or None, request.FILES or None, customer=customer, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["attachments"] = uploads(data.pop("attachments"))
+        try:
+            ticket = services.ticket_create(
+                by=request.user,
+                customer=customer,
+                interaction=interaction,
+                source=Ticket.Source.INTERACTION if interaction else Ticket.Source.STAFF,
+                **data,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Ticket %(number)s opened.") % {"number": ticket.number})
+            return redirect("tickets:detail", ticket.pk)
+    context = {"form": form, "customer": customer, "interaction": interaction}
+    return render(request, "tickets/create.html", context)
+
+
+def _detail_context(request: HttpRequest, ticket: Ticket, forms: dict | None = None) -> dict:
+    detail = selectors.ticket_detail(ticket=ticket, staff=request.user)
+    bound = forms or {}
+    action_forms = {
+        name: bound.get(name) or ACTION_FORMS[name](ticket=ticket, prefix=name)
+        for name in detail["actions"]
+        if name in ACTION_FORMS
+    }
+    return {
+        "ticket": ticket,
+        **detail,
+        "forms": action_forms,
+        "open_form": next(iter(bound), ""),
+        "panel_actions": [a for a in action_forms if a not in INLINE_ACTIONS],
+        "labels": {name: spec.label for name, spec in ACTIONS.items()},
+        "upset_steps": services.UPSET_STEPS,
+        "settings": TicketSettings.current(),
+    }
+
+
+@require_GET
+@staff_view("tickets.view")
+def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = selectors.ticket_get_for_staff(staff=request.user, ticket_id=ticket_id)
+    context = _detail_context(request, ticket)
+    if request.htmx:
+        return render(request, "tickets/detail.html#main", context)
+    return render(request, "tickets/detail.html", context)
+
+
+def _perform(request: HttpRequest, ticket: Ticket, action: str, data: dict) -> None:
+    """Call the service for `action` with the parsed fields."""
+    staff = request.user
+    if action == "answer_investigation":
+        investigation = selectors.investigation_get_for_staff(
+            staff=staff, investigation_id=data["investigation"]
+        )
+        if investigation.ticket_id != ticket.pk:
+            raise NotFound(_("No such investigation."))
+        services.investigation_answer(
+            investigation=investigation, by=staff, finding=data["finding"]
+        )
+    elif action in ("choose_remedy", "decide_remedy"):
+        remedy = selectors.remedy_get_for_staff(staff=staff, remedy_id=data["remedy"])
+        if remedy.ticket_id != ticket.pk:
+            raise NotFound(_("No such remedy."))
+        if action == "choose_remedy":
+            services.remedy_choose(remedy=remedy, by=staff)
+        else:
+            services.remedy_decide(
+                remedy=remedy,
+                by=staff,
+                approve=data["decision"] == "approve",
+                comment=data["comment"],
+            )
+    elif action == "attach":
+        services.attachment_add(ticket=ticket, by=staff, files=uploads(data["attachments"]))
+    elif action in SERVICE_FIELDS:
+        fields = {k: data.get(k) for k in SERVICE_FIELDS[action]}
+        services.ticket_act(ticket=ticket, by=staff, action=action, **fields)
+    else:
+        fields = {k: v for k, v in data.items() if v not in (None, "")}
+        services.ticket_transition(ticket=ticket, by=staff, action=action, **fields)
+
+
+@require_POST
+@staff_view("tickets.view")
+def ticket_act(request: HttpRequest, ticket_id: int, action: str) -> HttpResponse:
+    """Every action of the table from the detail page: with htmx the page's main region is
+    swapped; without, a redirect back (or the page again with the form's errors)."""
+    ticket = selectors.ticket_get_for_staff(staff=request.user, ticket_id=ticket_id)
+    if action not in ACTION_FORMS:
+        raise NotFound(_("No such action."))
+    form = ACTION_FORMS[action](request.POST, request.FILES, ticket=ticket, prefix=action)
+    ok = False
+    if form.is_valid():
+        try:
+            _perform(request, ticket, action, form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except DomainError as exc:
+            if isinstance(exc, NotFound):
+                raise
+            form.add_error(None, exc.message)
+        else:
+            ok = True
+    if ok and not request.htmx:
+        messages.success(request, _("%(action)s: done.") % {"action": ACTIONS[action].label})
+        return redirect(reverse("tickets:detail", args=[ticket.pk]) + "#timeline")
+    ticket = selectors.ticket_get_for_staff(staff=request.user, ticket_id=ticket_id)
+    context = _detail_context(request, ticket, None if ok else {action: form})
+    if request.htmx:
+        response = render(request, "tickets/detail.html#main", context)
+        if ok:
+            response["HX-Trigger"] = "ticket-changed"
+        return response
+    return render(request, "tickets/detail.html", context)
+
+
+@require_GET
+@staff_view("tickets.view")
+def attachment_download(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    """Files live outside the web root; this view checks access before serving one."""
+    attachment = selectors.attachment_get_for_staff(staff=request.user, attachment_id=attachment_id)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=not attachment.content_type.startswith("image/"),
+        filename=attachment.name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    return response
+
+
+@require_GET
+@staff_view("tickets.view")
+def improvement_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", ImprovementAction.Status.OPEN)
+    if status not in ImprovementAction.Status.values:
+        status = ImprovementAction.Status.OPEN
+    rows = selectors.improvement_list(staff=request.user, status=status)
+    page = FastPaginator(rows, 50).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "status": status,
+        "statuses": ImprovementAction.Status.choices,
+        "approvals": list(selectors.pending_approvals(staff=request.user)[:20]),
+    }
+    return render(request, "tickets/improvements.html", context)
+
+
+@require_POST
+@staff_view("tickets.view")
+def improvement_complete(request: HttpRequest, improvement_id: int) -> HttpResponse:
+    improvement = selectors.improvement_get_for_staff(
+        staff=request.user, improvement_id=improvement_id
+    )
+    try:
+        services.improvement_complete(improvement=improvement, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Improvement action done."))
+    return redirect("tickets:improvements")
+
+
+# -- Public pages: no login ---------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def public_ticket_form(request: HttpRequest) -> HttpResponse:
+    form = PublicTicketForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"form_token": new_form_token(), "occurred_at": default_occurred_at()},
+    )
+    if request.method == "POST":
+        if public_rate_limited(request):
+            return render(request, "tickets/public_limited.html", status=429)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                ticket, _created = services.ticket_create_public(
+                    submission_key=f"form:{data['form_token']}",
+                    name=data["name"],
+                    phone=data["phone"],
+                    email=data["email"],
+                    kind=data["kind"],
+                    description=data["customer_words"],
+                    customer_words=data["customer_words"],
+                    occurred_at=data["occurred_at"],
+                    occurred_where=data["occurred_where"],
+                    attachments=uploads(data["attachments"]),
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                return redirect("tickets:track", ticket.public_token)
+    context = {"form": form, "company_name": settings.COMPANY_NAME}
+    return render(request, "tickets/public_form.html", context)
+
+
+@require_GET
+def public_ticket_track(request: HttpRequest, token: str) -> HttpResponse:
+    """The customer's tracking page: status and public replies, never internal notes."""
+    try:
+        ticket = selectors.ticket_get_by_token(token=token)
+    except NotFound:
+        return render(request, "tickets/public_track.html", {"ticket": None}, status=404)
+    context = {"ticket": ticket, "events": selectors.public_events(ticket=ticket)}
+    response = render(request, "tickets/public_track.html", context)
+    response["Referrer-Policy"] = "no-referrer"  # the token is the key; keep it out of referrers
+    response["X-Robots-Tag"] = "noindex"
+    return response
