@@ -351,9 +351,9 @@ class SurveyResponse(models.Model):
     nps = models.PositiveSmallIntegerField(_("NPS answer"), null=True, blank=True)
     solved = models.BooleanField(_("problem solved"), null=True, blank=True)
     needs_follow_up = models.BooleanField(_("needs a follow-up"), default=False)
-    follow_up_task = models.ForeignKey(
-        "interactions.FollowUpTask",
-        verbose_name=_("follow-up"),
+    follow_up_ticket = models.ForeignKey(
+        "tickets.Ticket",
+        verbose_name=_("follow-up ticket"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -399,3 +399,19 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.response_id}/{self.question_id}"
+
+
+class SurveySweep(models.Model):
+    """How far a background sweep has looked (e.g. at closed tickets). A worker claims the
+    stretch (swept_until, now] with a conditional UPDATE on this row, so two workers never send
+    the same surveys."""
+
+    name = models.CharField(max_length=40, unique=True)
+    swept_until = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("survey sweep")
+        verbose_name_plural = _("survey sweeps")
+
+    def __str__(self) -> str:
+        return self.name

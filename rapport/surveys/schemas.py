@@ -104,7 +104,7 @@ class ResponseOut(Schema):
     nps: int | None
     solved: bool | None
     needs_follow_up: bool
-    follow_up_task_id: int | None
+    follow_up_ticket_id: int | None
     answers: list[AnswerOut]
 
     @staticmethod

@@ -9,6 +9,7 @@ from rapport.customers.models import Customer
 from rapport.customers.selectors import customer_list
 from rapport.staff.models import User
 from rapport.surveys.models import SavedSegment, SurveyResponse, SurveySend, SurveyTemplate
+from rapport.tickets.models import Priority, Ticket, TicketEvent
 
 LINK_SALT = "rapport.surveys.link"
 
@@ -106,9 +107,49 @@ def send_for_token(*, token: str) -> SurveySend | None:
 def customer_has_open_high_priority_complaint(
     *, customer_id: int, except_ticket_id: int | None = None
 ) -> bool:
-    """True while the customer has an open high-priority complaint other than
-    `except_ticket_id` (DOMAIN.md §4 outreach guard).
+    """True while the customer has an open complaint of high or urgent priority other than
+    `except_ticket_id` (DOMAIN.md §4 outreach guard)."""
+    return (
+        Ticket.objects.filter(
+            customer_id=customer_id,
+            kind=Ticket.Kind.COMPLAINT,
+            is_open=True,
+            priority__gte=Priority.HIGH,
+        )
+        .exclude(pk=except_ticket_id)
+        .exists()
+    )
 
-    The complaint itself lives in rapport.tickets (issue 4), which has no selectors yet, so this
-    answers False until it does; it is the one place that will read them."""
-    return False
+
+def tickets_closed_between(*, start, end) -> list[int]:
+    """Ids of tickets closed in (start, end], oldest first — what the closed-ticket sweep sends
+    surveys for."""
+    return list(
+        Ticket.objects.filter(status=Ticket.Status.CLOSED, closed_at__gt=start, closed_at__lte=end)
+        .order_by("closed_at", "id")
+        .values_list("pk", flat=True)
+    )
+
+
+def ticket_for_survey(*, ticket_id: int) -> tuple[Ticket, list[User]] | None:
+    """The closed ticket with what its survey copies (owner, team, type, channel), and the staff
+    who handled a transfer of it (assigned or escalated to them), owner excluded."""
+    ticket = (
+        Ticket.objects.select_related(
+            "customer", "first_responder", "assignee", "team", "ticket_type", "interaction"
+        )
+        .filter(pk=ticket_id, status=Ticket.Status.CLOSED)
+        .first()
+    )
+    if ticket is None:
+        return None
+    handler_ids = {
+        e.data.get("to")
+        for e in ticket.events.filter(
+            kind__in=[TicketEvent.Kind.ASSIGNED, TicketEvent.Kind.ESCALATED]
+        )
+    }
+    handler_ids.discard(None)
+    handler_ids.discard(ticket.first_responder_id)
+    handlers = list(User.objects.filter(pk__in=handler_ids).order_by("pk"))
+    return ticket, handlers

@@ -4,6 +4,7 @@ campaigns and saved segments.
 Every function is one transaction, takes keyword arguments, and raises ValidationError (keyed by
 field), Conflict for a second send about the same event, or SurveyRefused naming the rule."""
 
+import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -33,6 +34,8 @@ from rapport.surveys.models import (
     SurveySettings,
     SurveyTemplate,
 )
+
+logger = logging.getLogger(__name__)
 
 
 class SurveyRefused(DomainError):
@@ -311,7 +314,7 @@ def survey_respond(*, send: SurveySend, answers: list[AnswerInput]) -> SurveyRes
         or response.solved is False
     )
     response.needs_follow_up = response.needs_follow_up or unhappy
-    response.full_clean(exclude=["send", "follow_up_task"])
+    response.full_clean(exclude=["send", "follow_up_ticket"])
     response.save()
     response.answers.all().delete()
     Answer.objects.bulk_create(
@@ -328,10 +331,22 @@ def survey_respond(*, send: SurveySend, answers: list[AnswerInput]) -> SurveyRes
     if send.status != SurveySend.Status.ANSWERED:
         send.status = SurveySend.Status.ANSWERED
         send.save(update_fields=["status"])
-    if response.needs_follow_up and response.follow_up_task_id is None:
-        response.send = send
-        response.follow_up_task = hooks.survey_open_follow_up(response=response)
-        response.save(update_fields=["follow_up_task"])
+    if response.needs_follow_up and response.follow_up_ticket_id is None:
+        _open_follow_up(response, send)
+    return response
+
+
+def _open_follow_up(response: SurveyResponse, send: SurveySend) -> None:
+    """The customer's answer is kept even if the follow-up cannot be opened (say the customer's
+    contact details were removed meanwhile): needs_follow_up stays set and shows on the list."""
+    response.send = send
+    try:
+        with transaction.atomic():
+            response.follow_up_ticket = hooks.survey_open_follow_up(response=response)
+    except (ValidationError, DomainError):
+        logger.warning("Survey response %s: no follow-up ticket could be opened", response.pk)
+        return
+    response.save(update_fields=["follow_up_ticket"])
     return response
 
 

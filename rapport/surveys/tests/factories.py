@@ -3,6 +3,7 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
+from rapport.customers.models import Identity
 from rapport.customers.tests.factories import CustomerFactory
 from rapport.staff.tests.factories import StaffFactory
 from rapport.surveys.models import SurveySend, SurveyTemplate
@@ -29,6 +30,16 @@ class SendFactory(factory.django.DjangoModelFactory):
     status = SurveySend.Status.SENT
     sent_at = factory.LazyFunction(timezone.now)
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=14))
+
+    @factory.post_generation
+    def email(self, create, extracted, **kwargs):
+        """The customer has the e-mail address the survey went to (pass email=False for none)."""
+        if create and extracted is not False:
+            Identity.objects.get_or_create(
+                customer=self.customer,
+                kind=Identity.Kind.EMAIL,
+                defaults={"value": f"customer{self.customer_id}@example.com"},
+            )
 
     @factory.post_generation
     def token(self, create, extracted, **kwargs):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from rapport.core.errors import Conflict, Forbidden
 from rapport.customers.models import Identity
 from rapport.customers.tests.factories import CustomerFactory
-from rapport.interactions.models import FollowUpTask, Interaction
+from rapport.interactions.models import Interaction
 from rapport.surveys import services
 from rapport.surveys.models import (
     Question,
@@ -22,6 +22,7 @@ from rapport.surveys.models import (
 )
 from rapport.surveys.services import AnswerInput, SurveyRefused
 from rapport.surveys.tests.factories import SendFactory, template
+from rapport.tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -238,23 +239,41 @@ def test_a_servqual_pair_needs_both_halves():
 @pytest.mark.parametrize(
     ("csat", "solved", "follow_up"), [(2, 1, True), (3, 1, False), (5, 0, True)]
 )
-def test_a_low_score_or_not_solved_opens_one_follow_up_for_the_owner(
+def test_a_low_score_or_not_solved_opens_one_follow_up_ticket_for_the_owner(
     agent, specialist, csat, solved, follow_up
 ):
-    send = SendFactory(owner=agent, sent_by=specialist)
-    response = services.survey_respond(send=send, answers=_answers(send, csat=csat, solved=solved))
+    send = SendFactory(owner=agent, sent_by=specialist, subject="T000001 空调不制冷")
+    response = services.survey_respond(
+        send=send, answers=_answers(send, csat=csat, solved=solved, comment="等了两个小时")
+    )
     assert response.needs_follow_up is follow_up
     if follow_up:
-        task = FollowUpTask.objects.get()
-        assert task.assignee == agent and task.customer == send.customer
-        assert response.follow_up_task == task
-        assert (
-            f"CSAT {csat}/5" in task.title or "not solved" in task.title or "未解决" in task.title
-        )
+        ticket = Ticket.objects.get()
+        assert ticket.first_responder == agent and ticket.assignee == agent
+        assert ticket.customer == send.customer and ticket.kind == "complaint"
+        assert response.follow_up_ticket == ticket
+        assert "等了两个小时" in ticket.customer_words  # the answers are attached verbatim
+        assert "T000001" in ticket.description
         services.survey_respond(send=send, answers=_answers(send, csat=1, solved=0))
-        assert FollowUpTask.objects.count() == 1  # editing never opens a second
+        assert Ticket.objects.count() == 1  # editing never opens a second
     else:
-        assert not FollowUpTask.objects.exists()
+        assert not Ticket.objects.exists()
+
+
+def test_a_comment_with_html_still_opens_the_follow_up(agent):
+    send = SendFactory(owner=agent)
+    response = services.survey_respond(
+        send=send, answers=_answers(send, csat=1, comment="<script>alert(1)</script>")
+    )
+    assert "HTML" in response.follow_up_ticket.customer_words
+    assert "<script>" not in response.follow_up_ticket.customer_words
+
+
+def test_the_answer_is_kept_when_no_follow_up_can_be_opened(agent):
+    send = SendFactory(owner=agent, email=False)  # no phone or e-mail left to call back on
+    response = services.survey_respond(send=send, answers=_answers(send, csat=1))
+    assert response.pk and response.csat == 1 and response.needs_follow_up
+    assert response.follow_up_ticket is None and not Ticket.objects.exists()
 
 
 def test_the_threshold_is_configurable(agent):
@@ -269,7 +288,7 @@ def test_a_low_nps_opens_a_follow_up(agent):
     nps = send.template.questions.get(code="nps")
     response = services.survey_respond(send=send, answers=[AnswerInput(question=nps, value=6)])
     assert response.nps == 6 and response.needs_follow_up
-    assert FollowUpTask.objects.get().assignee == agent
+    assert Ticket.objects.get().first_responder == agent
 
 
 def test_campaign_sends_to_the_segment_and_counts_who_the_rules_skip(

@@ -1,0 +1,135 @@
+"""Surveys and tickets: a closed ticket gets its survey through the sweep, once; an open
+high-priority complaint holds surveys back; a bad answer comes back as a follow-up ticket."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from rapport.customers.models import Identity
+from rapport.customers.tests.factories import CustomerFactory
+from rapport.surveys import hooks, selectors, services
+from rapport.surveys.models import SurveySend, SurveySweep
+from rapport.surveys.periodic import surveys_sweep_closed_tickets
+from rapport.surveys.services import AnswerInput
+from rapport.tickets import services as ticket_services
+from rapport.tickets.models import Priority, Ticket
+from rapport.tickets.tests.factories import open_ticket, resolved
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def customer(db):
+    c = CustomerFactory(name="李强")
+    Identity.objects.create(customer=c, kind="email", value="liqiang@example.com", is_primary=True)
+    return c
+
+
+def closed(by, customer, **overrides) -> Ticket:
+    ticket = resolved(by, customer, **overrides)
+    return ticket_services.ticket_transition(
+        ticket=ticket, by=by, action="close", satisfaction="yes"
+    )
+
+
+def _link(message) -> str:
+    return "/s/" + message.body.split("/s/")[1].split("/")[0] + "/"
+
+
+def test_closing_a_ticket_sends_its_survey_once_on_the_next_sweep(
+    agent, specialist, customer, django_capture_on_commit_callbacks
+):
+    ticket = resolved(agent, customer)
+    ticket_services.ticket_assign(ticket=ticket, by=agent, to_staff=specialist, reason="技术问题")
+    ticket = ticket_services.ticket_transition(
+        ticket=ticket, by=agent, action="close", satisfaction="yes"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert surveys_sweep_closed_tickets() == 1
+    send = SurveySend.objects.get()
+    assert send.trigger == "ticket_closed" and send.trigger_key == f"ticket:{ticket.pk}"
+    assert send.ticket_id == ticket.pk and send.owner == agent and send.team == ticket.team
+    assert send.ticket_type == ticket.ticket_type.code
+    assert ticket.number in send.subject
+    assert sorted(send.credits.values_list("staff__username", "role")) == [
+        ("agent", "owner"),
+        ("specialist", "transfer"),
+    ]
+    assert send.status == "sent" and len(mail.outbox) == 1
+    # a second sweep, or a second worker, finds nothing new
+    assert surveys_sweep_closed_tickets() == 0
+    assert hooks.survey_send_for_ticket_closed(ticket_id=ticket.pk) is None
+    assert SurveySend.objects.count() == 1
+
+
+def test_a_sweep_claims_its_stretch_with_a_conditional_update(agent, customer):
+    closed(agent, customer)
+    now = timezone.now() + timedelta(seconds=1)
+    SurveySweep.objects.create(name="ticket_closed", swept_until=now)  # another worker got there
+    assert surveys_sweep_closed_tickets(now=now) == 0
+    assert not SurveySend.objects.exists()
+
+
+def test_open_tickets_get_no_survey(agent, customer):
+    open_ticket(agent, customer)
+    assert surveys_sweep_closed_tickets() == 0
+    assert not SurveySend.objects.exists()
+
+
+def test_an_open_high_priority_complaint_other_than_this_one_holds_the_survey_back(
+    agent, supervisor, customer
+):
+    other = open_ticket(agent, customer)
+    Ticket.objects.filter(pk=other.pk).update(priority=Priority.HIGH)
+    ticket = closed(agent, customer)
+    assert selectors.customer_has_open_high_priority_complaint(customer_id=customer.pk)
+    assert not selectors.customer_has_open_high_priority_complaint(
+        customer_id=customer.pk, except_ticket_id=other.pk
+    )
+    assert hooks.survey_send_for_ticket_closed(ticket_id=ticket.pk) is None
+    Ticket.objects.filter(pk=other.pk).update(priority=Priority.NORMAL)
+    assert hooks.survey_send_for_ticket_closed(ticket_id=ticket.pk) is not None
+
+
+def test_from_a_bad_score_to_a_follow_up_ticket_for_the_original_owner(
+    client, agent, specialist, customer, django_capture_on_commit_callbacks
+):
+    ticket = resolved(agent, customer)
+    ticket_services.ticket_assign(ticket=ticket, by=agent, to_staff=specialist, reason="技术问题")
+    ticket_services.ticket_transition(
+        ticket=ticket, by=specialist, action="close", satisfaction="no"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        surveys_sweep_closed_tickets()
+    response = client.post(
+        _link(mail.outbox[0]), {"csat": "1", "solved": "0", "comment": "修了三次还没好"}
+    )
+    assert response.status_code == 200
+    follow_up = Ticket.objects.exclude(pk=ticket.pk).get()
+    assert follow_up.first_responder == agent and follow_up.assignee == agent
+    assert follow_up.customer == customer and follow_up.is_open
+    assert "修了三次还没好" in follow_up.customer_words
+    assert ticket.number in follow_up.description
+    # closing the follow-up does not start a survey about the survey
+    Ticket.objects.filter(pk=follow_up.pk).update(
+        status="closed", is_open=False, closed_at=timezone.now()
+    )
+    assert hooks.survey_send_for_ticket_closed(ticket_id=follow_up.pk) is None
+
+
+def test_a_good_score_opens_nothing(agent, customer, django_capture_on_commit_callbacks):
+    ticket = closed(agent, customer)
+    with django_capture_on_commit_callbacks(execute=True):
+        send = hooks.survey_send_for_ticket_closed(ticket_id=ticket.pk)
+    send.refresh_from_db()
+    q = {x.code: x for x in send.template.questions.all()}
+    services.survey_respond(
+        send=send,
+        answers=[
+            AnswerInput(question=q["csat"], value=5),
+            AnswerInput(question=q["solved"], value=1),
+        ],
+    )
+    assert Ticket.objects.count() == 1
