@@ -113,3 +113,7 @@ api.add_router("/measures", interactions_api.measures_router, tags=["measures"])
 from rapport.surveys import api as surveys_api  # noqa: E402
 
 api.add_router("/surveys", surveys_api.router, tags=["surveys"])
+
+from rapport.tickets import api as tickets_api  # noqa: E402
+
+api.add_router("/tickets", tickets_api.router, tags=["tickets"])

@@ -2,8 +2,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from rapport.customers.tests.factories import CustomerFactory
@@ -73,7 +73,13 @@ def test_intake_without_the_customer_words_shows_the_error(agent, as_user):
 
 
 def test_an_oversized_or_disallowed_attachment_is_refused(agent, as_user, settings, tmp_path):
-    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
     customer = CustomerFactory()
     client = as_user(agent)
     big = SimpleUploadedFile("big.png", PNG + b"\0" * (5 * 1024 * 1024), "image/png")
@@ -92,7 +98,13 @@ def test_an_oversized_or_disallowed_attachment_is_refused(agent, as_user, settin
 def test_an_attachment_is_stored_and_served_only_to_who_may_see_it(
     agent, other_team_agent, as_user, settings, tmp_path
 ):
-    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
     customer = CustomerFactory()
     as_user(agent).post(
         f"/tickets/new/?customer={customer.pk}",
@@ -132,7 +144,11 @@ def test_an_action_with_htmx_returns_the_refreshed_main_region(agent, as_user):
 
     response = as_user(agent).post(
         f"/tickets/{ticket.pk}/act/classify/",
-        {"classify-kind": "complaint", "classify-ticket_type": ticket_type().pk, "classify-impact": "safety"},
+        {
+            "classify-kind": "complaint",
+            "classify-ticket_type": ticket_type().pk,
+            "classify-impact": "safety",
+        },
         headers=HTMX,
     )
 

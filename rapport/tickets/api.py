@@ -1,0 +1,427 @@
+"""Tickets over HTTP: intake with Idempotency-Key, queues, the transition table, remedies,
+approvals, improvement actions, and the unauthenticated public endpoint for embedding.
+
+The same services and selectors as the HTML pages. Mounted by rapport.api.api at `/tickets`.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import Header, Query, Router, Schema, Status
+
+from rapport.core.api import ErrorOut, PageParams, page_schema, paginate
+from rapport.core.errors import Forbidden, NotFound
+from rapport.customers.models import Asset
+from rapport.customers.selectors import customer_get_for_staff
+from rapport.interactions.idempotency import idempotent_call
+from rapport.interactions.selectors import interaction_get_for_staff
+from rapport.staff.models import Team, User
+from rapport.tickets import selectors, services
+from rapport.tickets.models import TicketType
+from rapport.tickets.ratelimit import RateLimited, public_rate_limited
+from rapport.tickets.schemas import (
+    ApprovalIn,
+    EventOut,
+    ImpactT,
+    ImprovementIn,
+    ImprovementOut,
+    InvestigationOut,
+    KindT,
+    PublicTicketIn,
+    PublicTicketOut,
+    QueueT,
+    RemedyIn,
+    RemedyOut,
+    SortT,
+    StatusT,
+    TicketIn,
+    TicketOut,
+    TicketPatch,
+    TicketTypeOut,
+    TransitionIn,
+)
+from rapport.tickets.transitions import ACTIONS, allowed_actions
+
+router = Router()
+ERRORS = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+    429: ErrorOut,
+}
+
+
+def _require(user: User, capability: str) -> None:
+    if not user.can(capability):
+        raise Forbidden(_("Not allowed."))
+
+
+def _field_error(field: str, message: str) -> ValidationError:
+    return ValidationError({field: [message]})
+
+
+def _out(ticket, user: User) -> TicketOut:
+    return TicketOut.from_ticket(ticket, allowed_actions(ticket=ticket, staff=user))
+
+
+class TicketFilters(Schema):
+    queue: QueueT = "all"
+    status: StatusT | None = None
+    kind: KindT | None = None
+    priority: int | None = None
+    impact: ImpactT | None = None
+    ticket_type_id: int | None = None
+    customer_id: int | None = None
+    assignee_id: int | None = None
+    q: str = ""
+    sort: SortT = "priority"
+
+
+@router.get("/types", response={200: list[TicketTypeOut], **ERRORS}, summary="The type tree")
+def list_types(request: HttpRequest):
+    return [TicketTypeOut.from_type(t) for t in selectors.ticket_type_choices()]
+
+
+@router.get("", response={200: page_schema(TicketOut), **ERRORS}, summary="List tickets")
+def list_tickets(request: HttpRequest, filters: Query[TicketFilters], page: Query[PageParams]):
+    qs = selectors.ticket_queue(
+        staff=request.user,
+        queue=filters.queue,
+        status=filters.status or "",
+        kind=filters.kind or "",
+        priority=filters.priority,
+        impact=filters.impact or "",
+        ticket_type=filters.ticket_type_id,
+        customer_id=filters.customer_id,
+        assignee_id=filters.assignee_id,
+        q=filters.q,
+        sort=filters.sort,
+    )
+    return paginate(qs, page, lambda t: _out(t, request.user))
+
+
+@router.post(
+    "",
+    response={201: TicketOut, **ERRORS},
+    summary="Open a ticket",
+    description="Send an `Idempotency-Key` header to make retries safe: the same key returns "
+    "the first ticket and creates nothing; the same key with another body is refused with "
+    "`idempotency_key_reused`.",
+)
+def create_ticket(
+    request: HttpRequest,
+    payload: TicketIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+):
+    def action():
+        return 201, _create(request.user, payload).model_dump(mode="json")
+
+    status, body, _replayed = idempotent_call(
+        user=request.user,
+        endpoint="tickets.create",
+        key=idempotency_key,
+        payload=payload.model_dump(mode="json"),
+        action=action,
+    )
+    return Status(status, body)
+
+
+def _create(user: User, payload: TicketIn) -> TicketOut:
+    _require(user, "tickets.create")
+    try:
+        customer = customer_get_for_staff(staff=user, customer_id=payload.customer_id)
+    except NotFound as exc:
+        raise _field_error("customer_id", _("No such customer.")) from exc
+    interaction = None
+    if payload.interaction_id is not None:
+        try:
+            interaction = interaction_get_for_staff(
+                staff=user, interaction_id=payload.interaction_id
+            )
+        except NotFound as exc:
+            raise _field_error("interaction_id", _("No such interaction.")) from exc
+    asset = None
+    if payload.asset_id is not None:
+        asset = Asset.objects.filter(pk=payload.asset_id, customer=customer).first()
+        if asset is None:
+            raise _field_error("asset_id", _("That asset belongs to another customer."))
+    ticket = services.ticket_create(
+        by=user,
+        customer=customer,
+        kind=payload.kind,
+        source="api",
+        subject=payload.subject,
+        description=payload.description,
+        customer_words=payload.customer_words,
+        contact_name=payload.contact_name,
+        contact_phone=payload.contact_phone,
+        contact_email=payload.contact_email,
+        occurred_at=payload.occurred_at,
+        occurred_where=payload.occurred_where,
+        asset=asset,
+        interaction=interaction,
+    )
+    return _out(ticket, user)
+
+
+@router.get("/{int:ticket_id}", response={200: TicketOut, **ERRORS}, summary="Read a ticket")
+def read_ticket(request: HttpRequest, ticket_id: int):
+    return _out(
+        selectors.ticket_get_for_staff(staff=request.user, ticket_id=ticket_id), request.user
+    )
+
+
+@router.patch(
+    "/{int:ticket_id}",
+    response={200: TicketOut, **ERRORS},
+    summary="Correct the intake record (never the customer's own words)",
+)
+def update_ticket(request: HttpRequest, ticket_id: int, payload: TicketPatch):
+    ticket = selectors.ticket_get_for_staff(staff=request.user, ticket_id=ticket_id)
+    fields = payload.model_dump(exclude_unset=True)
+    if "customer_words" in fields:
+        raise _field_error(
+            "customer_words", _("The customer's own words are kept exactly as given.")
+        )
+    fields = {
+        k: ("" if v is None and k in ("contact_phone", "contact_email") else v)
+        for k, v in fields.items()
+    }
+    fields = {k: v for k, v in fields.items() if v is not None}
+    ticket = services.ticket_update(ticket=ticket, by=request.user, **fields)
+    return _out(ticket, request.user)
+
+
+def _transition_fields(action: str, payload: TransitionIn) -> dict:
+    """The service's keyword arguments for `action`, from the payload."""
+    data = payload.model_dump(exclude={"action"})
+    if action == "classify":
+        ticket_type = None
+        if payload.ticket_type_id is not None:
+            ticket_type = TicketType.objects.filter(pk=payload.ticket_type_id).first()
+            if ticket_type is None:
+                raise _field_error("ticket_type_id", _("No such type."))
+        return {
+            "ticket_type": ticket_type,
+            "impact": payload.impact or "",
+            "kind": payload.kind or "",
+            "note": payload.note,
+        }
+    if action in ("assign",):
+        to_staff = (
+            User.objects.filter(pk=payload.to_staff_id).first() if payload.to_staff_id else None
+        )
+        if payload.to_staff_id and to_staff is None:
+            raise _field_error("to_staff_id", _("No such staff member."))
+        return {"to_staff": to_staff, "reason": payload.reason}
+    if action == "investigate":
+        team = Team.objects.filter(pk=payload.team_id).first() if payload.team_id else None
+        return {"team": team, "question": payload.question, "due_at": payload.due_at}
+    keys = {
+        "wait": ("waiting_on", "reason", "note"),
+        "resolve": ("resolution", "note"),
+        "close": ("satisfaction", "note"),
+        "reopen": ("reason", "note"),
+        "start": ("note",),
+        "resume": ("note",),
+        "note": ("body",),
+        "reply": ("body", "channel"),
+        "escalate": ("reason",),
+        "prioritise": ("priority", "reason"),
+        "flag_upset": ("upset",),
+        "cannot_meet": ("reason", "note"),
+        "partner": ("partner_name", "partner_contact"),
+        "archive": ("problem", "cause", "remedy"),
+    }.get(action, ())
+    fields = {k: data[k] for k in keys}
+    if action == "flag_upset":
+        fields["upset"] = True if payload.upset is None else payload.upset
+    return {k: ("" if v is None and k != "priority" else v) for k, v in fields.items()}
+
+
+@router.post(
+    "/{int:ticket_id}/transitions",
+    response={200: TicketOut, **ERRORS},
+    summary="Take an action from the transition table",
+    description="`action` is one of: "
+    + ", ".join(a for a, spec in ACTIONS.items() if spec.capability != "system")
+    + ". Remedies, approvals, investigations' answers and attachments have their own endpoints. "
+    "A refused action answers with code `transition_not_allowed`.",
+)
+def transition(request: HttpRequest, ticket_id: int, payload: TransitionIn):
+    ticket = selectors.ticket_get_for_staff(staff=request.user, ticket_id=ticket_id)
+    action = payload.action
+    if action not in ACTIONS or action in (
+        "offer_remedy",
+        "choose_remedy",
+        "decide_remedy",
+        "answer_investigation",
+        "attach",
+        "improve",
+        "edit",
+    ):
+        raise services.TransitionNotAllowed(
+            _("“%(action)s” is not an action of this endpoint.") % {"action": action},
+            field="action",
+        )
+    services.ticket_act(
+        ticket=ticket, by=request.user, action=action, **_transition_fields(action, payload)
+    )
+    return _out(
+        selectors.ticket_get_for_staff(staff=request.user, ticket_id=ticket_id), request.user
+    )
+
+
+@router.get(
+    "/{int:ticket_id}/events",
+    response={200: list[EventOut], **ERRORS},
+    summary="The ticket's timeline, oldest first",
+)
+def list_events(request: HttpRequest, ticket_id: int):
+    ticket = selectors.ticket_get_for_staff(staff=request.user, ticket_id=ticket_id)
+    return [EventOut.from_event(e) for e in ticket.events.order_by("at", "id")]
+
+
+@router.get(
+    "/{int:ticket_id}/investigations",
+    response={200: list[InvestigationOut], **ERRORS},
+    summary="Departments asked to investigate",
+)
+def list_investigations(request: HttpRequest, ticket_id: int):
+    ticket = selectors.ticket_get_for_staff(staff=request.user, ticket_id=ticket_id)
+    return [InvestigationOut.from_investigation(i) for i in ticket.investigations.all()]
+
+
+@router.get(
+    "/{int:ticket_id}/remedies", response={200: list[RemedyOut], **ERRORS}, summary="Remedies"
+)
+def list_remedies(request: HttpRequest, ticket_id: int):
+    ticket = selectors.ticket_get_for_staff(staff=request.user, ticket_id=ticket_id)
+    return [RemedyOut.from_remedy(r) for r in ticket.remedies.all()]
+
+
+@router.post(
+    "/{int:ticket_id}/remedies",
+    response={201: RemedyOut, **ERRORS},
+    summary="Offer a remedy (above the threshold or needing resources it awaits approval)",
+)
+def offer_remedy(request: HttpRequest, ticket_id: int, payload: RemedyIn):
+    ticket = selectors.ticket_get_for_staff(staff=request.user, ticket_id=ticket_id)
+    remedy = services.remedy_offer(ticket=ticket, by=request.user, **payload.model_dump())
+    return Status(201, RemedyOut.from_remedy(remedy))
+
+
+@router.post(
+    "/remedies/{int:remedy_id}/choose",
+    response={200: RemedyOut, **ERRORS},
+    summary="Record the remedy the customer chose",
+)
+def choose_remedy(request: HttpRequest, remedy_id: int):
+    remedy = selectors.remedy_get_for_staff(staff=request.user, remedy_id=remedy_id)
+    return RemedyOut.from_remedy(services.remedy_choose(remedy=remedy, by=request.user))
+
+
+@router.post(
+    "/remedies/{int:remedy_id}/approval",
+    response={200: RemedyOut, **ERRORS},
+    summary="Approve or reject a remedy (supervisors)",
+)
+def decide_remedy(request: HttpRequest, remedy_id: int, payload: ApprovalIn):
+    remedy = selectors.remedy_get_for_staff(staff=request.user, remedy_id=remedy_id)
+    remedy = services.remedy_decide(
+        remedy=remedy,
+        by=request.user,
+        approve=payload.decision == "approve",
+        comment=payload.comment,
+    )
+    return RemedyOut.from_remedy(remedy)
+
+
+@router.get(
+    "/improvements",
+    response={200: page_schema(ImprovementOut), **ERRORS},
+    summary="Improvement actions (managers see all, others their own)",
+)
+def list_improvements(request: HttpRequest, page: Query[PageParams], status: str = "open"):
+    qs = selectors.improvement_list(staff=request.user, status=status)
+    return paginate(qs, page, ImprovementOut.from_improvement)
+
+
+@router.post(
+    "/{int:ticket_id}/improvements",
+    response={201: ImprovementOut, **ERRORS},
+    summary="Raise an improvement action",
+)
+def add_improvement(request: HttpRequest, ticket_id: int, payload: ImprovementIn):
+    ticket = selectors.ticket_get_for_staff(staff=request.user, ticket_id=ticket_id)
+    owner = User.objects.filter(pk=payload.owner_id).first()
+    if owner is None:
+        raise _field_error("owner_id", _("No such staff member."))
+    improvement = services.improvement_add(
+        ticket=ticket,
+        by=request.user,
+        kind=payload.kind,
+        description=payload.description,
+        owner=owner,
+        due_on=payload.due_on,
+    )
+    return Status(201, ImprovementOut.from_improvement(improvement))
+
+
+@router.post(
+    "/improvements/{int:improvement_id}/complete",
+    response={200: ImprovementOut, **ERRORS},
+    summary="Mark an improvement action done",
+)
+def complete_improvement(request: HttpRequest, improvement_id: int):
+    improvement = selectors.improvement_get_for_staff(
+        staff=request.user, improvement_id=improvement_id
+    )
+    return ImprovementOut.from_improvement(
+        services.improvement_complete(improvement=improvement, by=request.user)
+    )
+
+
+@router.post(
+    "/public",
+    auth=None,
+    response={200: PublicTicketOut, 201: PublicTicketOut, **ERRORS},
+    summary="Public intake for embedding in a company site (no token; rate-limited per address)",
+    description="Send an `Idempotency-Key` header (a random string per submission): a retry "
+    "with the same key returns the first ticket (200) and creates nothing.",
+)
+def public_create(
+    request: HttpRequest,
+    payload: PublicTicketIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+):
+    if public_rate_limited(request):
+        raise RateLimited(_("Too many submissions from this address; please try again later."))
+    if not idempotency_key or len(idempotency_key) > 80:
+        raise _field_error(
+            "Idempotency-Key", _("Send a random Idempotency-Key of at most 80 characters.")
+        )
+    ticket, created = services.ticket_create_public(
+        submission_key=f"api:{idempotency_key}",
+        name=payload.name,
+        phone=payload.phone,
+        email=payload.email,
+        kind=payload.kind,
+        description=payload.customer_words,
+        customer_words=payload.customer_words,
+        occurred_at=payload.occurred_at,
+        occurred_where=payload.occurred_where,
+        source="api",
+    )
+    body = PublicTicketOut(
+        number=ticket.number,
+        status=ticket.status,
+        tracking_url=settings.SITE_URL.rstrip("/")
+        + reverse("tickets:track", args=[ticket.public_token]),
+    )
+    return Status(201 if created else 200, body)

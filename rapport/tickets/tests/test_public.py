@@ -1,0 +1,141 @@
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from rapport.customers.models import Customer
+from rapport.tickets import services
+from rapport.tickets.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _token(client) -> str:
+    body = client.get("/support/new/").content.decode()
+    return re.search(r'name="form_token" value="([^"]+)"', body).group(1)
+
+
+def _form(token, **overrides):
+    data = {
+        "kind": "complaint",
+        "name": "孙先生",
+        "phone": "13700001234",
+        "email": "",
+        "customer_words": "保养后发动机故障灯亮了,太不负责任了",
+        "occurred_at": timezone.localtime(timezone.now() - timedelta(days=1)).strftime(
+            "%Y-%m-%dT%H:%M"
+        ),
+        "occurred_where": "朝阳店",
+        "form_token": token,
+        "website": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_the_public_form_needs_no_login_and_carries_the_company_name(client, settings):
+    response = client.get("/support/new/")
+    assert response.status_code == 200
+    assert settings.COMPANY_NAME in response.content.decode()
+    assert "Rapport" not in response.content.decode().split("<body")[1]
+
+
+def test_a_submission_creates_a_potential_customer_and_redirects_to_tracking(client):
+    response = client.post("/support/new/", _form(_token(client)))
+    ticket = Ticket.objects.get()
+    assert (
+        response.status_code == 302 and response["Location"] == f"/support/t/{ticket.public_token}/"
+    )
+    assert ticket.customer.tier == Customer.Tier.POTENTIAL
+    assert ticket.customer_words == "保养后发动机故障灯亮了,太不负责任了"
+    assert ticket.source == "public_form" and ticket.first_responder is None
+
+
+def test_a_replayed_post_creates_nothing_twice(client):
+    data = _form(_token(client))
+    first = client.post("/support/new/", data)
+    second = client.post("/support/new/", data)
+    assert first["Location"] == second["Location"]
+    assert Ticket.objects.count() == 1 and Customer.objects.count() == 1
+
+
+def test_a_forged_token_is_refused(client):
+    response = client.post("/support/new/", _form("forged"))
+    assert response.status_code == 200 and "field-error" in response.content.decode()
+    assert not Ticket.objects.exists()
+
+
+def test_script_tags_are_refused_with_a_message(client):
+    response = client.post(
+        "/support/new/", _form(_token(client), customer_words="<script>x</script>")
+    )
+    assert response.status_code == 200 and "field-error" in response.content.decode()
+    assert not Ticket.objects.exists() and not Customer.objects.exists()
+
+
+def test_the_form_is_rate_limited_per_address(client, settings):
+    token = _token(client)
+    for n in range(5):
+        client.post(
+            "/support/new/", _form(token, customer_words=f"第{n}次"), REMOTE_ADDR="10.0.0.9"
+        )
+    limited = client.post("/support/new/", _form(_token(client)), REMOTE_ADDR="10.0.0.9")
+    other = client.post("/support/new/", _form(_token(client)), REMOTE_ADDR="10.0.0.10")
+    assert limited.status_code == 429
+    assert other.status_code == 302
+
+
+def test_tracking_page_shows_replies_and_never_internal_notes(client, agent):
+    client.post("/support/new/", _form(_token(client)))
+    ticket = Ticket.objects.get()
+    services.ticket_note(ticket=ticket, by=agent, body="内部备注:客户脾气不好")
+    services.ticket_reply(
+        ticket=ticket, by=agent, body="感谢您的反馈,我很抱歉,已为您预约明天复检。"
+    )
+
+    body = client.get(f"/support/t/{ticket.public_token}/").content.decode()
+
+    assert "已为您预约明天复检" in body
+    assert "内部备注" not in body and "客户脾气不好" not in body
+    assert client.get("/support/t/not-a-token/").status_code == 404
+
+
+def test_public_api_endpoint_is_unauthenticated_idempotent_and_limited(client):
+    payload = {
+        "name": "周女士",
+        "email": "zhou@example.cn",
+        "customer_words": "取车时发现车门有划痕",
+        "occurred_at": timezone.now().isoformat(),
+        "occurred_where": "交车区",
+    }
+    post = lambda key, addr="10.1.1.1": client.post(  # noqa: E731
+        "/api/v1/tickets/public",
+        json.dumps(payload),
+        content_type="application/json",
+        headers={"Idempotency-Key": key},
+        REMOTE_ADDR=addr,
+    )
+    first, replay = post("k-1"), post("k-1")
+    assert (first.status_code, replay.status_code) == (201, 200)
+    assert first.json()["tracking_url"] == replay.json()["tracking_url"]
+    assert Ticket.objects.count() == 1
+    assert (
+        client.post(
+            "/api/v1/tickets/public", json.dumps(payload), content_type="application/json"
+        ).status_code
+        == 422
+    )
+    for n in range(5):
+        post(f"k-{n + 2}")
+    limited = post("k-99")
+    assert limited.status_code == 429 and limited.json()["code"] == "rate_limited"
