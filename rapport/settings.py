@@ -164,6 +164,10 @@ PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "CN")
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "static")))
+try:  # whitenoise warns on every request when the folder is missing (before collectstatic)
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+except OSError:
+    pass
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",

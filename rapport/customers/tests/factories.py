@@ -8,6 +8,7 @@ class CustomerFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Customer
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"客户{n}")
     tier = Customer.Tier.REGULAR
