@@ -9,3 +9,16 @@ SEEDERS: list = [seed_interactions]
 
 # Benchmark scenarios (rapport.demo.benchmarks.Scenario) added by the modules above customers.
 BENCHMARKS: list = []
+
+# Hooks called as hook(ctx) -> dict by rapport/bench.py to add ids and links the scenarios need.
+BENCH_CONTEXT: list = []
+
+# tickets
+from rapport.demo.tickets import bench_context as tickets_bench_context  # noqa: E402
+from rapport.demo.tickets import benchmarks as tickets_benchmarks  # noqa: E402
+from rapport.demo.tickets import build_tickets, seed_tickets  # noqa: E402
+
+BUILDERS.append(build_tickets)
+SEEDERS.append(seed_tickets)
+BENCHMARKS.extend(tickets_benchmarks())
+BENCH_CONTEXT.append(tickets_bench_context)
