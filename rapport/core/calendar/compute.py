@@ -294,9 +294,21 @@ def add_business_minutes(cal: CalendarSnapshot, start: datetime, minutes: int) -
     _utc(start)
     if minutes < 0:
         raise ValueError("Business minutes to add must not be negative.")
-    if minutes == 0:
+    return add_business_time(cal, start, timedelta(minutes=minutes))
+
+
+def add_business_time(cal: CalendarSnapshot, start: datetime, amount: timedelta) -> datetime:
+    """`add_business_minutes` for an exact amount (a paused clock leaves seconds behind).
+
+    Raises ValueError for a negative amount or a naive start, CalendarError when the calendar
+    has no working time.
+    """
+    _utc(start)
+    if amount < timedelta(0):
+        raise ValueError("Business time to add must not be negative.")
+    if amount == timedelta(0):
         return next_working_instant(cal, start)
-    remaining = timedelta(minutes=minutes)
+    remaining = amount
     for s, e in _working_stretches(cal, start):
         if e - s >= remaining:
             return (s + remaining).astimezone(start.tzinfo)
