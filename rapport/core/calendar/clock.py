@@ -141,18 +141,17 @@ def clock_read(
     cal: CalendarSnapshot,
     *,
     started_at: datetime,
-    target_minutes: int,
+    target: timedelta,
     at: datetime,
     pauses: tuple[Pause, ...] | list[Pause] = (),
     stopped_at: datetime | None = None,
     warn_share: float = 0.8,
 ) -> ClockReading:
     """The clock at instant `at`: elapsed, due and warning instants, paused, stopped."""
-    if target_minutes <= 0:
-        raise ValueError("A target must be a positive number of minutes.")
+    if target <= timedelta(0):
+        raise ValueError("A target must be a positive duration.")
     if not 0 < warn_share <= 1:
         raise ValueError("The warning share lies in (0, 1].")
-    target = timedelta(minutes=target_minutes)
     kwargs = {"started_at": started_at, "pauses": pauses, "stopped_at": stopped_at}
     return ClockReading(
         at=at,

@@ -34,7 +34,9 @@ def t(month, day, hour, minute=0):
 
 
 def test_a_running_clock_is_due_across_the_holiday():
-    reading = clock_read(OFFICE, started_at=t(9, 30, 17), target_minutes=960, at=t(9, 30, 17))
+    reading = clock_read(
+        OFFICE, started_at=t(9, 30, 17), target=timedelta(minutes=960), at=t(9, 30, 17)
+    )
     assert reading.due_at == t(10, 9, 18)
     assert reading.warn_at == t(10, 9, 13, 30) + timedelta(minutes=270 - 192)  # 80% = 768 min
     assert not reading.paused and not reading.breached
@@ -43,7 +45,11 @@ def test_a_running_clock_is_due_across_the_holiday():
 def test_waiting_on_the_customer_pauses_the_clock_and_moves_the_due_instant():
     pauses = [Pause(t(10, 8, 10), t(10, 9, 10))]
     reading = clock_read(
-        OFFICE, started_at=t(9, 30, 17), target_minutes=960, at=t(10, 9, 11), pauses=pauses
+        OFFICE,
+        started_at=t(9, 30, 17),
+        target=timedelta(minutes=960),
+        at=t(10, 9, 11),
+        pauses=pauses,
     )
     # 120 minutes ran before the pause; 840 remain from Fri 10:00: 390 on Friday, 450 on the
     # make-up Saturday.
@@ -54,10 +60,18 @@ def test_waiting_on_the_customer_pauses_the_clock_and_moves_the_due_instant():
 def test_while_paused_time_does_not_run_and_no_due_instant_is_promised():
     pauses = [Pause(t(10, 8, 10))]
     at_pause = clock_read(
-        OFFICE, started_at=t(9, 30, 17), target_minutes=960, at=t(10, 8, 10), pauses=pauses
+        OFFICE,
+        started_at=t(9, 30, 17),
+        target=timedelta(minutes=960),
+        at=t(10, 8, 10),
+        pauses=pauses,
     )
     later = clock_read(
-        OFFICE, started_at=t(9, 30, 17), target_minutes=960, at=t(10, 20, 10), pauses=pauses
+        OFFICE,
+        started_at=t(9, 30, 17),
+        target=timedelta(minutes=960),
+        at=t(10, 20, 10),
+        pauses=pauses,
     )
     assert later.elapsed == at_pause.elapsed == timedelta(minutes=120)
     assert later.paused and later.due_at is None and not later.breached
@@ -67,14 +81,14 @@ def test_a_stopped_clock_keeps_its_elapsed_time_and_verdict():
     met = clock_read(
         OFFICE,
         started_at=t(9, 30, 17),
-        target_minutes=30,
+        target=timedelta(minutes=30),
         at=t(10, 20, 9),
         stopped_at=t(9, 30, 17, 30),
     )
     late = clock_read(
         OFFICE,
         started_at=t(9, 30, 17),
-        target_minutes=30,
+        target=timedelta(minutes=30),
         at=t(10, 20, 9),
         stopped_at=t(10, 8, 9, 1),
     )
@@ -83,8 +97,12 @@ def test_a_stopped_clock_keeps_its_elapsed_time_and_verdict():
 
 
 def test_a_new_target_keeps_the_time_run_and_moves_only_the_due_instant():
-    before = clock_read(OFFICE, started_at=t(9, 30, 17), target_minutes=960, at=t(10, 8, 12))
-    after = clock_read(OFFICE, started_at=t(9, 30, 17), target_minutes=480, at=t(10, 8, 12))
+    before = clock_read(
+        OFFICE, started_at=t(9, 30, 17), target=timedelta(minutes=960), at=t(10, 8, 12)
+    )
+    after = clock_read(
+        OFFICE, started_at=t(9, 30, 17), target=timedelta(minutes=480), at=t(10, 8, 12)
+    )
     assert before.elapsed == after.elapsed == timedelta(minutes=240)
     assert after.due_at == t(10, 8, 17, 30)  # 240 more minutes after the lunch break
 
@@ -93,11 +111,11 @@ def test_the_breach_is_at_the_due_instant_not_before():
     started = t(9, 30, 17)
     due = clock_instant_reaching(OFFICE, started_at=started, amount=timedelta(minutes=960))
     just_before = clock_read(
-        OFFICE, started_at=started, target_minutes=960, at=due - timedelta(seconds=1)
+        OFFICE, started_at=started, target=timedelta(minutes=960), at=due - timedelta(seconds=1)
     )
-    at_due = clock_read(OFFICE, started_at=started, target_minutes=960, at=due)
+    at_due = clock_read(OFFICE, started_at=started, target=timedelta(minutes=960), at=due)
     after = clock_read(
-        OFFICE, started_at=started, target_minutes=960, at=due + timedelta(minutes=1)
+        OFFICE, started_at=started, target=timedelta(minutes=960), at=due + timedelta(minutes=1)
     )
     assert just_before.at_risk and not just_before.breached
     assert not at_due.breached
@@ -120,7 +138,7 @@ def test_impossible_pauses_are_refused(pauses):
 
 def test_a_target_must_be_positive():
     with pytest.raises(ValueError):
-        clock_read(OFFICE, started_at=t(9, 30, 17), target_minutes=0, at=t(9, 30, 17))
+        clock_read(OFFICE, started_at=t(9, 30, 17), target=timedelta(minutes=0), at=t(9, 30, 17))
 
 
 instants = st.integers(min_value=0, max_value=60 * 24 * 30).map(
