@@ -22,3 +22,13 @@ BUILDERS.append(build_tickets)
 SEEDERS.append(seed_tickets)
 BENCHMARKS.extend(tickets_benchmarks())
 BENCH_CONTEXT.append(tickets_bench_context)
+
+# surveys
+from rapport.demo.surveys import bench_context as surveys_bench_context  # noqa: E402
+from rapport.demo.surveys import benchmarks as surveys_benchmarks  # noqa: E402
+from rapport.demo.surveys import build_surveys, seed_surveys  # noqa: E402
+
+BUILDERS.append(build_surveys)
+SEEDERS.append(seed_surveys)
+BENCHMARKS.extend(surveys_benchmarks())
+BENCH_CONTEXT.append(surveys_bench_context)

@@ -211,13 +211,17 @@ def kano(*, sends: QuerySet[SurveySend]) -> list[dict]:
 
 
 SATISFIED, NEUTRAL, DISSATISFIED = "satisfied", "neutral", "dissatisfied"
+RETURN_PURPOSES = ("appointment", "after_sales")
 
 
 def loyalty(*, sends: QuerySet[SurveySend]) -> dict:
     """Satisfaction beside loyalty: for answering customers, grouped by what they said (CSAT 4–5,
     3, 1–2; NPS promoters, passives, detractors where no CSAT), what they did afterwards —
     came back (a later inbound contact or a later purchase), still active, or lost (with churn
-    reasons). Satisfaction is never used to infer loyalty; the two are shown side by side."""
+    reasons). Satisfaction is never used to infer loyalty; the two are shown side by side.
+
+    Until appointments and sales exist, "came back" is read from what is recorded: a later
+    inbound contact to book or get service (RETURN_PURPOSES), or a later asset (a purchase)."""
     band = Case(
         When(csat__gte=4, then=Value(SATISFIED)),
         When(csat=3, then=Value(NEUTRAL)),
@@ -230,6 +234,7 @@ def loyalty(*, sends: QuerySet[SurveySend]) -> dict:
     later_contact = Interaction.objects.filter(
         customer_id=OuterRef("send__customer_id"),
         direction=Interaction.Direction.INBOUND,
+        purpose__code__in=RETURN_PURPOSES,
         started_at__gt=OuterRef("submitted_at"),
     )
     later_purchase = Asset.objects.filter(

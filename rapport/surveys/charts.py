@@ -290,15 +290,16 @@ def kano_map(title: str, features: list[tuple[str, float, float, str]]) -> SafeS
         body.append(
             _h(
                 '<circle class="{}" cx="{:.1f}" cy="{:.1f}" r="5"><title>{}: Better {:.2f}, Worse −{:.2f}</title></circle>'
-                '<text class="label" x="{:.1f}" y="{:.1f}">{}</text>',
+                '<text class="label" x="{:.1f}" y="{:.1f}" text-anchor="{}">{}</text>',
                 css,
                 x,
                 y,
                 label,
                 better,
                 worse,
-                x + 7,
+                x + 7 if x < size / 2 else x - 7,
                 y + 4,
+                "start" if x < size / 2 else "end",
                 label,
             )
         )

@@ -7,6 +7,7 @@ from io import BytesIO, StringIO
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from rapport.customers.models import Customer
 from rapport.surveys import maths
 from rapport.surveys.models import Dimension
 
@@ -23,6 +24,10 @@ def kano_label(category: str | None) -> str:
         "Q": _("Questionable"),
     }
     return labels.get(category or "", "—")
+
+
+def feature_label(question) -> str:
+    return question.heading
 
 
 def verdict_label(verdict: str | None) -> str:
@@ -116,6 +121,7 @@ def chart_rows(summary: dict, chart: str) -> tuple[list[str], list[list]]:
             for f in summary["kano"]
         ]
     if chart == "loyalty":
+        churn = dict(Customer.ChurnReason.choices)
         return [
             _("Said"),
             _("Customers"),
@@ -130,7 +136,7 @@ def chart_rows(summary: dict, chart: str) -> tuple[list[str], list[list]]:
                 _r(100 * b["came_back_share"], 1) if b["came_back_share"] is not None else None,
                 _r(100 * b["active_share"], 1) if b["active_share"] is not None else None,
                 _r(100 * b["lost_share"], 1) if b["lost_share"] is not None else None,
-                ", ".join(f"{reason} {n}" for reason, n in b["churn"]),
+                ", ".join(f"{churn.get(reason, reason)} {n}" for reason, n in b["churn"]),
             ]
             for b in summary["loyalty"]["bands"]
         ]

@@ -10,6 +10,7 @@ from rapport.staff.models import Team, User
 from rapport.surveys.analysis import Filters
 from rapport.surveys.models import KanoAnswer, Question, SavedSegment, SurveyTemplate
 from rapport.surveys.services import RANGES, AnswerInput
+from rapport.tickets.models import TicketType
 
 PAIR_SUFFIXES = {Question.Kind.SERVQUAL: ("e", "p"), Question.Kind.KANO: ("f", "d")}
 
@@ -180,7 +181,7 @@ class AnalysisFilterForm(forms.Form):
         required=False,
         choices=[("", _("All channels")), *Interaction.Channel.choices],
     )
-    ticket_type = forms.CharField(label=_("Ticket type"), required=False, max_length=40)
+    ticket_type = forms.ChoiceField(label=_("Ticket type"), required=False)
     tier = forms.ChoiceField(
         label=_("Customer tier"),
         required=False,
@@ -194,6 +195,9 @@ class AnalysisFilterForm(forms.Form):
         self.fields["agent"].queryset = User.objects.filter(is_active=True).order_by(
             "display_name", "username"
         )
+        self.fields["ticket_type"].choices = [("", _("All types"))] + [
+            (t.code, str(t)) for t in TicketType.objects.filter(parent__isnull=True, is_active=True)
+        ]
         self.fields["template"].choices = [("", _("All questionnaires"))] + [
             (t.code, t.name) for t in SurveyTemplate.objects.order_by("id")
         ]

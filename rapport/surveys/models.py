@@ -4,6 +4,7 @@ Scores are kept as collected: every answer row is the customer's own value, and 
 scores on a response (CSAT, NPS, solved) are copies for fast analysis, never recomputed."""
 
 import hashlib
+import re
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -12,6 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+_FEATURE = re.compile(r"“(.+?)”|offered (.+?), how")
 
 
 def _zh() -> bool:
@@ -181,6 +184,15 @@ class Question(models.Model):
     @property
     def alt_text(self) -> str:
         return self.alt_text_zh if _zh() else self.alt_text_en
+
+    @property
+    def heading(self) -> str:
+        """What the question is about in a few words: a KANO pair's feature (“网上预约”, online
+        booking), read from its functional question; any other question's text."""
+        if self.kind != self.Kind.KANO:
+            return self.text
+        match = _FEATURE.search(self.text)
+        return next((g for g in match.groups() if g), self.text) if match else self.text
 
     def option_items(self) -> list[tuple[str, str]]:
         zh = _zh()

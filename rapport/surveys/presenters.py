@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 
 from rapport.surveys import charts, maths
-from rapport.surveys.exports import CHARTS, chart_rows, kano_label, verdict_label
+from rapport.surveys.exports import CHARTS, chart_rows, feature_label, kano_label, verdict_label
 from rapport.surveys.models import Dimension
 
 DIM_CSS = {d: f"dim-{i}" for i, d in enumerate(maths.DIMENSIONS)}
@@ -70,7 +70,7 @@ def analysis_context(summary: dict) -> dict:
             _("KANO: Better against Worse"),
             [
                 (
-                    f["question"].code,
+                    feature_label(f["question"]),
                     f["better"],
                     -f["worse"],
                     KANO_CSS.get(f["category"], "kano-q"),
@@ -100,6 +100,7 @@ def analysis_context(summary: dict) -> dict:
         "kano_rows": [
             {
                 "feature": f,
+                "name": feature_label(f["question"]),
                 "label": kano_label(f["category"]),
                 "css": KANO_CSS.get(f["category"], ""),
             }

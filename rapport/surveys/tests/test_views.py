@@ -1,9 +1,8 @@
 """Pages and the public link, through HTTP: permissions per role, token security, validation,
 query counts."""
 
-from datetime import timedelta
-
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import signing
@@ -86,11 +85,11 @@ def test_the_analysis_page_query_count_is_pinned(as_user, manager, django_assert
         SendFactory()
     client = as_user(manager)
     client.get(reverse("surveys:analysis"))
-    # session, user, the agent-status slot; the filter form's templates, teams and agents; eight
-    # grouped analysis queries — however many answers there are
-    with django_assert_num_queries(14):
+    # session, user, the agent-status slot; the filter form's ticket types, templates, teams and
+    # agents; eight grouped analysis queries — however many answers there are
+    with django_assert_num_queries(15):
         client.get(reverse("surveys:analysis"))
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         client.get(reverse("surveys:analysis"), {"tier": "vip", "date_from": "2026-01-01"})
 
 
