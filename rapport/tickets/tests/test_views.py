@@ -223,9 +223,9 @@ def test_upset_flag_shows_the_four_steps_with_the_wording(agent, as_user):
 
 
 def test_queue_lists_my_open_tickets_with_htmx_partial(agent, as_user):
-    mine = open_ticket(agent, subject="我的工单")
+    mine = open_ticket(agent, subject="空调异响甲一")
     closed = services.ticket_transition(
-        ticket=resolved(agent, subject="已关闭"), by=agent, action="close", satisfaction="yes"
+        ticket=resolved(agent, subject="车门划痕乙二"), by=agent, action="close", satisfaction="yes"
     )
 
     page = as_user(agent).get("/tickets/").content.decode()
