@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from rapport.core.errors import Conflict, Forbidden
 from rapport.customers.models import Identity
@@ -219,7 +219,7 @@ def test_an_expired_link_takes_no_answer(agent):
 def test_out_of_range_and_missing_answers_are_refused_by_question(agent):
     send = SendFactory(owner=agent)
     csat = send.template.questions.get(code="csat")
-    with pytest.raises(ValidationError) as exc:
+    with translation.override("en"), pytest.raises(ValidationError) as exc:
         services.survey_respond(send=send, answers=[AnswerInput(question=csat, value=6)])
     assert exc.value.message_dict == {
         "csat": ["Choose a value from 1 to 5."],
@@ -233,7 +233,7 @@ def test_a_servqual_pair_needs_both_halves():
     item = send.template.questions.filter(kind=Question.Kind.SERVQUAL).first()
     with pytest.raises(ValidationError) as exc:
         services.survey_respond(send=send, answers=[AnswerInput(question=item, value=5)])
-    assert exc.value.message_dict[item.code] == ["Please answer both parts of this question."]
+    assert exc.value.message_dict[item.code] == ["这道题的两部分都请作答。"]
 
 
 @pytest.mark.parametrize(

@@ -75,7 +75,7 @@ def test_the_analysis_page_shows_every_part(as_user, manager):
     send = SendFactory(template=template("servqual_22"))
     SurveyResponse.objects.create(send=send, csat=None)
     html = as_user(manager).get(reverse("surveys:analysis")).content.decode()
-    for heading in ("CSAT", "NPS", "SERVQUAL", "KANO", "木桶效应", "65–85%"):
+    for heading in ("CSAT", "NPS", "SERVQUAL", "KANO", "木桶效应", "65%–85%", "客户满意≠客户忠诚"):
         assert heading in html
     assert html.count("<svg") == 6
 
