@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "rapport.staff",
     "rapport.customers",
     "rapport.interactions",
+    "rapport.sla",
     "rapport.tickets",
     "rapport.surveys",
     "rapport.web",
@@ -209,3 +210,10 @@ RAPPORT_SURVEY_LINK_VALID_DAYS = env_int("RAPPORT_SURVEY_LINK_VALID_DAYS", 14)
 RAPPORT_SURVEY_FATIGUE_DAYS = env_int("RAPPORT_SURVEY_FATIGUE_DAYS", 30)
 RAPPORT_SURVEY_LOW_CSAT = env_int("RAPPORT_SURVEY_LOW_CSAT", 2)
 RAPPORT_SURVEY_LOW_NPS = env_int("RAPPORT_SURVEY_LOW_NPS", 6)
+
+# Service levels: minutes an unacknowledged alert waits before going up a level (assignee →
+# supervisor → service manager), and how soon after a customer message a pause is flagged.
+RAPPORT_SLA_ESCALATION_MINUTES = [
+    int(m) for m in env_list("RAPPORT_SLA_ESCALATION_MINUTES", "30,60")
+]
+RAPPORT_SLA_PAUSE_FLAG_MINUTES = env_int("RAPPORT_SLA_PAUSE_FLAG_MINUTES", 10)

@@ -9,7 +9,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PO_FILES = sorted(ROOT.glob("*/locale/zh_Hans/LC_MESSAGES/django.po"))
 ENTRY = re.compile(
-    r'((?:#[^\n]*\n)*)msgid ((?:"(?:[^"\\]|\\.)*"\n)+)msgstr ((?:"(?:[^"\\]|\\.)*"\n?)+)'
+    r'((?:#[^\n]*\n)*)(?:msgctxt "((?:[^"\\]|\\.)*)"\n)?'
+    r'msgid ((?:"(?:[^"\\]|\\.)*"\n)+)msgstr ((?:"(?:[^"\\]|\\.)*"\n?)+)'
 )
 
 
@@ -19,9 +20,9 @@ def unquote(block: str) -> str:
 
 
 def entries(po: Path):
-    for comments, msgid, msgstr in ENTRY.findall(po.read_text(encoding="utf-8")):
+    for comments, context, msgid, msgstr in ENTRY.findall(po.read_text(encoding="utf-8")):
         if unquote(msgid):
-            yield comments, unquote(msgid), unquote(msgstr)
+            yield comments, context, unquote(msgid), unquote(msgstr)
 
 
 def test_there_are_catalogues():
@@ -34,7 +35,8 @@ def test_every_string_is_translated_and_compiled(po):
         compiled = gettext.GNUTranslations(handle)
     text = po.read_text(encoding="utf-8")
     assert 'msgstr[0] ""' not in text, f"an untranslated plural in {po}"
-    for comments, msgid, msgstr in entries(po):
+    for comments, context, msgid, msgstr in entries(po):
         assert msgstr, f"untranslated in {po}: {msgid!r}"
         assert "fuzzy" not in comments, f"fuzzy in {po}: {msgid!r}"
-        assert compiled.gettext(msgid) == msgstr, f".mo is stale for {msgid!r} in {po}"
+        found = compiled.pgettext(context, msgid) if context else compiled.gettext(msgid)
+        assert found == msgstr, f".mo is stale for {msgid!r} in {po}"

@@ -1,0 +1,227 @@
+"""Service levels (服务时限): policies, the clocks a ticket runs under them, and their alerts.
+
+This app sits below tickets: tickets start, pause, resume and stop clocks through
+`rapport.sla.services`; the sla app never imports tickets (the clock's foreign key names the
+ticket model by its label only). Clock arithmetic is `rapport.core.calendar.clock`.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class SlaPolicy(models.Model):
+    """Targets in business time on a calendar, for the tickets its matchers select.
+
+    A blank matcher matches anything; among the active policies that match a ticket, the one with
+    the most matchers set wins, then the lower `precedence`, then the older policy.
+    """
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    calendar = models.ForeignKey(
+        "core.BusinessCalendar", verbose_name=_("calendar"), on_delete=models.PROTECT
+    )
+    ticket_kind = models.CharField(_("ticket kind"), max_length=20, blank=True)
+    priority = models.PositiveSmallIntegerField(_("priority"), null=True, blank=True)
+    channel = models.CharField(_("channel"), max_length=20, blank=True)
+    customer_tier = models.CharField(_("customer tier"), max_length=20, blank=True)
+    first_response_seconds = models.PositiveIntegerField(
+        _("first response target (seconds)"), null=True, blank=True
+    )
+    next_reply_seconds = models.PositiveIntegerField(
+        _("next reply target (seconds)"), null=True, blank=True
+    )
+    resolution_seconds = models.PositiveIntegerField(
+        _("resolution target (seconds)"), null=True, blank=True
+    )
+    warn_share = models.DecimalField(
+        _("warn at share of target"), max_digits=3, decimal_places=2, default=0.80
+    )
+    precedence = models.PositiveSmallIntegerField(_("precedence"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("service-level policy")
+        verbose_name_plural = _("service-level policies")
+        ordering = ["precedence", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_response_seconds__isnull=False)
+                | Q(next_reply_seconds__isnull=False)
+                | Q(resolution_seconds__isnull=False),
+                name="sla_policy_has_a_target",
+                violation_error_message=_("A policy needs at least one target."),
+            ),
+            models.CheckConstraint(
+                condition=(Q(first_response_seconds__isnull=True) | Q(first_response_seconds__gt=0))
+                & (Q(next_reply_seconds__isnull=True) | Q(next_reply_seconds__gt=0))
+                & (Q(resolution_seconds__isnull=True) | Q(resolution_seconds__gt=0)),
+                name="sla_policy_targets_positive",
+                violation_error_message=_("Targets must be longer than zero."),
+            ),
+            models.CheckConstraint(
+                condition=Q(warn_share__gt=0) & Q(warn_share__lte=1),
+                name="sla_policy_warn_share_range",
+                violation_error_message=_("Warn at a share between 0 and 1."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def specificity(self) -> int:
+        return sum(
+            bool(v) for v in (self.ticket_kind, self.priority, self.channel, self.customer_tier)
+        )
+
+    def target_for(self, kind: str) -> int | None:
+        return getattr(self, f"{kind}_seconds")
+
+
+class ServiceClock(models.Model):
+    """One service-level clock of a ticket: first response, next reply or resolution.
+
+    `due_at` and `warn_at` are recomputed by the services on every start, pause, resume, stop and
+    policy change. `next_check_at` is the next instant the sweep must look at this clock (the
+    warning, then the due instant; NULL when there is nothing left to announce), so the sweep
+    reads only the clocks whose moment has come, not every open ticket.
+    """
+
+    class Kind(models.TextChoices):
+        FIRST_RESPONSE = "first_response", _("First response")
+        NEXT_REPLY = "next_reply", _("Next reply")
+        RESOLUTION = "resolution", _("Resolution")
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("Running")
+        PAUSED = "paused", _("Paused")
+        STOPPED = "stopped", _("Stopped")
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="clocks"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    policy = models.ForeignKey(
+        SlaPolicy, verbose_name=_("policy"), on_delete=models.PROTECT, related_name="clocks"
+    )
+    target_seconds = models.PositiveIntegerField(_("target (seconds)"))
+    warn_share = models.DecimalField(max_digits=3, decimal_places=2, default=0.80)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.RUNNING)
+    started_at = models.DateTimeField(_("started at"))
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    warn_at = models.DateTimeField(_("at risk from"), null=True, blank=True)
+    warned_at = models.DateTimeField(_("warned at"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
+    next_check_at = models.DateTimeField(null=True, blank=True)
+    # Who is told, set by tickets when the clock starts and on every reassignment.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    team = models.ForeignKey(
+        "staff.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("service-level clock")
+        verbose_name_plural = _("service-level clocks")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "kind"], name="sla_one_clock_per_kind"),
+            models.CheckConstraint(condition=Q(target_seconds__gt=0), name="sla_clock_target_gt_0"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_check_at"],
+                name="sla_clock_next_check",
+                condition=Q(next_check_at__isnull=False),
+            ),
+            models.Index(fields=["kind", "due_at"], name="sla_clock_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.ticket_id}"
+
+
+class ClockPause(models.Model):
+    """A stretch during which a clock did not run (waiting on the customer or a third party)."""
+
+    clock = models.ForeignKey(ServiceClock, on_delete=models.CASCADE, related_name="pauses")
+    started_at = models.DateTimeField(_("paused at"))
+    ended_at = models.DateTimeField(_("resumed at"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    flagged = models.BooleanField(
+        _("flagged for the supervisor"),
+        default=False,
+        help_text=_("Paused soon after a customer message: possibly gaming the clock."),
+    )
+
+    class Meta:
+        verbose_name = _("clock pause")
+        verbose_name_plural = _("clock pauses")
+        ordering = ["started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clock"], condition=Q(ended_at__isnull=True), name="sla_one_open_pause"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
+                name="sla_pause_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clock} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class SlaAlert(models.Model):
+    """A warning or breach told to one person; unacknowledged, it goes up a level after a delay:
+    the assignee, then the team's supervisor, then the service manager (DOMAIN.md §4)."""
+
+    class Kind(models.TextChoices):
+        AT_RISK = "at_risk", pgettext_lazy("service level", "At risk")
+        BREACHED = "breached", pgettext_lazy("service level", "Breached")
+
+    class Level(models.IntegerChoices):
+        ASSIGNEE = 0, _("Assignee")
+        SUPERVISOR = 1, _("Supervisor")
+        MANAGER = 2, _("Service manager")
+
+    clock = models.ForeignKey(ServiceClock, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="sla_alerts"
+    )
+    created_at = models.DateTimeField(_("raised at"))
+    escalate_at = models.DateTimeField(_("goes up at"), null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("service-level alert")
+        verbose_name_plural = _("service-level alerts")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clock", "kind", "level"], name="sla_alert_once_per_level"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["escalate_at"],
+                name="sla_alert_escalation",
+                condition=Q(acknowledged_at__isnull=True, escalated_at__isnull=True),
+            ),
+            models.Index(fields=["recipient", "acknowledged_at"], name="sla_alert_inbox"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.clock} → {self.recipient}"

@@ -1,0 +1,121 @@
+"""The service-level sweep run by every `rapport worker` (rapport.sla.periodic).
+
+It reads only the clocks whose `next_check_at` has come and the alerts whose escalation is due,
+so its cost follows the clocks that change, not the open tickets. Every announcement is a
+conditional UPDATE (`warned_at IS NULL`, `breached_at IS NULL`, `escalated_at IS NULL`) committed
+together with the alert row it creates, under a unique (clock, kind, level) constraint: with many
+workers, or a worker killed mid-sweep, each warning and breach is raised exactly once.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from rapport.sla.models import ServiceClock, SlaAlert
+from rapport.staff.models import User
+
+State = ServiceClock.State
+Level = SlaAlert.Level
+
+
+@dataclass
+class SweepResult:
+    warned: list[int] = field(default_factory=list)
+    breached: list[int] = field(default_factory=list)
+    escalated: list[int] = field(default_factory=list)
+
+
+def _delay(level: int) -> timedelta | None:
+    delays = settings.RAPPORT_SLA_ESCALATION_MINUTES
+    if level >= len(delays):
+        return None
+    return timedelta(minutes=delays[level])
+
+
+def _recipient(clock: ServiceClock, level: int) -> User | None:
+    if level == Level.ASSIGNEE:
+        return clock.assignee
+    role = User.Role.SUPERVISOR if level == Level.SUPERVISOR else User.Role.MANAGER
+    people = User.objects.filter(is_active=True, role=role).order_by("id")
+    if clock.team_id:
+        in_team = people.filter(teams=clock.team_id).first()
+        if in_team:
+            return in_team
+    return people.first()
+
+
+def _raise(clock: ServiceClock, kind: str, level: int, now: datetime) -> SlaAlert | None:
+    delay = _delay(level)
+    try:
+        with transaction.atomic():
+            return SlaAlert.objects.create(
+                clock=clock,
+                kind=kind,
+                level=level,
+                recipient=_recipient(clock, level),
+                created_at=now,
+                escalate_at=now + delay if delay is not None else None,
+            )
+    except IntegrityError:  # raised already by another worker
+        return None
+
+
+def _announce(clock_id: int, now: datetime, result: SweepResult) -> None:
+    with transaction.atomic():
+        running = ServiceClock.objects.filter(pk=clock_id, state=State.RUNNING)
+        if running.filter(warned_at__isnull=True, warn_at__lte=now).update(warned_at=now):
+            clock = ServiceClock.objects.get(pk=clock_id)
+            if _raise(clock, SlaAlert.Kind.AT_RISK, Level.ASSIGNEE, now):
+                result.warned.append(clock_id)
+        if running.filter(breached_at__isnull=True, due_at__lte=now).update(breached_at=now):
+            clock = ServiceClock.objects.get(pk=clock_id)
+            if _raise(clock, SlaAlert.Kind.BREACHED, Level.ASSIGNEE, now):
+                result.breached.append(clock_id)
+        clock = ServiceClock.objects.get(pk=clock_id)
+        nxt = None
+        if clock.state == State.RUNNING:
+            if clock.warned_at is None and clock.warn_at is not None:
+                nxt = clock.warn_at
+            elif clock.breached_at is None:
+                nxt = clock.due_at
+        ServiceClock.objects.filter(pk=clock_id).update(next_check_at=nxt)
+
+
+def _escalate(alert_id: int, now: datetime, result: SweepResult) -> None:
+    with transaction.atomic():
+        won = SlaAlert.objects.filter(
+            pk=alert_id, acknowledged_at__isnull=True, escalated_at__isnull=True
+        ).update(escalated_at=now)
+        if not won:
+            return
+        alert = SlaAlert.objects.select_related("clock").get(pk=alert_id)
+        if alert.level >= Level.MANAGER:
+            return
+        if _raise(alert.clock, alert.kind, alert.level + 1, now):
+            result.escalated.append(alert_id)
+
+
+def sla_sweep(*, now: datetime | None = None, limit: int = 2000) -> SweepResult:
+    now = now or timezone.now()
+    result = SweepResult()
+    clock_ids = list(
+        ServiceClock.objects.filter(next_check_at__lte=now)
+        .order_by("next_check_at")
+        .values_list("id", flat=True)[:limit]
+    )
+    for clock_id in clock_ids:
+        _announce(clock_id, now, result)
+    alert_ids = list(
+        SlaAlert.objects.filter(
+            Q(acknowledged_at__isnull=True, escalated_at__isnull=True, escalate_at__lte=now)
+        )
+        .order_by("escalate_at")
+        .values_list("id", flat=True)[:limit]
+    )
+    for alert_id in alert_ids:
+        _escalate(alert_id, now, result)
+    return result

@@ -1,0 +1,237 @@
+"""Service-level policies, clocks, the sweep's exactly-once announcements and escalation."""
+
+import threading
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import close_old_connections, connection
+
+from rapport.core.models import BusinessCalendar
+from rapport.sla.models import ClockPause, SlaAlert, SlaPolicy
+from rapport.sla.services import (
+    alert_acknowledge,
+    clock_pause,
+    clock_resume,
+    clock_retarget,
+    clock_start,
+    clock_stop,
+    policy_for,
+)
+from rapport.sla.sweep import sla_sweep
+from rapport.tickets.tests.factories import TicketFactory
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def t(month, day, hour, minute=0, second=0):
+    return datetime(2026, month, day, hour, minute, second, tzinfo=SH)
+
+
+@pytest.fixture
+def office(db):
+    return BusinessCalendar.objects.get(is_default=True)  # 9–12, 13:30–18, 2026 holidays
+
+
+@pytest.fixture
+def hotline(db):
+    return BusinessCalendar.objects.exclude(is_default=True).get()  # 7×24
+
+
+@pytest.fixture
+def complaints(office):
+    return SlaPolicy.objects.create(
+        name="投诉 48 小时",
+        calendar=office,
+        ticket_kind="complaint",
+        first_response_seconds=4 * 3600,
+        resolution_seconds=16 * 3600,
+    )
+
+
+@pytest.fixture
+def ticket(db):
+    return TicketFactory()
+
+
+def test_the_most_specific_policy_wins(office, hotline, complaints):
+    SlaPolicy.objects.create(name="默认", calendar=office, resolution_seconds=40 * 3600)
+    chat = SlaPolicy.objects.create(
+        name="在线客服 30 秒", calendar=hotline, channel="chat", first_response_seconds=30
+    )
+    vip = SlaPolicy.objects.create(
+        name="VIP 投诉",
+        calendar=office,
+        ticket_kind="complaint",
+        customer_tier="vip",
+        resolution_seconds=8 * 3600,
+    )
+    assert (
+        policy_for(ticket_kind="complaint", priority=2, channel="phone", customer_tier="vip") == vip
+    )
+    assert (
+        policy_for(ticket_kind="complaint", priority=2, channel="phone", customer_tier="regular")
+        == complaints
+    )
+    assert (
+        policy_for(ticket_kind="inquiry", priority=2, channel="chat", customer_tier="regular")
+        == chat
+    )
+    assert (
+        policy_for(ticket_kind="inquiry", priority=2, channel="phone", customer_tier="").name
+        == "默认"
+    )
+
+
+def test_a_complaint_received_before_national_day(ticket, complaints):
+    clock = clock_start(
+        ticket_id=ticket.pk, kind="resolution", policy=complaints, started_at=t(9, 30, 17)
+    )
+    assert clock.due_at == t(10, 9, 18)
+    assert clock.warn_at == t(10, 9, 14, 48)  # 80% of 960 = 768 minutes
+    assert clock.next_check_at == clock.warn_at
+
+
+def test_chat_answered_within_30_seconds_on_the_hotline(ticket, hotline):
+    chat = SlaPolicy.objects.create(name="chat", calendar=hotline, first_response_seconds=30)
+    clock = clock_start(
+        ticket_id=ticket.pk, kind="first_response", policy=chat, started_at=t(10, 1, 3)
+    )
+    assert clock.due_at == t(10, 1, 3, 0, 30)  # a holiday night: the hotline works 7×24
+
+
+def test_waiting_pauses_and_resuming_moves_the_due_instant(ticket, complaints):
+    clock = clock_start(
+        ticket_id=ticket.pk, kind="resolution", policy=complaints, started_at=t(9, 30, 17)
+    )
+    clock_pause(clock=clock, at=t(10, 8, 10), reason="等客户提供行驶证")
+    clock.refresh_from_db()
+    assert (clock.state, clock.due_at, clock.next_check_at) == ("paused", None, None)
+    clock_resume(clock=clock, at=t(10, 9, 10))
+    clock.refresh_from_db()
+    assert clock.due_at == t(10, 10, 18)  # on the make-up Saturday
+
+
+def test_a_pause_right_after_a_customer_message_is_flagged(ticket, complaints):
+    clock = clock_start(
+        ticket_id=ticket.pk, kind="resolution", policy=complaints, started_at=t(10, 8, 9)
+    )
+    pause = clock_pause(
+        clock=clock, at=t(10, 8, 10, 5), reason="等客户", last_customer_message_at=t(10, 8, 10)
+    )
+    assert pause.flagged
+    clock_resume(clock=clock, at=t(10, 8, 11))
+    honest = clock_pause(
+        clock=clock, at=t(10, 8, 15), reason="等配件", last_customer_message_at=t(10, 8, 10)
+    )
+    assert not honest.flagged
+
+
+def test_pausing_needs_a_reason_and_a_running_clock(ticket, complaints):
+    from rapport.core.errors import DomainError
+
+    clock = clock_start(
+        ticket_id=ticket.pk, kind="resolution", policy=complaints, started_at=t(10, 8, 9)
+    )
+    with pytest.raises(DomainError):
+        clock_pause(clock=clock, at=t(10, 8, 10), reason="  ")
+    clock_pause(clock=clock, at=t(10, 8, 10), reason="等客户")
+    with pytest.raises(DomainError):
+        clock_pause(clock=clock, at=t(10, 8, 11), reason="again")
+    assert ClockPause.objects.count() == 1
+
+
+def test_reopening_resumes_without_counting_the_closed_time(ticket, complaints):
+    clock = clock_start(
+        ticket_id=ticket.pk, kind="resolution", policy=complaints, started_at=t(10, 8, 9)
+    )
+    clock_stop(clock=clock, at=t(10, 8, 11))  # resolved after 120 minutes
+    clock_resume(clock=clock, at=t(10, 12, 9))  # reopened the next Monday
+    clock.refresh_from_db()
+    # 840 minutes remain from Monday 09:00: 450 on Monday, 390 on Tuesday until 16:00... 13:30+210.
+    assert clock.due_at == t(10, 13, 17)
+
+
+def test_a_policy_change_applies_from_the_moment_of_change(ticket, office, complaints):
+    clock = clock_start(
+        ticket_id=ticket.pk, kind="resolution", policy=complaints, started_at=t(10, 8, 9)
+    )
+    stricter = SlaPolicy.objects.create(name="升级", calendar=office, resolution_seconds=8 * 3600)
+    clock_retarget(clock=clock, policy=stricter)
+    clock.refresh_from_db()
+    assert (clock.target_seconds, clock.due_at) == (8 * 3600, t(10, 9, 9, 30))
+
+
+def test_sweep_warns_then_breaches_each_once_and_escalates(
+    ticket, complaints, agent, supervisor, manager
+):
+    clock = clock_start(
+        ticket_id=ticket.pk,
+        kind="resolution",
+        policy=complaints,
+        started_at=t(9, 30, 17),
+        assignee=agent,
+        team=agent.teams.first(),
+    )
+    assert sla_sweep(now=t(10, 9, 14)).warned == []
+    first = sla_sweep(now=t(10, 9, 14, 48, 30))
+    again = sla_sweep(now=t(10, 9, 14, 49))
+    assert (first.warned, again.warned) == ([clock.pk], [])
+    alert_acknowledge(alert=SlaAlert.objects.get(clock=clock, kind="at_risk"), by=agent)
+    breach = sla_sweep(now=t(10, 9, 18, 0, 20))
+    assert breach.breached == [clock.pk]
+    assert sla_sweep(now=t(10, 9, 18, 1)).breached == []
+    alerts = SlaAlert.objects.filter(clock=clock, level=0)
+    assert sorted(alerts.values_list("kind", "recipient")) == [
+        ("at_risk", agent.pk),
+        ("breached", agent.pk),
+    ]
+    # Nobody acknowledges the breach: 30 minutes later the supervisor, an hour after that the manager.
+    sla_sweep(now=t(10, 9, 18, 31))
+    sla_sweep(now=t(10, 9, 19, 32))
+    chain = SlaAlert.objects.filter(clock=clock, kind="breached").order_by("level")
+    assert [(a.level, a.recipient) for a in chain] == [(0, agent), (1, supervisor), (2, manager)]
+    assert not SlaAlert.objects.filter(clock=clock, kind="at_risk", level__gt=0).exists()
+
+
+def test_a_late_stop_before_the_sweep_still_counts_as_breached(ticket, complaints):
+    clock = clock_start(
+        ticket_id=ticket.pk, kind="resolution", policy=complaints, started_at=t(10, 8, 9)
+    )
+    clock_stop(clock=clock, at=t(10, 12, 10))
+    clock.refresh_from_db()
+    assert clock.breached_at == clock.due_at == t(10, 10, 10)  # the make-up Saturday
+
+
+@pytest.mark.django_db(transaction=True)
+def test_several_workers_announce_each_breach_once(complaints):
+    if connection.vendor == "sqlite" and "memory" in str(connection.settings_dict["NAME"]):
+        pytest.skip("threads need a shared database; runs on PostgreSQL and file SQLite")
+    clocks = [
+        clock_start(
+            ticket_id=TicketFactory().pk,
+            kind="resolution",
+            policy=complaints,
+            started_at=t(10, 8, 9),
+        )
+        for _ in range(20)
+    ]
+    results, errors = [], []
+
+    def worker():
+        try:
+            results.append(sla_sweep(now=t(10, 20, 9)))
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    announced = sorted(c for r in results for c in r.breached)
+    assert announced == sorted(c.pk for c in clocks)
+    assert SlaAlert.objects.filter(kind="breached").count() == 20
