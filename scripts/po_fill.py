@@ -31,6 +31,9 @@ def process(path: str, table: dict[str, str] | None) -> list[str]:
         msgstr = unquote(msgstr_block)
         if not msgid:
             return match.group(0)
+        if "fuzzy" in comments and (table is None or msgid not in table):
+            missing.append(msgid)  # msgmerge's guess from a similar string: not a translation
+            return match.group(0)
         if table is not None and msgid in table and (not msgstr or "fuzzy" in comments):
             msgstr = table[msgid]
             comments = comments.replace("#, fuzzy\n", "").replace(", fuzzy", "")

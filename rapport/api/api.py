@@ -12,6 +12,7 @@ from ninja.security import HttpBearer
 from rapport.core.calendar.api import router as calendars_router
 from rapport.core.errors import DomainError
 from rapport.customers.api import router as customers_router
+from rapport.sla.api import router as sla_router
 from rapport.staff.services import api_token_authenticate
 
 
@@ -102,6 +103,7 @@ def on_http_error(request, exc: HttpError):
 
 api.add_router("/customers", customers_router, tags=["customers"])
 api.add_router("/calendars", calendars_router, tags=["business calendars"])
+api.add_router("/sla", sla_router, tags=["service levels"])
 
 from rapport.interactions import api as interactions_api  # noqa: E402
 

@@ -27,6 +27,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "tasks.manage_any": _LEADS,
     "audit.view": frozenset({R.ADMIN}),
     "calendars.manage": frozenset({R.ADMIN}),
+    "sla.compliance": _LEADS,
+    "sla.manage": frozenset({R.ADMIN}),
     "admin.access": frozenset({R.ADMIN}),
     # tickets
     "tickets.view": _ALL,

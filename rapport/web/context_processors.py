@@ -12,6 +12,8 @@ NAVIGATION = [
     ("interactions:tasks", _("Tasks"), "interactions.log"),
     ("surveys:analysis", _("Satisfaction"), "surveys.analyse"),
     ("interactions:measures", _("Reports"), "measures.view"),
+    ("sla:compliance", _("Service levels"), "sla.compliance"),
+    ("sla:alerts", _("Alerts"), None),
     ("web:audit", _("Audit log"), "audit.view"),
     ("admin:index", _("Settings"), "admin.access"),
 ]

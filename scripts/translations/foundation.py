@@ -317,3 +317,4 @@ ZH.update({
 ZH.update({"My tasks": "我的交办事项"})
 ZH.update({"Customer": "客户资料", "Contact details": "联系方式", "Relationship": "客户关系"})
 ZH.update({"Possible duplicates": "可能重复的客户", "Compare": "对比"})
+ZH.update({"Satisfaction": "满意度", "Service levels": "服务时限", "Alerts": "时限提醒"})

@@ -235,3 +235,37 @@ def test_several_workers_announce_each_breach_once(complaints):
     announced = sorted(c for r in results for c in r.breached)
     assert announced == sorted(c.pk for c in clocks)
     assert SlaAlert.objects.filter(kind="breached").count() == 20
+
+
+def test_compliance_counts_met_and_breached_clocks_of_the_period(complaints, agent, team):
+    from rapport.sla.selectors import compliance_breaches, sla_compliance
+
+    def ticket_for():
+        return TicketFactory(team=team, assignee=agent)
+
+    on_time = clock_start(
+        ticket_id=ticket_for().pk, kind="resolution", policy=complaints, started_at=t(10, 8, 9)
+    )
+    clock_stop(clock=on_time, at=t(10, 8, 11))
+    late = clock_start(
+        ticket_id=ticket_for().pk, kind="resolution", policy=complaints, started_at=t(10, 8, 9)
+    )
+    clock_stop(clock=late, at=t(10, 12, 10))
+    running_late = clock_start(
+        ticket_id=ticket_for().pk, kind="resolution", policy=complaints, started_at=t(10, 8, 9)
+    )
+    sla_sweep(now=t(10, 12, 12))
+    clock_start(
+        ticket_id=ticket_for().pk, kind="resolution", policy=complaints, started_at=t(10, 12, 9)
+    )  # not yet judged
+
+    (overall,) = sla_compliance(kind="resolution", start=t(10, 1, 0), end=t(11, 1, 0))
+    assert (overall.total, overall.met, overall.breached) == (3, 1, 2)
+    assert overall.rate == pytest.approx(1 / 3)
+    (by_team,) = sla_compliance(kind="resolution", start=t(10, 1, 0), end=t(11, 1, 0), by="team")
+    assert (by_team.label, by_team.total, by_team.met) == (team.name, 3, 1)
+    assert {
+        c.pk for c in compliance_breaches(kind="resolution", start=t(10, 1, 0), end=t(11, 1, 0))
+    } == {late.pk, running_late.pk}
+    (empty,) = sla_compliance(kind="first_response", start=t(10, 1, 0), end=t(11, 1, 0))
+    assert (empty.total, empty.rate) == (0, None)
