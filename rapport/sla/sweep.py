@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from rapport.sla.models import ServiceClock, SlaAlert
+from rapport.sla.tasks import sla_alert_notify
 from rapport.staff.models import User
 
 State = ServiceClock.State
@@ -52,7 +53,7 @@ def _raise(clock: ServiceClock, kind: str, level: int, now: datetime) -> SlaAler
     delay = _delay(level)
     try:
         with transaction.atomic():
-            return SlaAlert.objects.create(
+            alert = SlaAlert.objects.create(
                 clock=clock,
                 kind=kind,
                 level=level,
@@ -62,6 +63,8 @@ def _raise(clock: ServiceClock, kind: str, level: int, now: datetime) -> SlaAler
             )
     except IntegrityError:  # raised already by another worker
         return None
+    transaction.on_commit(lambda: sla_alert_notify.enqueue(alert.pk))
+    return alert
 
 
 def _announce(clock_id: int, now: datetime, result: SweepResult) -> None:

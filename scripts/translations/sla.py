@@ -101,3 +101,7 @@ ZH.update({
     "Breached at": "超时时间",
     "No breach in this month.": "本月没有超时。",
 })
+ZH.update({
+    "[%(kind)s] ticket #%(ticket)s — %(clock)s": "【%(kind)s】工单 #%(ticket)s — %(clock)s",
+    "Ticket #%(ticket)s: %(subject)s\nService level: %(clock)s, due %(due)s.\nAcknowledge it in Rapport: %(url)s": "工单 #%(ticket)s:%(subject)s\n服务时限:%(clock)s,到期时间 %(due)s。\n请在 Rapport 中确认:%(url)s",
+})

@@ -269,3 +269,26 @@ def test_compliance_counts_met_and_breached_clocks_of_the_period(complaints, age
     } == {late.pk, running_late.pk}
     (empty,) = sla_compliance(kind="first_response", start=t(10, 1, 0), end=t(11, 1, 0))
     assert (empty.total, empty.rate) == (0, None)
+
+
+def test_each_alert_is_emailed_once_to_its_recipient(
+    ticket, complaints, agent, mailoutbox, django_capture_on_commit_callbacks
+):
+    from rapport.sla.tasks import sla_alert_notify
+
+    agent.email = "agent@rapport.example"
+    agent.save(update_fields=["email"])
+    clock_start(
+        ticket_id=ticket.pk,
+        kind="resolution",
+        policy=complaints,
+        started_at=t(10, 8, 9),
+        assignee=agent,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        sla_sweep(now=t(10, 12, 9))
+    assert [m.to for m in mailoutbox] == [["agent@rapport.example"], ["agent@rapport.example"]]
+    assert "#%s" % ticket.pk in mailoutbox[-1].subject
+    alert = SlaAlert.objects.filter(kind="breached").get()
+    sla_alert_notify.call(alert.pk)  # a retried task
+    assert len(mailoutbox) == 2
