@@ -4,6 +4,7 @@ from django import forms
 from django.core import signing
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rapport.interactions.forms import DateTimeLocalInput, StaffChoiceField
 from rapport.tickets import selectors
@@ -54,7 +55,9 @@ class TypeChoiceField(forms.ModelChoiceField):
 class TicketCreateForm(forms.Form):
     """Intake by staff: the complete record the process asks for (接收与记录)."""
 
-    kind = forms.ChoiceField(label=_("Kind"), choices=Ticket.Kind.choices, initial="complaint")
+    kind = forms.ChoiceField(
+        label=pgettext_lazy("ticket", "Kind"), choices=Ticket.Kind.choices, initial="complaint"
+    )
     subject = forms.CharField(
         label=_("Subject"), max_length=120, required=False, help_text=_("Optional: a short title")
     )
@@ -155,10 +158,14 @@ class QueueFilterForm(forms.Form):
         ],
     )
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("Open")), *Ticket.Status.choices]
+        label=_("Status"),
+        required=False,
+        choices=[("", pgettext_lazy("ticket status", "Open")), *Ticket.Status.choices],
     )
     kind = forms.ChoiceField(
-        label=_("Kind"), required=False, choices=[("", _("Any kind")), *Ticket.Kind.choices]
+        label=pgettext_lazy("ticket", "Kind"),
+        required=False,
+        choices=[("", _("Any kind")), *Ticket.Kind.choices],
     )
     priority = forms.TypedChoiceField(
         label=_("Priority"),
@@ -206,7 +213,7 @@ class TransitionForm(ActionForm):
 
 
 class ClassifyForm(TransitionForm):
-    kind = forms.ChoiceField(label=_("Kind"), choices=Ticket.Kind.choices)
+    kind = forms.ChoiceField(label=pgettext_lazy("ticket", "Kind"), choices=Ticket.Kind.choices)
     ticket_type = TypeChoiceField(label=_("Type"), queryset=TicketType.objects.none())
     impact = forms.ChoiceField(label=_("Impact"), choices=Impact.choices, initial="normal")
 
@@ -353,7 +360,9 @@ class DecideRemedyForm(ActionForm):
 
 
 class ImproveForm(ActionForm):
-    kind = forms.ChoiceField(label=_("Kind"), choices=ImprovementAction.Kind.choices)
+    kind = forms.ChoiceField(
+        label=pgettext_lazy("ticket", "Kind"), choices=ImprovementAction.Kind.choices
+    )
     description = forms.CharField(label=_("What will change"), max_length=500)
     owner = StaffChoiceField(label=_("Owner"), queryset=selectors.work_staff())
     due_on = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}))

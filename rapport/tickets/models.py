@@ -16,7 +16,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 # Compensation above this is a typing error, not a remedy.
@@ -217,7 +217,7 @@ class Ticket(models.Model):
         INQUIRY = "inquiry", _("Inquiry")
 
     class Status(models.TextChoices):
-        NEW = "new", _("New")
+        NEW = "new", pgettext_lazy("ticket status", "New")
         CLASSIFIED = "classified", _("Classified")
         IN_PROGRESS = "in_progress", _("In progress")
         WAITING = "waiting", _("Waiting")
@@ -247,7 +247,9 @@ class Ticket(models.Model):
         NO = "no", _("Not satisfied")
         NO_ANSWER = "no_answer", _("No answer")
 
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.COMPLAINT)
+    kind = models.CharField(
+        pgettext_lazy("ticket", "kind"), max_length=16, choices=Kind.choices, default=Kind.COMPLAINT
+    )
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.NEW
     )
@@ -321,7 +323,7 @@ class Ticket(models.Model):
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("assignee"),
+        verbose_name=pgettext_lazy("ticket", "assignee"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -478,8 +480,10 @@ class TicketEvent(models.Model):
         related_name="+",
     )
     at = models.DateTimeField(_("when"), default=timezone.now)
-    from_status = models.CharField(_("from"), max_length=12, blank=True)
-    to_status = models.CharField(_("to"), max_length=12, blank=True)
+    from_status = models.CharField(
+        pgettext_lazy("ticket status", "from"), max_length=12, blank=True
+    )
+    to_status = models.CharField(pgettext_lazy("ticket status", "to"), max_length=12, blank=True)
     body = models.TextField(_("text"), max_length=4000, blank=True)
     is_public = models.BooleanField(_("shown to the customer"), default=False)
     data = models.JSONField(_("details"), default=dict, blank=True)

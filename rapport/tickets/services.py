@@ -13,11 +13,12 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from rapport.core.errors import Conflict, DomainError, Forbidden
@@ -132,6 +133,13 @@ def _event(ticket: Ticket, kind: str, by: User | None, now: datetime, **fields) 
     return event
 
 
+def _site_text(build) -> str:
+    """Text written into an event is stored once, in the site's language (Chinese first), so the
+    timeline reads the same whoever wrote it and whatever language they had chosen."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(build())
+
+
 def _save(ticket: Ticket, by: User | None, now: datetime, fields: list[str]) -> None:
     """Save changed fields; the first staff member to act on a ticket without one becomes its
     first responder (首问负责制) and, while nobody else holds it, its assignee."""
@@ -199,8 +207,12 @@ def _owner_follow_up(ticket: Ticket, by: User, to_staff: User, now: datetime) ->
     interaction_services.follow_up_task_create(
         by=by,
         customer=ticket.customer,
-        title=_("Check back with the customer on %(number)s after the hand-off to %(name)s")
-        % {"number": ticket.number, "name": to_staff.name},
+        title=_site_text(
+            lambda: (
+                _("Check back with the customer on %(number)s after the hand-off to %(name)s")
+                % {"number": ticket.number, "name": to_staff.name}
+            )
+        ),
         due_at=now + CHECK_BACK_AFTER,
         assignee=owner,
     )
@@ -475,7 +487,11 @@ def _classify(ticket: Ticket, by: User, now: datetime, fields: dict, errors: dic
         E.CLASSIFIED,
         by,
         now,
-        body=f"{ticket_type} · {ticket.get_impact_display()} · {ticket.get_priority_display()}",
+        body=_site_text(
+            lambda: (
+                f"{ticket_type} · {ticket.get_impact_display()} · {ticket.get_priority_display()}"
+            )
+        ),
         data={"ticket_type": ticket_type.pk, "impact": impact, "priority": ticket.priority},
     )
     changed = ["ticket_type", "impact", "kind", "priority"]
@@ -489,8 +505,12 @@ def _classify(ticket: Ticket, by: User, now: datetime, fields: dict, errors: dic
             E.REPEAT,
             by,
             now,
-            body=_("Same problem as %(number)s: priority raised; apologise first.")
-            % {"number": earlier.number},
+            body=_site_text(
+                lambda: (
+                    _("Same problem as %(number)s: priority raised; apologise first.")
+                    % {"number": earlier.number}
+                )
+            ),
             data={"repeat_of": earlier.pk, "from": before, "to": ticket.priority},
         )
         changed += ["is_repeat", "repeat_of"]
@@ -542,7 +562,9 @@ def _revisit_task(ticket: Ticket, by: User | None, now: datetime) -> None:
     interaction_services.follow_up_task_create(
         by=by if by is not None else owner,
         customer=ticket.customer,
-        title=_("Revisit (回访) %(number)s: did the fix hold?") % {"number": ticket.number},
+        title=_site_text(
+            lambda: _("Revisit (回访) %(number)s: did the fix hold?") % {"number": ticket.number}
+        ),
         due_at=now + max(timedelta(days=days), timedelta(hours=1)),
         assignee=owner,
     )
@@ -706,7 +728,9 @@ def ticket_update(*, ticket: Ticket, by: User, **fields) -> Ticket:
         E.EDITED,
         by,
         now,
-        body=", ".join(str(Ticket._meta.get_field(k).verbose_name) for k in changed),
+        body=_site_text(
+            lambda: ", ".join(str(Ticket._meta.get_field(k).verbose_name) for k in changed)
+        ),
         data={"before": before, "after": {k: str(v) for k, v in changed.items()}},
     )
     return ticket
@@ -884,7 +908,7 @@ def ticket_flag_upset(*, ticket: Ticket, by: User, upset: bool = True) -> Ticket
         by,
         now,
         action="flag_upset",
-        body=_("Customer upset") if upset else _("Customer calmed down"),
+        body=_site_text(lambda: _("Customer upset") if upset else _("Customer calmed down")),
         data={"upset": bool(upset)},
     )
     return ticket
@@ -1088,7 +1112,9 @@ def remedy_offer(
         E.REMEDY,
         by,
         now,
-        body=f"{remedy.get_kind_display()} ¥{amount:,.2f} {remedy.description}".strip(),
+        body=_site_text(
+            lambda: f"{remedy.get_kind_display()} ¥{amount:,.2f} {remedy.description}".strip()
+        ),
         data={"remedy": remedy.pk, "approval": remedy.approval},
     )
     return remedy
@@ -1113,7 +1139,7 @@ def remedy_choose(*, remedy: Remedy, by: User) -> Remedy:
         E.REMEDY_CHOSEN,
         by,
         now,
-        body=f"{remedy.get_kind_display()} ¥{remedy.amount:,.2f}",
+        body=_site_text(lambda: f"{remedy.get_kind_display()} ¥{remedy.amount:,.2f}"),
         data={"remedy": remedy.pk},
     )
     return remedy
@@ -1147,8 +1173,12 @@ def remedy_decide(*, remedy: Remedy, by: User, approve: bool, comment: str = "")
         by,
         now,
         action="approve" if approve else "reject",
-        body=f"{remedy.get_kind_display()} ¥{remedy.amount:,.2f} — "
-        f"{remedy.get_approval_display()}{': ' + comment if comment else ''}",
+        body=_site_text(
+            lambda: (
+                f"{remedy.get_kind_display()} ¥{remedy.amount:,.2f} — "
+                f"{remedy.get_approval_display()}{': ' + comment if comment else ''}"
+            )
+        ),
         data={"remedy": remedy.pk, "approved": bool(approve)},
     )
     return remedy
@@ -1200,7 +1230,9 @@ def improvement_add(
         E.IMPROVEMENT,
         by,
         now,
-        body=f"{improvement.get_kind_display()}: {description} → {owner} ({due_on:%Y-%m-%d})",
+        body=_site_text(
+            lambda: f"{improvement.get_kind_display()}: {description} → {owner} ({due_on:%Y-%m-%d})"
+        ),
         data={"improvement": improvement.pk},
     )
     return improvement
