@@ -5,7 +5,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection, connections
 
 from rapport.core.models import BusinessCalendar
 from rapport.sla.models import ClockPause, SlaAlert, SlaPolicy
@@ -22,6 +22,13 @@ from rapport.sla.sweep import sla_sweep
 from rapport.tickets.tests.factories import TicketFactory
 
 SH = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture(autouse=True)
+def _without_shipped_policies(db, request):
+    """Each test states its own policies; the shipped defaults are tested on their own."""
+    if "shipped" not in request.node.name:
+        SlaPolicy.objects.all().delete()
 
 
 def t(month, day, hour, minute=0, second=0):
@@ -52,6 +59,17 @@ def complaints(office):
 @pytest.fixture
 def ticket(db):
     return TicketFactory()
+
+
+def test_the_shipped_policies_express_the_texts_examples(db):
+    chat = policy_for(ticket_kind="inquiry", priority=2, channel="chat", customer_tier="regular")
+    complaint = policy_for(
+        ticket_kind="complaint", priority=2, channel="phone", customer_tier="regular"
+    )
+    other = policy_for(ticket_kind="inquiry", priority=2, channel="phone", customer_tier="regular")
+    assert (chat.first_response_seconds, chat.calendar.name) == (30, "7×24 热线")
+    assert (complaint.resolution_seconds, complaint.calendar.name) == (48 * 3600, "7×24 热线")
+    assert other.name == "默认"
 
 
 def test_the_most_specific_policy_wins(office, hotline, complaints):
@@ -224,7 +242,7 @@ def test_several_workers_announce_each_breach_once(complaints):
         except Exception as exc:
             errors.append(exc)
         finally:
-            close_old_connections()
+            connections.close_all()
 
     threads = [threading.Thread(target=worker) for _ in range(4)]
     for thread in threads:
