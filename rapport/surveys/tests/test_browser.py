@@ -1,11 +1,12 @@
 """A customer answers the post-ticket survey on a phone-sized screen, without logging in."""
 
+import importlib
 import os
 import secrets
 
 import pytest
 
-from rapport.surveys.models import SurveyResponse
+from rapport.surveys.models import SurveyResponse, SurveyTemplate
 from rapport.surveys.selectors import link_signer
 from rapport.surveys.tests.factories import SendFactory
 from rapport.testing.browser import launch, require_chromium
@@ -13,12 +14,17 @@ from rapport.testing.browser import launch, require_chromium
 # Playwright's sync API runs an event loop in this thread; the ORM calls here are still sync.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-# serialized_rollback: the ready questionnaires come from a data migration, which a
-# transactional test's flush would otherwise remove for the tests after it.
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def ready_templates(db):
+    """The ready questionnaires come from a data migration; an earlier transactional test's flush
+    may have removed them, so put them back the way the migration does."""
+    from django.apps import apps
+
+    if not SurveyTemplate.objects.exists():
+        importlib.import_module("rapport.surveys.migrations.0002_ready_templates").seed(apps, None)
 
 
 @pytest.fixture
@@ -31,7 +37,7 @@ def current_styles(settings):
     }
 
 
-def test_a_customer_answers_a_survey_on_a_phone(live_server, current_styles):
+def test_a_customer_answers_a_survey_on_a_phone(live_server, current_styles, ready_templates):
     require_chromium()
     from playwright.sync_api import expect, sync_playwright
 
