@@ -45,6 +45,7 @@ KANO_PROFILE = {
     "quote_first": [((2, 5), 60), ((3, 5), 20), ((1, 5), 20)],  # must-be
     "paper_forms": [((5, 1), 50), ((5, 3), 20), ((3, 3), 30)],  # reverse
 }
+CAMPAIGN_SEGMENT = "老客户关怀(活跃客户)"
 SEED_COUNTS = {"S": 12_000, "M": 120_000}
 COMMENTS = [
     "接待很热情,维修也及时,谢谢!",
@@ -159,7 +160,7 @@ def build_surveys(*, rng: random.Random, users: dict[str, User], customers: list
                     if ticket_based
                     else SurveySend.Trigger.CAMPAIGN,
                     trigger_key=f"demo:{code}:{n}",
-                    subject="" if ticket_based else templates[code].name_zh,
+                    subject="" if ticket_based else CAMPAIGN_SEGMENT,
                     owner=owner if ticket_based else None,
                     team=teams[owner.pk] if ticket_based else None,
                     channel=rng.choice(channels) if ticket_based else "",

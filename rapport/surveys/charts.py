@@ -1,6 +1,8 @@
 """Charts as inline SVG drawn on the server: no CDN, no JavaScript. Each chart has a <title> and
 a table beside it in the page, so the numbers never depend on seeing colours."""
 
+import math
+
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -54,8 +56,9 @@ def bars(
     title: str, items: list[tuple[str, float, str]], *, y_max: float | None = None
 ) -> SafeString:
     """Vertical bars: (label, value, css class)."""
-    top = y_max or max([v for _l, v, _c in items] + [1])
-    ticks = [round(top * i / 4, 1) for i in range(5)]
+    highest = y_max or max([v for _l, v, _c in items] + [1])
+    top = max(4, math.ceil(highest / 4) * 4)  # whole-number ticks for counts
+    ticks = [top * i // 4 for i in range(5)]
     slot = (W - PAD_L - PAD_R) / max(len(items), 1)
     body = [_axis(0, top, ticks, lambda v: f"{v:g}")]
     for i, (label, value, css) in enumerate(items):

@@ -235,9 +235,13 @@ class SegmentForm(forms.ModelForm):
 
 
 class CampaignForm(forms.Form):
-    segment = forms.ModelChoiceField(label=_("Segment"), queryset=SavedSegment.objects.none())
+    segment = forms.ModelChoiceField(
+        label=_("Segment"), queryset=SavedSegment.objects.none(), empty_label=_("Choose a segment")
+    )
     template = forms.ModelChoiceField(
-        label=_("Questionnaire"), queryset=SurveyTemplate.objects.none()
+        label=_("Questionnaire"),
+        queryset=SurveyTemplate.objects.none(),
+        empty_label=_("Choose a questionnaire"),
     )
 
     def __init__(self, *args, **kwargs):
