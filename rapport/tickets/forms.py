@@ -181,6 +181,7 @@ class QueueFilterForm(forms.Form):
         label=_("Type"), required=False, coerce=int, empty_value=None, choices=[]
     )
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    customer_id = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
     sort = forms.ChoiceField(
         label=_("Sort by"),
         required=False,

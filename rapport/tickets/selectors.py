@@ -156,6 +156,7 @@ def ticket_detail(*, ticket: Ticket, staff: User) -> dict:
     """What the detail page shows besides the row, in a fixed number of queries."""
     customer = ticket.customer
     remedies = list(ticket.remedies.select_related("decided_by", "offered_by"))
+    lesson = ticket.lesson if _has_lesson(ticket) else None
     return {
         "events": list(ticket.events.select_related("actor").order_by("at", "id")),
         "remedies": remedies,
@@ -165,7 +166,7 @@ def ticket_detail(*, ticket: Ticket, staff: User) -> dict:
         ),
         "improvements": list(ticket.improvements.select_related("owner")),
         "attachments": list(ticket.attachments.all()),
-        "lesson": getattr(ticket, "lesson", None) if _has_lesson(ticket) else None,
+        "lesson": lesson,
         "identities": list(
             Identity.objects.filter(customer=customer, is_primary=True).order_by("kind")
         ),
@@ -180,7 +181,11 @@ def ticket_detail(*, ticket: Ticket, staff: User) -> dict:
             .only("id", "subject", "status", "created_at", "priority")
             .order_by("-created_at")[:5]
         ),
-        "actions": allowed_actions(ticket=ticket, staff=staff),
+        "actions": [
+            a
+            for a in allowed_actions(ticket=ticket, staff=staff)
+            if not (a == "archive" and lesson is not None)
+        ],
     }
 
 

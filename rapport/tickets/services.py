@@ -133,6 +133,10 @@ def _event(ticket: Ticket, kind: str, by: User | None, now: datetime, **fields) 
     return event
 
 
+def _yuan(amount) -> str:
+    return f"¥{amount:,.2f}" if amount else ""
+
+
 def _site_text(build) -> str:
     """Text written into an event is stored once, in the site's language (Chinese first), so the
     timeline reads the same whoever wrote it and whatever language they had chosen."""
@@ -1113,7 +1117,9 @@ def remedy_offer(
         by,
         now,
         body=_site_text(
-            lambda: f"{remedy.get_kind_display()} ¥{amount:,.2f} {remedy.description}".strip()
+            lambda: " ".join(
+                p for p in (remedy.get_kind_display(), _yuan(amount), remedy.description) if p
+            )
         ),
         data={"remedy": remedy.pk, "approval": remedy.approval},
     )
@@ -1139,7 +1145,7 @@ def remedy_choose(*, remedy: Remedy, by: User) -> Remedy:
         E.REMEDY_CHOSEN,
         by,
         now,
-        body=_site_text(lambda: f"{remedy.get_kind_display()} ¥{remedy.amount:,.2f}"),
+        body=_site_text(lambda: f"{remedy.get_kind_display()} {_yuan(remedy.amount)}".strip()),
         data={"remedy": remedy.pk},
     )
     return remedy

@@ -31,6 +31,8 @@ from rapport.tickets.transitions import ACTIONS
 
 PAGE_SIZE = 25
 # Offered next to the remedy or investigation they concern, or in their own card.
+# The step that moves the process forward is offered first, highlighted.
+PRIMARY_ORDER = ["classify", "start", "resolve", "close", "resume", "reopen"]
 INLINE_ACTIONS = {
     "answer_investigation",
     "choose_remedy",
@@ -103,6 +105,7 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
 def _detail_context(request: HttpRequest, ticket: Ticket, forms: dict | None = None) -> dict:
     detail = selectors.ticket_detail(ticket=ticket, staff=request.user)
     bound = forms or {}
+    panel = [a for a in detail["actions"] if a in ACTION_FORMS and a not in INLINE_ACTIONS]
     action_forms = {
         name: bound.get(name) or ACTION_FORMS[name](ticket=ticket, prefix=name)
         for name in detail["actions"]
@@ -113,7 +116,8 @@ def _detail_context(request: HttpRequest, ticket: Ticket, forms: dict | None = N
         **detail,
         "forms": action_forms,
         "open_form": next(iter(bound), ""),
-        "panel_actions": [a for a in action_forms if a not in INLINE_ACTIONS],
+        "panel_actions": panel,
+        "primary_action": next((a for a in PRIMARY_ORDER if a in panel), ""),
         "labels": {name: spec.label for name, spec in ACTIONS.items()},
         "upset_steps": services.UPSET_STEPS,
         "settings": TicketSettings.current(),
