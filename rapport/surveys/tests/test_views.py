@@ -81,16 +81,23 @@ def test_the_analysis_page_shows_every_part(as_user, manager):
 
 
 def test_the_analysis_page_query_count_is_pinned(as_user, manager, django_assert_num_queries):
-    for _ in range(3):
-        SendFactory()
+    from rapport.surveys.services import AnswerInput, survey_respond
+
+    for code in ("post_ticket_csat", "servqual_22", "kano_features"):
+        send = SendFactory(template=template(code))
+        pairs = send.template.questions.filter(kind__in=["servqual", "kano"])
+        if pairs:
+            survey_respond(
+                send=send, answers=[AnswerInput(question=q, value=3, value_b=4) for q in pairs]
+            )
     client = as_user(manager)
     client.get(reverse("surveys:analysis"))
     # session, user, the agent-status slot; the filter form's ticket types, templates, teams and
-    # agents; eight grouped analysis queries — however many answers there are
-    with django_assert_num_queries(15):
+    # agents; nine analysis queries and the KANO questions — however many answers there are
+    with django_assert_num_queries(17):
         client.get(reverse("surveys:analysis"))
-    with django_assert_num_queries(15):
-        client.get(reverse("surveys:analysis"), {"tier": "vip", "date_from": "2026-01-01"})
+    with django_assert_num_queries(17):
+        client.get(reverse("surveys:analysis"), {"tier": "regular", "date_from": "2020-01-01"})
 
 
 def test_the_excel_export_is_a_workbook(as_user, manager):
@@ -205,3 +212,24 @@ def test_the_digest_is_not_the_link(link):
     send, url = link
     assert send.token_digest not in url
     assert SurveySend.objects.filter(token_digest=url.split("/s/")[1].rstrip("/")).count() == 0
+
+
+def test_the_trend_has_one_point_per_quarter_with_answers(manager):
+    from rapport.surveys import analysis
+    from rapport.surveys.services import AnswerInput, survey_respond
+
+    for when in ("2025-12-20", "2026-01-05", "2026-02-10"):
+        send = SendFactory(template=template("servqual_22"))
+        answers = [
+            AnswerInput(question=q, value=6, value_b=4 if q.dimension == "responsiveness" else 6)
+            for q in send.template.questions.filter(kind="servqual")
+        ]
+        response = survey_respond(send=send, answers=answers)
+        SurveyResponse.objects.filter(pk=response.pk).update(
+            submitted_at=timezone.make_aware(timezone.datetime.fromisoformat(when + " 10:00"))
+        )
+    sends = analysis.sends_in_scope(staff=manager, filters=analysis.Filters())
+    trend = analysis.servqual_trend(sends=sends)
+    assert trend["quarters"] == ["2025-Q4", "2026-Q1"]
+    assert trend["gaps"]["2026-Q1"]["responsiveness"] == -2
+    assert trend["gaps"]["2025-Q4"]["tangibles"] == 0
