@@ -233,3 +233,25 @@ def test_the_trend_has_one_point_per_quarter_with_answers(manager):
     assert trend["quarters"] == ["2025-Q4", "2026-Q1"]
     assert trend["gaps"]["2026-Q1"]["responsiveness"] == -2
     assert trend["gaps"]["2025-Q4"]["tangibles"] == 0
+
+
+def test_the_list_of_sends_query_count_is_pinned(as_user, manager, django_assert_num_queries):
+    from rapport.surveys.services import AnswerInput, survey_respond
+
+    for csat in (1, 5, None):
+        send = SendFactory()
+        if csat:
+            q = {x.code: x for x in send.template.questions.all()}
+            survey_respond(
+                send=send,
+                answers=[
+                    AnswerInput(question=q["csat"], value=csat),
+                    AnswerInput(question=q["solved"], value=1),
+                ],
+            )
+    client = as_user(manager)
+    client.get(reverse("surveys:sends"))
+    # session, user, agent-status slot, count, page, the campaign form's segments and templates
+    with django_assert_num_queries(7):
+        html = client.get(reverse("surveys:sends")).content.decode()
+    assert "T0" in html  # the unhappy answer links to its follow-up ticket
