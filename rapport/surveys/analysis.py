@@ -21,7 +21,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from rapport.customers.models import Asset, Customer
-from rapport.interactions.models import Interaction
+from rapport.interactions.models import Interaction, Purpose
 from rapport.staff.models import User
 from rapport.surveys import maths
 from rapport.surveys.models import (
@@ -259,7 +259,8 @@ def loyalty(*, sends: QuerySet[SurveySend]) -> dict:
     later_contact = Interaction.objects.filter(
         customer_id=OuterRef("send__customer_id"),
         direction=Interaction.Direction.INBOUND,
-        purpose__code__in=RETURN_PURPOSES,
+        # a non-correlated subquery: evaluated once, not joined on every probe
+        purpose_id__in=Purpose.objects.filter(code__in=RETURN_PURPOSES).values("pk"),
         started_at__gt=OuterRef("submitted_at"),
     )
     later_purchase = Asset.objects.filter(
