@@ -76,9 +76,7 @@ class TicketCreateForm(forms.Form):
     contact_email = forms.EmailField(label=_("Contact e-mail"), required=False)
     occurred_at = forms.DateTimeField(label=_("When it happened"), widget=DateTimeLocalInput())
     occurred_where = forms.CharField(label=_("Where it happened"), max_length=200)
-    asset = forms.ModelChoiceField(
-        label=_("Asset"), queryset=None, required=False, empty_label="—"
-    )
+    asset = forms.ModelChoiceField(label=_("Asset"), queryset=None, required=False, empty_label="—")
     attachments = MultipleFileField(label=_("Photos or documents"))
 
     def __init__(self, *args, customer=None, **kwargs):

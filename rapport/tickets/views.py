@@ -205,6 +205,19 @@ def ticket_act(request: HttpRequest, ticket_id: int, action: str) -> HttpRespons
 
 @require_GET
 @staff_view("tickets.view")
+def customer_panel(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """The 360 page's ticket list, fetched after the page so the 360 page stays cheap."""
+    customer = customer_get_for_staff(staff=request.user, customer_id=customer_id)
+    context = {
+        "customer": customer,
+        **selectors.customer_ticket_panel(staff=request.user, customer=customer),
+    }
+    template = "tickets/customer_panel.html#list" if request.htmx else "tickets/customer_panel.html"
+    return render(request, template, context)
+
+
+@require_GET
+@staff_view("tickets.view")
 def attachment_download(request: HttpRequest, attachment_id: int) -> HttpResponse:
     """Files live outside the web root; this view checks access before serving one."""
     attachment = selectors.attachment_get_for_staff(staff=request.user, attachment_id=attachment_id)

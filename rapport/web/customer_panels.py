@@ -4,15 +4,13 @@ from django.http import HttpRequest
 
 from rapport.customers.models import Customer
 from rapport.interactions.views import timeline_context
-from rapport.tickets.selectors import customer_ticket_panel
 
 
 def customer_panels(*, request: HttpRequest, customer: Customer) -> dict:
     panels: list[str] = []
     context: dict = {}
     if request.user.can("tickets.view"):
-        panels.append("tickets/customer_panel.html")
-        context.update(customer_ticket_panel(staff=request.user, customer=customer))
+        panels.append("tickets/customer_panel.html")  # loads its list itself, after the page
     if request.user.can("interactions.log"):
         panels.append("interactions/customer_timeline.html")
         context.update(timeline_context(request=request, customer=customer))

@@ -285,6 +285,18 @@ def test_improvements_page_lists_actions_for_managers(agent, manager, as_user):
 
 def test_360_page_has_the_ticket_panel_and_new_ticket_button(agent, as_user):
     ticket = open_ticket(agent, subject="面板里的工单")
-    body = as_user(agent).get(f"/customers/{ticket.customer_id}/").content.decode()
-    assert "面板里的工单" in body
-    assert f"/tickets/new/?customer={ticket.customer_id}" in body
+    client = as_user(agent)
+    page = client.get(f"/customers/{ticket.customer_id}/").content.decode()
+    panel = client.get(f"/tickets/customers/{ticket.customer_id}/panel/", headers=HTMX)
+    assert f"/tickets/new/?customer={ticket.customer_id}" in page
+    assert f"/tickets/customers/{ticket.customer_id}/panel/" in page
+    assert panel.content.decode().lstrip().startswith('<div id="customer-tickets"')
+    assert "面板里的工单" in panel.content.decode()
+
+
+def test_the_360_panel_shows_only_tickets_the_staff_member_may_see(
+    agent, other_team_agent, as_user
+):
+    ticket = open_ticket(agent, subject="面板里的工单")
+    panel = as_user(other_team_agent).get(f"/tickets/customers/{ticket.customer_id}/panel/")
+    assert panel.status_code == 200 and "面板里的工单" not in panel.content.decode()
