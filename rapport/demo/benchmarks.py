@@ -20,6 +20,7 @@ class Scenario:
     body: Callable[[dict, int], Any] | None = None  # (ctx, iteration) -> form dict or JSON dict
     headers: Callable[[dict, int], dict] | None = None
     target_ms: float = 50.0
+    call: Callable[[dict, int], Any] | None = None  # timed instead of an HTTP request
     notes: str = ""
     extra: dict = field(default_factory=dict)
 
