@@ -1,15 +1,31 @@
+import importlib
 from datetime import timedelta
 
 import factory
+from django.apps import apps
 from django.utils import timezone
 
 from rapport.customers.tests.factories import CustomerFactory
+from rapport.interactions.models import Purpose
 from rapport.tickets import services
 from rapport.tickets.models import Ticket, TicketType
 
 
+def ensure_seed_data() -> None:
+    """Types, priority rules and purposes come from data migrations; a transactional test that
+    ran earlier in the same worker may have flushed them."""
+    if TicketType.objects.exists() and Purpose.objects.exists():
+        return
+    for module in (
+        "rapport.tickets.migrations.0002_types_priority_settings",
+        "rapport.interactions.migrations.0002_purposes_seed",
+    ):
+        importlib.import_module(module).seed(apps, None)
+
+
 def ticket_type(code: str = "product_quality") -> TicketType:
     """Types are seeded by a data migration."""
+    ensure_seed_data()
     return TicketType.objects.get(code=code)
 
 
@@ -44,6 +60,7 @@ def intake(**overrides) -> dict:
 
 
 def open_ticket(by, customer=None, **overrides) -> Ticket:
+    ensure_seed_data()
     customer = customer or CustomerFactory()
     return services.ticket_create(by=by, customer=customer, **intake(**overrides))
 

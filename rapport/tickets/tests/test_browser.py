@@ -1,16 +1,14 @@
 """In a real browser: a customer complains through the public form on a phone, a representative
 classifies and answers it, and the customer's tracking page shows the answer but no internal note."""
 
-import importlib
 import os
 
 import pytest
-from django.apps import apps
 from django.core.cache import cache
 
 from rapport.testing.browser import launch, require_chromium
 from rapport.tickets.models import Ticket
-from rapport.tickets.tests.factories import ticket_type
+from rapport.tickets.tests.factories import ensure_seed_data, ticket_type
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
 
@@ -22,9 +20,7 @@ def test_public_complaint_to_tracking_page_with_the_staff_reply(live_server, age
     from playwright.sync_api import expect, sync_playwright
 
     cache.clear()
-    # A transactional test before this one may have flushed the migration's seed rows.
-    seed = importlib.import_module("rapport.tickets.migrations.0002_types_priority_settings")
-    seed.seed(apps, None)
+    ensure_seed_data()
     with sync_playwright() as p:
         browser = launch(p)
         try:
