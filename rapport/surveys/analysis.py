@@ -26,7 +26,6 @@ from rapport.staff.models import User
 from rapport.surveys import maths
 from rapport.surveys.models import (
     Answer,
-    Dimension,
     Question,
     SurveyCredit,
     SurveyResponse,
@@ -52,42 +51,62 @@ def _start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def sends_in_scope(*, staff: User, filters: Filters) -> QuerySet[SurveySend]:
-    """Sends created in the period (responses are counted with the send they answer)."""
+@dataclass(frozen=True)
+class Scope:
+    """Which sends an analysis counts, as lookups on SurveySend. `q(prefix)` applies them from
+    any table that reaches the send (responses, answers, credits) as a plain join, which the
+    planner answers far faster than `send_id IN (SELECT …)` on large tables."""
+
+    lookups: tuple[tuple[str, object], ...] = ()
+    own_work_of: int | None = None  # a supervisor: their teams' sends and their own
+    team_ids: tuple[int, ...] = ()
+    nothing: bool = False
+
+    def q(self, prefix: str = "") -> Q:
+        if self.nothing:
+            return Q(pk__in=[])
+        q = Q(**{prefix + name: value for name, value in self.lookups})
+        if self.own_work_of is not None:
+            q &= Q(**{prefix + "team_id__in": self.team_ids}) | Q(
+                **{prefix + "owner_id": self.own_work_of}
+            )
+        return q
+
+    def sends(self) -> QuerySet[SurveySend]:
+        return SurveySend.objects.filter(self.q())
+
+
+def sends_in_scope(*, staff: User, filters: Filters) -> Scope:
+    """Sends created in the period (responses are counted with the send they answer), limited
+    to the staff member's teams unless they may analyse everyone's."""
     if not staff.can("surveys.analyse"):
-        return SurveySend.objects.none()
-    qs = SurveySend.objects.all()
-    if not staff.can("surveys.analyse_all"):
-        team_ids = list(staff.teams.values_list("pk", flat=True))
-        qs = qs.filter(Q(team_id__in=team_ids) | Q(owner=staff))
+        return Scope(nothing=True)
     f = filters
-    if f.date_from:
-        qs = qs.filter(created_at__gte=_start(f.date_from))
-    if f.date_to:
-        qs = qs.filter(created_at__lt=_start(f.date_to + timedelta(days=1)))
-    if f.team_id:
-        qs = qs.filter(team_id=f.team_id)
-    if f.agent_id:
-        qs = qs.filter(owner_id=f.agent_id)
-    if f.channel:
-        qs = qs.filter(channel=f.channel)
-    if f.ticket_type:
-        qs = qs.filter(ticket_type=f.ticket_type)
-    if f.tier:
-        qs = qs.filter(customer__tier=f.tier)
-    if f.template:
-        qs = qs.filter(template__code=f.template)
-    return qs
+    lookups = {
+        "created_at__gte": _start(f.date_from) if f.date_from else None,
+        "created_at__lt": _start(f.date_to + timedelta(days=1)) if f.date_to else None,
+        "team_id": f.team_id,
+        "owner_id": f.agent_id,
+        "channel": f.channel,
+        "ticket_type": f.ticket_type,
+        "customer__tier": f.tier,
+        "template__code": f.template,
+    }
+    scope = Scope(lookups=tuple((k, v) for k, v in lookups.items() if v))
+    if staff.can("surveys.analyse_all"):
+        return scope
+    team_ids = tuple(staff.teams.values_list("pk", flat=True))
+    return Scope(lookups=scope.lookups, own_work_of=staff.pk, team_ids=team_ids)
 
 
-def _responses(sends: QuerySet[SurveySend]) -> QuerySet[SurveyResponse]:
-    return SurveyResponse.objects.filter(send__in=sends.values("pk"))
+def _responses(scope: Scope) -> QuerySet[SurveyResponse]:
+    return SurveyResponse.objects.filter(scope.q("send__"))
 
 
-def csat(*, sends: QuerySet[SurveySend]) -> dict:
+def csat(*, scope: Scope) -> dict:
     """The full 1–5 distribution and the mean (one query)."""
     rows = (
-        _responses(sends)
+        _responses(scope)
         .filter(csat__isnull=False)
         .values("csat")
         .annotate(n=Count("id"))
@@ -97,19 +116,20 @@ def csat(*, sends: QuerySet[SurveySend]) -> dict:
     return maths.csat_distribution(s for s, n in counts.items() for _ in range(n))
 
 
-def nps(*, sends: QuerySet[SurveySend]) -> dict:
+def nps(*, scope: Scope) -> dict:
     rows = (
-        _responses(sends).filter(nps__isnull=False).values("nps").annotate(n=Count("id")).order_by()
+        _responses(scope).filter(nps__isnull=False).values("nps").annotate(n=Count("id")).order_by()
     )
     result = maths.nps(s for r in rows for s in repeat(r["nps"], r["n"]))
     result["counts"] = {s: 0 for s in range(11)} | {r["nps"]: r["n"] for r in rows}
     return result
 
 
-def response_rates(*, sends: QuerySet[SurveySend]) -> list[dict]:
+def response_rates(*, scope: Scope) -> list[dict]:
     """Per questionnaire: sent (delivered links), answered, undeliverable and the rate."""
     rows = (
-        sends.values("template__code", "template__name_zh", "template__name_en")
+        scope.sends()
+        .values("template__code", "template__name_zh", "template__name_en")
         .annotate(
             delivered=Count("id", filter=Q(status__in=["sent", "answered"])),
             answered=Count("id", filter=Q(status="answered")),
@@ -131,19 +151,19 @@ def response_rates(*, sends: QuerySet[SurveySend]) -> list[dict]:
     ]
 
 
-def _servqual_answers(sends: QuerySet[SurveySend]) -> QuerySet[Answer]:
+def _servqual_answers(scope: Scope) -> QuerySet[Answer]:
     return Answer.objects.filter(
-        response__send__in=sends.values("pk"),
+        scope.q("response__send__"),
         question__kind=Question.Kind.SERVQUAL,
         value__isnull=False,
         value_b__isnull=False,
     )
 
 
-def servqual(*, sends: QuerySet[SurveySend]) -> dict:
+def servqual(*, scope: Scope) -> dict:
     """Per dimension mean expectation, perception, gap P − E and its verdict; the weakest named."""
     rows = (
-        _servqual_answers(sends)
+        _servqual_answers(scope)
         .values("question__dimension")
         .annotate(e=Avg("value"), p=Avg("value_b"), n=Count("id"))
         .order_by()
@@ -171,12 +191,12 @@ def _next_quarter(start: date) -> date:
     return date(start.year + (month > 12), month - 12 if month > 12 else month, 1)
 
 
-def servqual_trend(*, sends: QuerySet[SurveySend], quarters: int = 8) -> dict:
+def servqual_trend(*, scope: Scope, quarters: int = 8) -> dict:
     """The gap per dimension for each of the last `quarters` quarters with answers.
 
     One grouped query with a filtered average per quarter: comparing the answer time with the
     quarter's bounds uses the index, where truncating each row's time to a quarter would not."""
-    answers = _servqual_answers(sends)
+    answers = _servqual_answers(scope)
     last = answers.aggregate(last=Max("response__submitted_at"))["last"]
     if last is None:
         return {"quarters": [], "gaps": {}}
@@ -204,11 +224,11 @@ def servqual_trend(*, sends: QuerySet[SurveySend], quarters: int = 8) -> dict:
     return {"quarters": labels, "gaps": gaps}
 
 
-def kano(*, sends: QuerySet[SurveySend]) -> list[dict]:
+def kano(*, scope: Scope) -> list[dict]:
     """Each feature's category counts and shares, its class and Better/Worse (one query)."""
     rows = (
         Answer.objects.filter(
-            response__send__in=sends.values("pk"),
+            scope.q("response__send__"),
             question__kind=Question.Kind.KANO,
             value__isnull=False,
             value_b__isnull=False,
@@ -239,7 +259,7 @@ SATISFIED, NEUTRAL, DISSATISFIED = "satisfied", "neutral", "dissatisfied"
 RETURN_PURPOSES = ("appointment", "after_sales")
 
 
-def loyalty(*, sends: QuerySet[SurveySend]) -> dict:
+def loyalty(*, scope: Scope) -> dict:
     """Satisfaction beside loyalty: for answering customers, grouped by what they said (CSAT 4–5,
     3, 1–2; NPS promoters, passives, detractors where no CSAT), what they did afterwards —
     came back (a later inbound contact or a later purchase), still active, or lost (with churn
@@ -267,7 +287,7 @@ def loyalty(*, sends: QuerySet[SurveySend]) -> dict:
         customer_id=OuterRef("send__customer_id"), created_at__gt=OuterRef("submitted_at")
     )
     rows = (
-        _responses(sends)
+        _responses(scope)
         .annotate(band=band, came_back=Exists(later_contact) | Exists(later_purchase))
         .values("band", "send__customer__lifecycle_stage", "send__customer__churn_reason")
         .annotate(n=Count("id"), back=Count("id", filter=Q(came_back=True)))
@@ -305,11 +325,11 @@ def loyalty(*, sends: QuerySet[SurveySend]) -> dict:
     }
 
 
-def credit(*, sends: QuerySet[SurveySend]) -> list[dict]:
+def credit(*, scope: Scope) -> list[dict]:
     """Per staff member: answered surveys credited as owner (first responder) and, separately,
     as a transfer handler, with mean CSAT and NPS of each."""
     rows = (
-        SurveyCredit.objects.filter(send__in=sends.values("pk"), send__response__isnull=False)
+        SurveyCredit.objects.filter(scope.q("send__"), send__response__isnull=False)
         .values("staff_id", "staff__display_name", "staff__username", "role")
         .annotate(
             n=Count("id"),
@@ -338,16 +358,22 @@ def credit(*, sends: QuerySet[SurveySend]) -> list[dict]:
     return sorted(people.values(), key=lambda p: -((p["owner"] or {}).get("n") or 0))
 
 
-def analysis_summary(*, staff: User, filters: Filters) -> dict:
-    sends = sends_in_scope(staff=staff, filters=filters)
-    return {
-        "csat": csat(sends=sends),
-        "nps": nps(sends=sends),
-        "rates": response_rates(sends=sends),
-        "servqual": servqual(sends=sends),
-        "trend": servqual_trend(sends=sends),
-        "kano": kano(sends=sends),
-        "loyalty": loyalty(sends=sends),
-        "credit": credit(sends=sends),
-        "dimension_labels": dict(Dimension.choices),
-    }
+PARTS = {
+    "csat": csat,
+    "nps": nps,
+    "rates": response_rates,
+    "servqual": servqual,
+    "trend": servqual_trend,
+    "kano": kano,
+    "loyalty": loyalty,
+    "credit": credit,
+}
+# Loyalty probes every answering customer's later contacts: the page loads it after the rest.
+PAGE_PARTS = tuple(name for name in PARTS if name != "loyalty")
+
+
+def analysis_summary(*, staff: User, filters: Filters, parts=tuple(PARTS)) -> dict:
+    """The named parts of the analysis for the staff member's scope; parts not asked for are
+    absent from the result."""
+    scope = sends_in_scope(staff=staff, filters=filters)
+    return {name: PARTS[name](scope=scope) for name in parts}

@@ -116,19 +116,19 @@ def _sends(request: HttpRequest, q: AnalysisQuery):
 
 @router.get("/analysis/csat", response={200: CsatOut, **ERRORS}, summary="CSAT distribution")
 def analysis_csat(request: HttpRequest, q: Query[AnalysisQuery]):
-    return analysis.csat(sends=_sends(request, q))
+    return analysis.csat(scope=_sends(request, q))
 
 
 @router.get("/analysis/nps", response={200: NpsOut, **ERRORS}, summary="NPS")
 def analysis_nps(request: HttpRequest, q: Query[AnalysisQuery]):
-    return analysis.nps(sends=_sends(request, q))
+    return analysis.nps(scope=_sends(request, q))
 
 
 @router.get(
     "/analysis/response-rates", response={200: list[RateOut], **ERRORS}, summary="Response rates"
 )
 def analysis_rates(request: HttpRequest, q: Query[AnalysisQuery]):
-    return analysis.response_rates(sends=_sends(request, q))
+    return analysis.response_rates(scope=_sends(request, q))
 
 
 @router.get(
@@ -138,7 +138,7 @@ def analysis_rates(request: HttpRequest, q: Query[AnalysisQuery]):
 )
 def analysis_servqual(request: HttpRequest, q: Query[AnalysisQuery]):
     sends = _sends(request, q)
-    result = analysis.servqual(sends=sends)
+    result = analysis.servqual(scope=sends)
     weakest = result["weakest"]
     return {
         "dimensions": [
@@ -154,7 +154,7 @@ def analysis_servqual(request: HttpRequest, q: Query[AnalysisQuery]):
         ],
         "weakest": weakest.dimension if weakest else None,
         "tolerance": maths.GAP_TOLERANCE,
-        "trend": analysis.servqual_trend(sends=sends)["gaps"],
+        "trend": analysis.servqual_trend(scope=sends)["gaps"],
     }
 
 
@@ -172,7 +172,7 @@ def analysis_kano(request: HttpRequest, q: Query[AnalysisQuery]):
             worse=f["worse"],
             n=f["n"],
         )
-        for f in analysis.kano(sends=_sends(request, q))
+        for f in analysis.kano(scope=_sends(request, q))
     ]
 
 
@@ -182,7 +182,7 @@ def analysis_kano(request: HttpRequest, q: Query[AnalysisQuery]):
     summary="Satisfaction beside loyalty, with the reference figures",
 )
 def analysis_loyalty(request: HttpRequest, q: Query[AnalysisQuery]):
-    return {**analysis.loyalty(sends=_sends(request, q)), "reference": REFERENCE}
+    return {**analysis.loyalty(scope=_sends(request, q)), "reference": REFERENCE}
 
 
 @router.get(
@@ -191,4 +191,4 @@ def analysis_loyalty(request: HttpRequest, q: Query[AnalysisQuery]):
     summary="Scores credited to owners and transfer handlers",
 )
 def analysis_credit(request: HttpRequest, q: Query[AnalysisQuery]):
-    return analysis.credit(sends=_sends(request, q))
+    return analysis.credit(scope=_sends(request, q))

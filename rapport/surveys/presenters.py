@@ -80,7 +80,7 @@ def analysis_context(summary: dict) -> dict:
             ],
         ),
     }
-    tables = {chart: chart_rows(summary, chart) for chart in CHARTS}
+    tables = {chart: chart_rows(summary, chart) for chart in CHARTS if chart in summary}
     weakest = sq["weakest"]
     return {
         "summary": summary,
@@ -109,3 +109,7 @@ def analysis_context(summary: dict) -> dict:
         "dim_legend": [(dims[d], DIM_CSS[d]) for d in maths.DIMENSIONS],
         "gap_tolerance": maths.GAP_TOLERANCE,
     }
+
+
+def loyalty_context(summary: dict) -> dict:
+    return {"tables": {"loyalty": chart_rows(summary, "loyalty")}}

@@ -16,14 +16,27 @@ from rapport.surveys import analysis, selectors, services
 from rapport.surveys.exports import CHARTS, as_csv, as_xlsx, chart_rows
 from rapport.surveys.forms import AnalysisFilterForm, AnswerForm, CampaignForm, SegmentForm
 from rapport.surveys.models import SurveySend
-from rapport.surveys.presenters import analysis_context
+from rapport.surveys.presenters import analysis_context, loyalty_context
 
 
 @require_GET
 @staff_view("surveys.analyse")
 def analysis_page(request: HttpRequest) -> HttpResponse:
+    """The whole analysis. Satisfaction beside loyalty is the slow part: htmx fetches it after
+    the page (`?part=loyalty`); without JavaScript the same link reloads the page with it."""
     form = AnalysisFilterForm(request.GET or None)
-    summary = analysis.analysis_summary(staff=request.user, filters=form.filters())
+    filters = form.filters()
+    if request.htmx and request.GET.get("part") == "loyalty":
+        summary = analysis.analysis_summary(staff=request.user, filters=filters, parts=("loyalty",))
+        return render(
+            request,
+            "surveys/analysis.html#loyalty",
+            {"summary": summary, **loyalty_context(summary)},
+        )
+    parts = analysis.PAGE_PARTS
+    if request.GET.get("part") == "loyalty":
+        parts = tuple(analysis.PARTS)
+    summary = analysis.analysis_summary(staff=request.user, filters=filters, parts=parts)
     return render(request, "surveys/analysis.html", {"form": form, **analysis_context(summary)})
 
 
@@ -33,7 +46,7 @@ def analysis_export(request: HttpRequest, chart: str, fmt: str) -> HttpResponse:
     if chart not in CHARTS or fmt not in ("csv", "xlsx"):
         raise Http404
     form = AnalysisFilterForm(request.GET or None)
-    summary = analysis.analysis_summary(staff=request.user, filters=form.filters())
+    summary = analysis.analysis_summary(staff=request.user, filters=form.filters(), parts=(chart,))
     header, rows = chart_rows(summary, chart)
     if fmt == "csv":
         response = HttpResponse(as_csv(header, rows), content_type="text/csv; charset=utf-8")

@@ -93,11 +93,28 @@ def test_the_analysis_page_query_count_is_pinned(as_user, manager, django_assert
     client = as_user(manager)
     client.get(reverse("surveys:analysis"))
     # session, user, the agent-status slot; the filter form's ticket types, templates, teams and
-    # agents; nine analysis queries and the KANO questions — however many answers there are
-    with django_assert_num_queries(17):
+    # agents; eight analysis queries and the KANO questions — however many answers there are;
+    # loyalty comes in its own request
+    with django_assert_num_queries(16):
         client.get(reverse("surveys:analysis"))
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(16):
         client.get(reverse("surveys:analysis"), {"tier": "regular", "date_from": "2020-01-01"})
+
+
+def test_loyalty_loads_after_the_page_and_without_javascript_too(as_user, manager):
+    send = SendFactory()
+    SurveyResponse.objects.create(send=send, csat=5)
+    client = as_user(manager)
+    page = client.get(reverse("surveys:analysis")).content.decode()
+    assert 'hx-get="?part=loyalty"' in page and "客户满意≠客户忠诚" in page
+    part = client.get(
+        reverse("surveys:analysis"), {"part": "loyalty"}, headers={"HX-Request": "true"}
+    )
+    html = part.content.decode()
+    assert html.lstrip().startswith('<div id="loyalty">') and "<html" not in html
+    assert "满意(CSAT 4–5 或推荐者)" in html
+    full = client.get(reverse("surveys:analysis"), {"part": "loyalty"}).content.decode()
+    assert "<html" in full and "满意(CSAT 4–5 或推荐者)" in full and 'hx-get="?part' not in full
 
 
 def test_the_excel_export_is_a_workbook(as_user, manager):
@@ -229,7 +246,7 @@ def test_the_trend_has_one_point_per_quarter_with_answers(manager):
             submitted_at=timezone.make_aware(timezone.datetime.fromisoformat(when + " 10:00"))
         )
     sends = analysis.sends_in_scope(staff=manager, filters=analysis.Filters())
-    trend = analysis.servqual_trend(sends=sends)
+    trend = analysis.servqual_trend(scope=sends)
     assert trend["quarters"] == ["2025-Q4", "2026-Q1"]
     assert trend["gaps"]["2026-Q1"]["responsiveness"] == -2
     assert trend["gaps"]["2025-Q4"]["tangibles"] == 0
