@@ -152,6 +152,7 @@ class QueueFilterForm(forms.Form):
             ("mine", _("My tickets")),
             ("owned", _("Owned by me")),
             ("team", _("My team's")),
+            ("investigating", _("To investigate")),
             ("unassigned", _("Unassigned")),
             ("waiting", _("Waiting")),
             ("all", _("All open")),

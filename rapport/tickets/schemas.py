@@ -18,7 +18,7 @@ from rapport.tickets.models import (
 KindT = Literal["complaint", "service_request", "inquiry"]
 StatusT = Literal["new", "classified", "in_progress", "waiting", "resolved", "closed", "reopened"]
 ImpactT = Literal["safety", "group", "normal"]
-QueueT = Literal["mine", "owned", "team", "unassigned", "waiting", "all"]
+QueueT = Literal["mine", "owned", "team", "investigating", "unassigned", "waiting", "all"]
 SortT = Literal["priority", "newest", "oldest", "updated"]
 RemedyKindT = Literal["refund", "replacement", "compensation", "upgrade", "apology"]
 ImprovementKindT = Literal["training", "process", "product", "other"]

@@ -30,7 +30,7 @@ SORTS = {
     "oldest": ("id",),
     "updated": ("-updated_at", "-id"),
 }
-QUEUES = ("mine", "owned", "team", "unassigned", "waiting", "all")
+QUEUES = ("mine", "owned", "team", "investigating", "unassigned", "waiting", "all")
 
 
 def _team_ids(staff: User) -> list[int]:
@@ -96,8 +96,8 @@ def ticket_queue(
     q: str = "",
     sort: str = "priority",
 ) -> QuerySet[Ticket]:
-    """One queue: my tickets (assigned to me), owned by me (first responder), my team's,
-    unassigned, waiting, or all I may see; open tickets unless a status is asked for. Each queue
+    """One queue: my tickets (assigned to me), owned by me (first responder), my team's, those a
+    department of mine investigates, unassigned, waiting, or all I may see; open tickets unless a status is asked for. Each queue
     has a partial index on its filter and the default order (rapport.tickets.models)."""
     teams = _team_ids(staff)
     if queue == "mine":
@@ -106,6 +106,14 @@ def ticket_queue(
         qs = Ticket.objects.filter(first_responder=staff)
     elif queue == "team":
         qs = Ticket.objects.filter(team_id__in=teams)
+    elif queue == "investigating":  # a department of mine was asked to investigate
+        qs = Ticket.objects.filter(
+            Exists(
+                TicketInvestigation.objects.filter(
+                    ticket=OuterRef("pk"), team_id__in=teams, status=TicketInvestigation.Status.OPEN
+                )
+            )
+        )
     elif queue == "unassigned":
         qs = ticket_visible_qs(staff=staff).filter(assignee__isnull=True)
     elif queue == "waiting":

@@ -237,7 +237,15 @@ def test_queue_lists_my_open_tickets_with_htmx_partial(agent, as_user):
 
 # session, user, types for the filter, teams, count, three queue counts, agent status, rows
 # (no rows query when the queue is empty: here nothing is unassigned or waiting)
-QUEUE_QUERIES = {"mine": 10, "owned": 10, "team": 10, "unassigned": 9, "waiting": 9, "all": 10}
+QUEUE_QUERIES = {
+    "mine": 10,
+    "owned": 10,
+    "team": 10,
+    "investigating": 9,
+    "unassigned": 9,
+    "waiting": 9,
+    "all": 10,
+}
 
 
 @pytest.mark.parametrize("queue", list(QUEUE_QUERIES))
@@ -300,3 +308,21 @@ def test_the_360_panel_shows_only_tickets_the_staff_member_may_see(
     ticket = open_ticket(agent, subject="面板里的工单")
     panel = as_user(other_team_agent).get(f"/tickets/customers/{ticket.customer_id}/panel/")
     assert panel.status_code == 200 and "面板里的工单" not in panel.content.decode()
+
+
+def test_the_investigating_queue_lists_what_my_department_was_asked(agent, specialist, as_user):
+    from rapport.staff.tests.factories import TeamFactory
+
+    tech = TeamFactory(name="技术支持部")
+    specialist.teams.set([tech])
+    ticket = in_progress(agent, subject="请技术部检测异响")
+    services.investigation_request(
+        ticket=ticket,
+        by=agent,
+        team=tech,
+        question="检测异响",
+        due_at=timezone.now() + timedelta(days=1),
+    )
+    body = as_user(specialist).get("/tickets/?queue=investigating").content.decode()
+    assert "请技术部检测异响" in body
+    assert as_user(specialist).get(f"/tickets/{ticket.pk}/").status_code == 200
