@@ -11,6 +11,7 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     Max,
     OuterRef,
     Q,
@@ -211,15 +212,20 @@ def servqual_trend(*, scope: Scope, quarters: int = 8) -> dict:
             response__submitted_at__gte=_start(start),
             response__submitted_at__lt=_start(_next_quarter(start)),
         )
-        aggregates[f"e{i}"] = Avg("value", filter=within)
-        aggregates[f"p{i}"] = Avg("value_b", filter=within)
-    rows = answers.values("question__dimension").annotate(**aggregates).order_by()
+        # mean(P) − mean(E) over the same answers is the mean of P − E: one average a quarter
+        aggregates[f"gap{i}"] = Avg(F("value_b") - F("value"), filter=within)
+    rows = (
+        answers.filter(response__submitted_at__gte=_start(starts[0]))
+        .values("question__dimension")
+        .annotate(**aggregates)
+        .order_by()
+    )
     gaps: dict[str, dict[str, float]] = {}
     for r in rows:
         for i, start in enumerate(starts):
-            if r[f"e{i}"] is not None:
+            if r[f"gap{i}"] is not None:
                 label = maths.quarter_of(start)
-                gaps.setdefault(label, {})[r["question__dimension"]] = r[f"p{i}"] - r[f"e{i}"]
+                gaps.setdefault(label, {})[r["question__dimension"]] = r[f"gap{i}"]
     labels = [maths.quarter_of(start) for start in starts if maths.quarter_of(start) in gaps]
     return {"quarters": labels, "gaps": gaps}
 
