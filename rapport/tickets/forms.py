@@ -382,6 +382,26 @@ class ArchiveForm(ActionForm):
     )
 
 
+class EditForm(ActionForm):
+    """Correct the intake record; the customer's own words are not among the fields."""
+
+    subject = forms.CharField(label=_("Subject"), max_length=120)
+    description = forms.CharField(
+        label=_("What happened"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    contact_name = forms.CharField(label=_("Contact name"), max_length=100)
+    contact_phone = forms.CharField(label=_("Contact phone"), max_length=32, required=False)
+    contact_email = forms.EmailField(label=_("Contact e-mail"), required=False)
+    occurred_at = forms.DateTimeField(label=_("When it happened"), widget=DateTimeLocalInput())
+    occurred_where = forms.CharField(label=_("Where it happened"), max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.ticket is not None and not self.is_bound:
+            for name in self.fields:
+                self.fields[name].initial = getattr(self.ticket, name)
+
+
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     "classify": ClassifyForm,
     "start": TransitionForm,
@@ -406,6 +426,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     "decide_remedy": DecideRemedyForm,
     "improve": ImproveForm,
     "archive": ArchiveForm,
+    "edit": EditForm,
 }
 # Fields the in-place services take besides ticket and by (the transitions take `note`).
 SERVICE_FIELDS = {
@@ -421,6 +442,15 @@ SERVICE_FIELDS = {
     "offer_remedy": ("kind", "amount", "description", "needs_resources"),
     "improve": ("kind", "description", "owner", "due_on"),
     "archive": ("problem", "cause", "remedy"),
+    "edit": (
+        "subject",
+        "description",
+        "contact_name",
+        "contact_phone",
+        "contact_email",
+        "occurred_at",
+        "occurred_where",
+    ),
 }
 
 

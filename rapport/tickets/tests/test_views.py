@@ -326,3 +326,22 @@ def test_the_investigating_queue_lists_what_my_department_was_asked(agent, speci
     body = as_user(specialist).get("/tickets/?queue=investigating").content.decode()
     assert "请技术部检测异响" in body
     assert as_user(specialist).get(f"/tickets/{ticket.pk}/").status_code == 200
+
+
+def test_edit_corrects_the_record_but_not_the_customer_words(agent, as_user):
+    ticket = open_ticket(agent)
+    data = {
+        "edit-subject": "更正后的标题",
+        "edit-description": ticket.description,
+        "edit-contact_name": ticket.contact_name,
+        "edit-contact_phone": ticket.contact_phone,
+        "edit-contact_email": "",
+        "edit-occurred_at": _local(ticket.occurred_at),
+        "edit-occurred_where": "上海店",
+        "edit-customer_words": "篡改",
+    }
+    as_user(agent).post(f"/tickets/{ticket.pk}/act/edit/", data)
+    ticket.refresh_from_db()
+    assert (ticket.subject, ticket.occurred_where) == ("更正后的标题", "上海店")
+    assert ticket.customer_words == "我的车空调一点都不凉,上周刚修过!  你们怎么修的?"
+    assert ticket.events.filter(kind="edited").exists()
