@@ -392,6 +392,13 @@ def benchmarks() -> list:
             target_ms=150,
         ),
         Scenario(
+            "Satisfaction beside loyalty (htmx part)",
+            "GET",
+            lambda c: "/satisfaction/?part=loyalty",
+            htmx=True,
+            target_ms=300,
+        ),
+        Scenario(
             "API SERVQUAL gaps",
             "GET",
             lambda c: "/api/v1/surveys/analysis/servqual",
