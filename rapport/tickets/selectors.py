@@ -317,3 +317,14 @@ def pending_approvals(*, staff: User) -> QuerySet[Remedy]:
         .select_related("ticket", "offered_by")
         .order_by("created_at", "id")
     )
+
+
+def home_panel_for_staff(*, staff: User) -> dict:
+    """What 'my work' could show from this module: my open tickets, most urgent first, and
+    the remedies waiting for my approval."""
+    mine = ticket_queue(staff=staff, queue="mine")
+    return {
+        "my_tickets": list(mine[:6]),
+        "my_tickets_open": mine.order_by().count(),
+        "approvals_waiting": pending_approvals(staff=staff).order_by().count(),
+    }

@@ -345,3 +345,12 @@ def test_edit_corrects_the_record_but_not_the_customer_words(agent, as_user):
     assert (ticket.subject, ticket.occurred_where) == ("更正后的标题", "上海店")
     assert ticket.customer_words == "我的车空调一点都不凉,上周刚修过!  你们怎么修的?"
     assert ticket.events.filter(kind="edited").exists()
+
+
+def test_home_panel_selector_counts_my_tickets_and_approvals(agent, supervisor):
+    from rapport.tickets.selectors import home_panel_for_staff
+
+    ticket = in_progress(agent)
+    services.remedy_offer(ticket=ticket, by=agent, kind="compensation", amount="900")
+    assert home_panel_for_staff(staff=agent)["my_tickets_open"] == 1
+    assert home_panel_for_staff(staff=supervisor)["approvals_waiting"] == 1
