@@ -5,7 +5,7 @@ from django.core import mail
 
 from rapport.customers.models import Identity
 from rapport.customers.tests.factories import CustomerFactory
-from rapport.surveys.models import SurveyResponse, SurveySend
+from rapport.surveys.models import SurveyCredit, SurveyResponse, SurveySend
 from rapport.surveys.services import AnswerInput, survey_respond
 from rapport.surveys.tests.factories import SendFactory, template
 
@@ -125,3 +125,25 @@ def test_analysis_numbers_match_the_answers(api_client, manager):
         }
     ]
     assert SurveyResponse.objects.count() == 4
+
+
+def test_a_supervisor_analyses_only_their_teams_work(
+    api_client, supervisor, manager, agent, other_team_agent, team
+):
+    for owner, score in ((agent, 5), (other_team_agent, 1)):
+        send = SendFactory(owner=owner, team=owner.teams.first())
+        SurveyCredit.objects.create(send=send, staff=owner, role=SurveyCredit.Role.OWNER)
+        q = {x.code: x for x in send.template.questions.all()}
+        survey_respond(
+            send=send,
+            answers=[
+                AnswerInput(question=q["csat"], value=score),
+                AnswerInput(question=q["solved"], value=1),
+            ],
+        )
+    mine = api_client(supervisor).get("/api/v1/surveys/analysis/csat").json()
+    everyone = api_client(manager).get("/api/v1/surveys/analysis/csat").json()
+    assert (mine["n"], mine["mean"]) == (1, 5.0)
+    assert (everyone["n"], everyone["mean"]) == (2, 3.0)
+    credit = api_client(supervisor).get("/api/v1/surveys/analysis/credit").json()
+    assert [c["staff_id"] for c in credit] == [agent.pk]
