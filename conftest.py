@@ -1,5 +1,7 @@
 """Actor fixtures shared by every app's tests."""
 
+import importlib
+
 import pytest
 from django.test import Client
 
@@ -11,6 +13,57 @@ from rapport.staff.tests.factories import StaffFactory, TeamFactory
 def _plain_settings(settings):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Plain static names: a manifest left by a local collectstatic must not change test pages,
+    # and the live server serves the unhashed files from the apps.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+# Rows the data migrations ship (calendars, purposes, ticket types, policies, questionnaires).
+# A transactional test (live server, threads) ends with a flush that removes them; they are put
+# back after it so the next test in the same worker finds the database as migrated.
+DATA_MIGRATIONS = [
+    ("rapport.core.migrations.0004_default_calendars", "create_calendars"),
+    ("rapport.interactions.migrations.0002_purposes_seed", "seed"),
+    ("rapport.tickets.migrations.0002_types_priority_settings", "seed"),
+    ("rapport.sla.migrations.0002_default_policies", "create"),
+    ("rapport.surveys.migrations.0002_ready_templates", "seed"),
+    ("rapport.surveys.migrations.0004_servqual_intro", "forwards"),
+]
+
+
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        return True
+    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
+def _uses_db(request) -> bool:
+    return bool(
+        request.node.get_closest_marker("django_db")
+        or {"db", "transactional_db", "live_server"} & set(request.fixturenames)
+    )
+
+
+@pytest.fixture(autouse=True)
+def _migrated_rows(request):
+    """Put the shipped rows back when an earlier transactional test flushed them."""
+    if not _uses_db(request):
+        return
+    request.getfixturevalue("transactional_db" if _is_transactional(request) else "db")
+    from django.apps import apps
+    from django.db import connection
+
+    from rapport.core.models import BusinessCalendar
+
+    if BusinessCalendar.objects.exists():
+        return
+    with connection.schema_editor(atomic=False) as editor:
+        for module, function in DATA_MIGRATIONS:
+            getattr(importlib.import_module(module), function)(apps, editor)
 
 
 @pytest.fixture
