@@ -32,3 +32,13 @@ BUILDERS.append(build_surveys)
 SEEDERS.append(seed_surveys)
 BENCHMARKS.extend(surveys_benchmarks())
 BENCH_CONTEXT.append(surveys_bench_context)
+
+# service levels (after tickets: the clocks follow the tickets' timestamps)
+from rapport.demo.sla import bench_context as sla_bench_context  # noqa: E402
+from rapport.demo.sla import benchmarks as sla_benchmarks  # noqa: E402
+from rapport.demo.sla import build_sla, seed_sla  # noqa: E402
+
+BUILDERS.insert(BUILDERS.index(build_tickets) + 1, build_sla)
+SEEDERS.insert(SEEDERS.index(seed_tickets) + 1, seed_sla)
+BENCHMARKS.extend(sla_benchmarks())
+BENCH_CONTEXT.append(sla_bench_context)

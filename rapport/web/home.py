@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from rapport.customers.models import Customer
 from rapport.interactions.selectors import home_panel_for_staff
+from rapport.tickets.selectors import home_panel_for_staff as tickets_home_panel
 
 
 def home_panels(user) -> dict:
@@ -14,4 +15,6 @@ def home_panels(user) -> dict:
         ),
     }
     panels.update(home_panel_for_staff(staff=user))
+    if user.can("tickets.view"):
+        panels.update(tickets_home_panel(staff=user))
     return panels

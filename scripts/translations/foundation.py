@@ -318,3 +318,11 @@ ZH.update({"My tasks": "我的交办事项"})
 ZH.update({"Customer": "客户资料", "Contact details": "联系方式", "Relationship": "客户关系"})
 ZH.update({"Possible duplicates": "可能重复的客户", "Compare": "对比"})
 ZH.update({"Satisfaction": "满意度", "Service levels": "服务时限", "Alerts": "时限提醒"})
+ZH.update({
+    "My tickets": "我的工单",
+    "%(n)s open tickets": "%(n)s 张未关闭",
+    "%(n)s approvals waiting": "%(n)s 项待审批",
+    "No open tickets": "没有未关闭的工单",
+    "Complaints and requests you take or are given appear here.": "您受理或被分派的投诉和服务请求会显示在这里。",
+    "Open a ticket": "创建工单",
+})
