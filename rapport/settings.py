@@ -4,6 +4,7 @@ Every setting a deployment changes comes from an environment variable through th
 helpers below; nothing else in the code base reads the environment.
 """
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -165,10 +166,8 @@ PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "CN")
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "static")))
-try:  # whitenoise warns on every request when the folder is missing (before collectstatic)
+with contextlib.suppress(OSError):  # whitenoise warns on each request when it is missing
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-except OSError:
-    pass
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",

@@ -8,7 +8,10 @@ import re
 import runpy
 import sys
 
-ENTRY = re.compile(r'((?:#[^\n]*\n)*)msgid ((?:"(?:[^"\\]|\\.)*"\n?)+)msgstr ((?:"(?:[^"\\]|\\.)*"\n?)+)')
+ENTRY = re.compile(
+    r'((?:#[^\n]*\n)*)((?:msgctxt "(?:[^"\\]|\\.)*"\n)?)'
+    r'msgid ((?:"(?:[^"\\]|\\.)*"\n?)+)msgstr ((?:"(?:[^"\\]|\\.)*"\n?)+)'
+)
 
 
 def unquote(block: str) -> str:
@@ -26,23 +29,25 @@ def process(path: str, table: dict[str, str] | None) -> list[str]:
     missing = []
 
     def replace(match: re.Match) -> str:
-        comments, msgid_block, msgstr_block = match.groups()
+        comments, context_line, msgid_block, msgstr_block = match.groups()
         msgid = unquote(msgid_block)
         msgstr = unquote(msgstr_block)
         if not msgid:
             return match.group(0)
-        if "fuzzy" in comments and (table is None or msgid not in table):
-            missing.append(msgid)  # msgmerge's guess from a similar string: not a translation
+        context = unquote(context_line) if context_line else ""
+        key = (context, msgid) if context and table is not None and (context, msgid) in table else msgid
+        if "fuzzy" in comments and (table is None or key not in table):
+            missing.append(f"{context}|{msgid}" if context else msgid)  # msgmerge's guess
             return match.group(0)
-        if table is not None and msgid in table and (not msgstr or "fuzzy" in comments):
-            msgstr = table[msgid]
+        if table is not None and key in table and (not msgstr or "fuzzy" in comments):
+            msgstr = table[key]
             comments = comments.replace("#, fuzzy\n", "").replace(", fuzzy", "")
             comments = "".join(
                 line + "\n" for line in comments.splitlines() if not line.startswith("#|")
             )
         if not msgstr:
-            missing.append(msgid)
-        return f"{comments}msgid {msgid_block if msgid_block.endswith(chr(10)) else msgid_block + chr(10)}msgstr {quote(msgstr)}"
+            missing.append(f"{context}|{msgid}" if context else msgid)
+        return f"{comments}{context_line}msgid {msgid_block if msgid_block.endswith(chr(10)) else msgid_block + chr(10)}msgstr {quote(msgstr)}"
 
     content = ENTRY.sub(replace, content)
     if table is not None:

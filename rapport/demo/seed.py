@@ -66,7 +66,8 @@ def seed_customers(*, count: int, rng: random.Random, log=print) -> list[int]:
                     service_team=rng.choice(teams),
                     lifetime_value=Decimal(rng.randrange(0, 200_000)),
                     search_text=f"{name}|{full}|{initials}|{phone}|{email}",
-                name_pinyin=full, name_initials=initials,
+                    name_pinyin=full,
+                    name_initials=initials,
                     created_at=created,
                     updated_at=created,
                 )

@@ -188,6 +188,7 @@ class QueueFilterForm(forms.Form):
         required=False,
         choices=[
             ("priority", _("Priority")),
+            ("due", _("Time left")),
             ("newest", _("Newest")),
             ("oldest", _("Oldest")),
             ("updated", _("Recently updated")),

@@ -6,12 +6,14 @@ or of no team, the ones they own or hold, the ones a team of theirs investigates
 key-account manager, those of the customers they manage.
 """
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from rapport.core.errors import NotFound
 from rapport.customers.models import Customer, Identity
 from rapport.interactions.models import Interaction
+from rapport.sla.models import ServiceClock
+from rapport.sla.selectors import clocks_for_ticket
 from rapport.staff.models import Team, User
 from rapport.tickets.models import (
     ImprovementAction,
@@ -26,6 +28,7 @@ from rapport.tickets.transitions import allowed_actions
 
 SORTS = {
     "priority": ("-priority", "-id"),
+    "due": (F("resolution_due").asc(nulls_last=True), "-priority", "-id"),
     "newest": ("-id",),
     "oldest": ("id",),
     "updated": ("-updated_at", "-id"),
@@ -145,8 +148,20 @@ def ticket_queue(
             qs = qs.filter(pk=int(number))
         else:
             qs = qs.filter(subject__icontains=term[:100])
-    return qs.select_related("customer", "assignee", "ticket_type").order_by(
+    return with_clock(qs.select_related("customer", "assignee", "ticket_type")).order_by(
         *SORTS.get(sort, SORTS["priority"])
+    )
+
+
+def with_clock(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Each ticket's resolution clock: due instant, warned and breached instants, state — one
+    indexed subquery each, so queues can sort by time left and colour the rows."""
+    clock = ServiceClock.objects.filter(ticket=OuterRef("pk"), kind=ServiceClock.Kind.RESOLUTION)
+    return qs.annotate(
+        resolution_due=Subquery(clock.values("due_at")[:1]),
+        resolution_warned=Subquery(clock.values("warned_at")[:1]),
+        resolution_breached=Subquery(clock.values("breached_at")[:1]),
+        resolution_state=Subquery(clock.values("state")[:1]),
     )
 
 
@@ -166,6 +181,7 @@ def ticket_detail(*, ticket: Ticket, staff: User) -> dict:
     remedies = list(ticket.remedies.select_related("decided_by", "offered_by"))
     lesson = ticket.lesson if _has_lesson(ticket) else None
     return {
+        "clocks": clocks_for_ticket(ticket_id=ticket.pk),
         "events": list(ticket.events.select_related("actor").order_by("at", "id")),
         "remedies": remedies,
         "chosen_remedy": next((r for r in remedies if r.is_chosen), None),
@@ -228,7 +244,9 @@ def customer_ticket_panel(*, staff: User, customer: Customer) -> dict:
     """The 360 page's ticket panel: the customer's open tickets (and the last closed ones)."""
     visible = ticket_visible_qs(staff=staff).filter(customer=customer)
     rows = list(
-        visible.select_related("assignee", "ticket_type").order_by("-is_open", "-created_at")[:6]
+        with_clock(visible.select_related("assignee", "ticket_type")).order_by(
+            "-is_open", "-created_at"
+        )[:6]
     )
     return {
         "customer_tickets": rows,

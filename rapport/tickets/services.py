@@ -29,6 +29,7 @@ from rapport.customers.selectors import customer_find_by_identity
 from rapport.interactions import services as interaction_services
 from rapport.interactions.models import Interaction, Purpose
 from rapport.staff.models import Team, User
+from rapport.tickets import clocks
 from rapport.tickets.models import (
     MAX_COMPENSATION,
     CaseLesson,
@@ -373,6 +374,7 @@ def ticket_create(
         is_public=True,
         data={"source": source, "interaction_id": interaction.pk if interaction else None},
     )
+    clocks.clocks_start(ticket)
     if checked:
         saved = _store_files(ticket, checked, by, now)
         _event(ticket, E.ATTACHMENT, by, now, body=", ".join(a.name for a in saved))
@@ -655,6 +657,7 @@ def ticket_transition(*, ticket: Ticket, by: User | None, action: str, **fields)
         is_public=True,
         data={k: str(v) for k, v in fields.items() if k in ("waiting_on", "satisfaction")},
     )
+    clocks.clocks_after_transition(ticket, action, now)
     if action in ("close", "auto_close"):
         _revisit_task(ticket, by, now)
     return ticket
@@ -785,6 +788,7 @@ def ticket_reply(*, ticket: Ticket, by: User, body: str, channel: str = "phone")
         ticket.first_responded_at = now
         fields.append("first_responded_at")
     _save(ticket, by, now, fields)
+    clocks.clocks_first_response(ticket, now)
     return _event(
         ticket,
         E.REPLY,
@@ -833,6 +837,7 @@ def _hand_off(ticket: Ticket, by: User, to_staff: User, reason: str, kind: str) 
         data={"from": before.pk if before else None, "to": to_staff.pk},
     )
     _owner_follow_up(ticket, by, to_staff, now)
+    clocks.clocks_reassign(ticket)
     return ticket
 
 
@@ -895,6 +900,7 @@ def ticket_prioritise(*, ticket: Ticket, by: User, priority: int, reason: str) -
         body=reason,
         data={"from": before, "to": priority},
     )
+    clocks.clocks_retarget(ticket)
     return ticket
 
 

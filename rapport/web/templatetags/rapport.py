@@ -101,3 +101,20 @@ def query_with(context, **changes) -> str:
 def can(user, capability: str) -> bool:
     """{% if request.user|can:"customers.merge" %} — the same check the server applies."""
     return bool(getattr(user, "is_authenticated", False) and user.can(capability))
+
+
+@register.filter
+def duration_text(seconds) -> str:
+    """30 -> 30 秒; 5400 -> 1 小时 30 分; 172800 -> 48 小时 (service-level targets)."""
+    if seconds in (None, ""):
+        return ""
+    seconds = int(seconds)
+    if seconds < 60:
+        return _("%(n)s s") % {"n": seconds}
+    hours, rest = divmod(seconds, 3600)
+    minutes = rest // 60
+    if hours and minutes:
+        return _("%(h)s h %(m)s min") % {"h": hours, "m": minutes}
+    if hours:
+        return _("%(h)s h") % {"h": hours}
+    return _("%(m)s min") % {"m": minutes}

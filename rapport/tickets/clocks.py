@@ -1,0 +1,110 @@
+"""Where tickets drive their service-level clocks (rapport.sla).
+
+Intake starts a first-response and a resolution clock under the most specific policy; the first
+reply stops the first; waiting pauses the second and resuming runs it again; resolving stops it
+and reopening resumes it; a new priority or type re-targets both (the time already run stays);
+a hand-off makes the new assignee the one warned. The services call these inside their own
+transaction, so a refused action changes no clock.
+"""
+
+from datetime import datetime
+
+from rapport.interactions.models import Interaction
+from rapport.sla import services as sla
+from rapport.sla.models import ServiceClock, SlaPolicy
+from rapport.tickets.models import Ticket
+
+FIRST, RESOLUTION = ServiceClock.Kind.FIRST_RESPONSE, ServiceClock.Kind.RESOLUTION
+CHANNEL_OF_SOURCE = {"public_form": "web_form", "api": "web_form"}
+
+
+def ticket_channel(ticket: Ticket) -> str:
+    if ticket.interaction_id:
+        return ticket.interaction.channel
+    return CHANNEL_OF_SOURCE.get(ticket.source, "phone")
+
+
+def policy_for_ticket(ticket: Ticket) -> SlaPolicy | None:
+    return sla.policy_for(
+        ticket_kind=ticket.kind,
+        priority=ticket.priority,
+        channel=ticket_channel(ticket),
+        customer_tier=ticket.customer.tier,
+    )
+
+
+def _clocks(ticket: Ticket) -> dict[str, ServiceClock]:
+    return {
+        c.kind: c
+        for c in ServiceClock.objects.filter(ticket=ticket).select_related("policy__calendar")
+    }
+
+
+def clocks_start(ticket: Ticket) -> None:
+    policy = policy_for_ticket(ticket)
+    if policy is None:
+        return
+    for kind in (FIRST, RESOLUTION):
+        clock = sla.clock_start(
+            ticket_id=ticket.pk,
+            kind=kind,
+            policy=policy,
+            started_at=ticket.created_at,
+            assignee=ticket.assignee,
+            team=ticket.team,
+        )
+        if clock is not None and kind == FIRST and ticket.first_responded_at:
+            sla.clock_stop(clock=clock, at=ticket.first_responded_at)
+
+
+def _last_customer_message(ticket: Ticket, now: datetime) -> datetime | None:
+    return (
+        Interaction.objects.filter(
+            customer_id=ticket.customer_id,
+            direction=Interaction.Direction.INBOUND,
+            started_at__lte=now,
+        )
+        .order_by("-started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    )
+
+
+def clocks_after_transition(ticket: Ticket, action: str, now: datetime) -> None:
+    clocks = _clocks(ticket)
+    resolution = clocks.get(RESOLUTION)
+    if action == "classify":
+        clocks_retarget(ticket)
+    if resolution is None:
+        return
+    if action == "wait" and resolution.state == ServiceClock.State.RUNNING:
+        sla.clock_pause(
+            clock=resolution,
+            at=now,
+            reason=ticket.waiting_reason or ticket.get_waiting_on_display(),
+            last_customer_message_at=_last_customer_message(ticket, now),
+        )
+    elif action in ("resume", "reopen", "start"):
+        sla.clock_resume(clock=resolution, at=now)
+    elif action == "resolve":
+        sla.clock_stop(clock=resolution, at=now)
+
+
+def clocks_first_response(ticket: Ticket, at: datetime) -> None:
+    clock = _clocks(ticket).get(FIRST)
+    if clock is not None and clock.state != ServiceClock.State.STOPPED:
+        sla.clock_stop(clock=clock, at=at)
+
+
+def clocks_retarget(ticket: Ticket) -> None:
+    """After a change of priority, type or kind: the new policy from now on."""
+    policy = policy_for_ticket(ticket)
+    if policy is None:
+        return
+    for clock in _clocks(ticket).values():
+        if clock.policy_id != policy.pk:
+            sla.clock_retarget(clock=clock, policy=policy)
+
+
+def clocks_reassign(ticket: Ticket) -> None:
+    sla.clocks_reassign(ticket_id=ticket.pk, assignee=ticket.assignee, team=ticket.team)

@@ -1,0 +1,122 @@
+"""Tickets drive their service-level clocks (rapport.sla) through every step of the process."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from rapport.core.models import BusinessCalendar
+from rapport.interactions.models import Interaction, Purpose
+from rapport.sla.models import ServiceClock, SlaPolicy
+from rapport.tickets import services
+from rapport.tickets.tests.factories import in_progress, open_ticket, resolved, ticket_type
+
+pytestmark = pytest.mark.django_db
+
+
+def clock(ticket, kind="resolution") -> ServiceClock:
+    return ServiceClock.objects.select_related("policy").get(ticket=ticket, kind=kind)
+
+
+def test_intake_starts_both_clocks_under_the_complaints_policy(agent):
+    ticket = open_ticket(agent)
+    resolution, first = clock(ticket), clock(ticket, "first_response")
+    assert resolution.policy.name == "投诉 48 小时办结"
+    assert resolution.due_at == ticket.created_at + timedelta(hours=48)  # 7×24 calendar
+    assert resolution.state == "running" and resolution.assignee == agent
+    # Taken by staff on the phone: the first response happened at intake.
+    assert (first.state, first.stopped_at) == ("stopped", ticket.first_responded_at)
+
+
+def test_a_public_ticket_waits_for_its_first_reply(agent):
+    ticket, _created = services.ticket_create_public(
+        submission_key="k-1",
+        name="王先生",
+        phone="13900001111",
+        email="",
+        description="保养后发动机异响",
+        customer_words="怎么越保养越响?",
+        occurred_at=timezone.now() - timedelta(hours=2),
+        occurred_where="4S店",
+    )
+    first = clock(ticket, "first_response")
+    assert first.state == "running"
+    services.ticket_reply(ticket=ticket, by=agent, body="您好,感谢您的反馈,我们马上安排检查。")
+    first.refresh_from_db()
+    assert first.state == "stopped"
+
+
+def test_waiting_pauses_resuming_runs_resolving_stops_reopening_resumes(agent):
+    ticket = in_progress(agent)
+    services.ticket_transition(
+        ticket=ticket, by=agent, action="wait", waiting_on="customer", reason="等客户提供照片"
+    )
+    assert (clock(ticket).state, clock(ticket).due_at) == ("paused", None)
+    services.ticket_transition(ticket=ticket, by=agent, action="resume")
+    assert clock(ticket).state == "running" and clock(ticket).due_at is not None
+    ticket = resolved(agent)
+    assert clock(ticket).state == "stopped"
+    services.ticket_transition(ticket=ticket, by=agent, action="close", satisfaction="no")
+    services.ticket_transition(
+        ticket=ticket, by=agent, action="reopen", reason="客户说问题又出现了"
+    )
+    reopened = clock(ticket)
+    assert reopened.state == "running"
+    assert reopened.pauses.filter(reason__isnull=False).count() == 1  # the closed stretch
+
+
+def test_a_pause_right_after_the_customer_wrote_is_flagged(agent):
+    ticket = in_progress(agent)
+    Interaction.objects.create(
+        customer=ticket.customer,
+        channel="wechat",
+        direction="inbound",
+        staff=agent,
+        first_responder=agent,
+        handler=agent,
+        started_at=timezone.now() - timedelta(minutes=3),
+        purpose=Purpose.objects.first(),
+        summary="客户发来照片",
+    )
+    services.ticket_transition(
+        ticket=ticket, by=agent, action="wait", waiting_on="customer", reason="等客户"
+    )
+    assert clock(ticket).pauses.get().flagged
+
+
+def test_a_new_priority_applies_a_stricter_policy_from_now(agent, supervisor):
+    office = BusinessCalendar.objects.get(is_default=True)
+    urgent = SlaPolicy.objects.create(
+        name="紧急投诉",
+        calendar=office,
+        ticket_kind="complaint",
+        priority=4,
+        resolution_seconds=4 * 3600,
+        precedence=1,
+    )
+    ticket = in_progress(agent)
+    with time_machine.travel(timezone.now() + timedelta(minutes=10)):
+        services.ticket_prioritise(ticket=ticket, by=supervisor, priority=4, reason="涉及行车安全")
+    assert clock(ticket).policy == urgent
+    assert clock(ticket).target_seconds == 4 * 3600
+
+
+def test_a_hand_off_makes_the_new_assignee_the_one_warned(agent, supervisor):
+    ticket = in_progress(agent)
+    services.ticket_escalate(ticket=ticket, by=agent, reason="客户情绪激动", supervisor=supervisor)
+    assert clock(ticket).assignee == supervisor
+
+
+def test_a_refused_transition_changes_no_clock(agent):
+    from rapport.core.errors import DomainError
+
+    ticket = open_ticket(agent)
+    before = clock(ticket).due_at
+    with pytest.raises(DomainError):
+        services.ticket_transition(ticket=ticket, by=agent, action="resolve", resolution="x")
+    assert clock(ticket).due_at == before and clock(ticket).state == "running"
+
+
+def test_types_exist():
+    assert ticket_type()
