@@ -117,6 +117,11 @@ class Interaction(models.Model):
             ),
             models.Index(fields=["customer", "-started_at", "-id"], name="interaction_customer"),
             models.Index(fields=["staff", "started_at"], name="interaction_staff"),
+            # Loyalty beside satisfaction: did the customer come back for service later?
+            models.Index(
+                fields=["customer", "direction", "purpose", "started_at"],
+                name="interaction_return_visits",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -4,6 +4,8 @@ approvals, improvement actions, and the unauthenticated public endpoint for embe
 The same services and selectors as the HTML pages. Mounted by rapport.api.api at `/tickets`.
 """
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -17,6 +19,7 @@ from rapport.customers.models import Asset
 from rapport.customers.selectors import customer_get_for_staff
 from rapport.interactions.idempotency import idempotent_call
 from rapport.interactions.selectors import interaction_get_for_staff
+from rapport.sla.selectors import clocks_for_ticket
 from rapport.staff.models import Team, User
 from rapport.tickets import selectors, services
 from rapport.tickets.models import TicketType
@@ -167,6 +170,57 @@ def _create(user: User, payload: TicketIn) -> TicketOut:
         interaction=interaction,
     )
     return _out(ticket, user)
+
+
+class ClockPauseOut(Schema):
+    started_at: datetime
+    ended_at: datetime | None
+    reason: str
+    flagged: bool
+
+
+class ClockOut(Schema):
+    kind: str
+    policy: str
+    calendar: str
+    state: str
+    target_seconds: int
+    started_at: datetime
+    due_at: datetime | None
+    at_risk_from: datetime | None
+    warned_at: datetime | None
+    breached_at: datetime | None
+    stopped_at: datetime | None
+    pauses: list[ClockPauseOut]
+
+
+@router.get(
+    "/{int:ticket_id}/clocks",
+    response={200: list[ClockOut], **ERRORS},
+    summary="The ticket's service-level clocks, their policy and pauses",
+)
+def ticket_clocks(request: HttpRequest, ticket_id: int):
+    ticket = selectors.ticket_get_for_staff(staff=request.user, ticket_id=ticket_id)
+    return [
+        {
+            "kind": c.kind,
+            "policy": c.policy.name,
+            "calendar": c.policy.calendar.name,
+            "state": c.state,
+            "target_seconds": c.target_seconds,
+            "started_at": c.started_at,
+            "due_at": c.due_at,
+            "at_risk_from": c.warn_at,
+            "warned_at": c.warned_at,
+            "breached_at": c.breached_at,
+            "stopped_at": c.stopped_at,
+            "pauses": [
+                {"started_at": p.started_at, "ended_at": p.ended_at, "reason": p.reason, "flagged": p.flagged}
+                for p in c.pauses.all()
+            ],
+        }
+        for c in clocks_for_ticket(ticket_id=ticket.pk)
+    ]
 
 
 @router.get("/{int:ticket_id}", response={200: TicketOut, **ERRORS}, summary="Read a ticket")

@@ -120,3 +120,34 @@ def test_a_refused_transition_changes_no_clock(agent):
 
 def test_types_exist():
     assert ticket_type()
+
+
+def test_the_api_shows_a_tickets_clocks_and_hides_other_peoples_tickets(agent, other_team_agent, api_client):
+    ticket = in_progress(agent)
+    services.ticket_transition(ticket=ticket, by=agent, action="wait", waiting_on="customer", reason="等客户")
+    body = api_client(agent).get(f"/api/v1/tickets/{ticket.pk}/clocks").json()
+    resolution = next(c for c in body if c["kind"] == "resolution")
+    assert resolution["policy"] == "投诉 48 小时办结" and resolution["state"] == "paused"
+    assert resolution["pauses"][0]["reason"] == "等客户"
+    assert api_client(other_team_agent).get(f"/api/v1/tickets/{ticket.pk}/clocks").status_code == 404
+
+
+def test_a_worker_killed_mid_sweep_loses_and_duplicates_nothing(agent, monkeypatch):
+    from rapport.sla import sweep
+    from rapport.sla.models import SlaAlert
+
+    ticket = open_ticket(agent)
+    later = timezone.now() + timedelta(days=5)
+
+    def crash(*args, **kwargs):
+        raise SystemExit("worker killed")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(sweep, "_raise", crash)
+        with pytest.raises(SystemExit):
+            sweep.sla_sweep(now=later)
+    assert not SlaAlert.objects.exists()
+    assert clock(ticket).warned_at is None and clock(ticket).breached_at is None  # rolled back
+    sweep.sla_sweep(now=later)
+    sweep.sla_sweep(now=later)
+    assert sorted(SlaAlert.objects.values_list("kind", flat=True)) == ["at_risk", "breached"]
