@@ -215,7 +215,12 @@ def ticket_clocks(request: HttpRequest, ticket_id: int):
             "breached_at": c.breached_at,
             "stopped_at": c.stopped_at,
             "pauses": [
-                {"started_at": p.started_at, "ended_at": p.ended_at, "reason": p.reason, "flagged": p.flagged}
+                {
+                    "started_at": p.started_at,
+                    "ended_at": p.ended_at,
+                    "reason": p.reason,
+                    "flagged": p.flagged,
+                }
                 for p in c.pauses.all()
             ],
         }

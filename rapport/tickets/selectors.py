@@ -10,6 +10,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from rapport.core.errors import NotFound
+from rapport.core.http import capped_count
 from rapport.customers.models import Customer, Identity
 from rapport.interactions.models import Interaction
 from rapport.sla.models import ServiceClock
@@ -165,13 +166,17 @@ def with_clock(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
     )
 
 
+COUNT_CAP = 1000  # tabs say "1000+" beyond: a count that reads 100k rows helps nobody
+
+
 def queue_counts(*, staff: User) -> dict[str, int]:
-    """How many open tickets each personal queue holds (three index counts)."""
+    """How many open tickets each personal queue holds (three bounded index counts)."""
     open_ = Ticket.objects.filter(is_open=True)
     return {
-        "mine": open_.filter(assignee=staff).count(),
-        "owned": open_.filter(first_responder=staff).count(),
-        "team": open_.filter(team_id__in=_team_ids(staff)).count(),
+        "mine": capped_count(open_.filter(assignee=staff), COUNT_CAP),
+        "owned": capped_count(open_.filter(first_responder=staff), COUNT_CAP),
+        "team": capped_count(open_.filter(team_id__in=_team_ids(staff)), COUNT_CAP),
+        "cap": COUNT_CAP,
     }
 
 

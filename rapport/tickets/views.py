@@ -49,7 +49,7 @@ def ticket_queue(request: HttpRequest) -> HttpResponse:
     filters = {k: v for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v}
     filters.setdefault("queue", "mine")
     tickets = selectors.ticket_queue(staff=request.user, **filters)
-    page = FastPaginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = FastPaginator(tickets, PAGE_SIZE, cap=10_000).get_page(request.GET.get("page"))
     context = {"page": page, "form": form, "filters": filters, "queue": filters["queue"]}
     if request.htmx:
         return render(request, "tickets/queue.html#results", context)

@@ -326,3 +326,4 @@ ZH.update({
     "Complaints and requests you take or are given appear here.": "您受理或被分派的投诉和服务请求会显示在这里。",
     "Open a ticket": "创建工单",
 })
+ZH.update({"Page %(n)s · more than %(count)s": "第 %(n)s 页 · 超过 %(count)s 条"})

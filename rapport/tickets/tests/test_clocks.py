@@ -122,14 +122,20 @@ def test_types_exist():
     assert ticket_type()
 
 
-def test_the_api_shows_a_tickets_clocks_and_hides_other_peoples_tickets(agent, other_team_agent, api_client):
+def test_the_api_shows_a_tickets_clocks_and_hides_other_peoples_tickets(
+    agent, other_team_agent, api_client
+):
     ticket = in_progress(agent)
-    services.ticket_transition(ticket=ticket, by=agent, action="wait", waiting_on="customer", reason="等客户")
+    services.ticket_transition(
+        ticket=ticket, by=agent, action="wait", waiting_on="customer", reason="等客户"
+    )
     body = api_client(agent).get(f"/api/v1/tickets/{ticket.pk}/clocks").json()
     resolution = next(c for c in body if c["kind"] == "resolution")
     assert resolution["policy"] == "投诉 48 小时办结" and resolution["state"] == "paused"
     assert resolution["pauses"][0]["reason"] == "等客户"
-    assert api_client(other_team_agent).get(f"/api/v1/tickets/{ticket.pk}/clocks").status_code == 404
+    assert (
+        api_client(other_team_agent).get(f"/api/v1/tickets/{ticket.pk}/clocks").status_code == 404
+    )
 
 
 def test_a_worker_killed_mid_sweep_loses_and_duplicates_nothing(agent, monkeypatch):
