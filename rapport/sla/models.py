@@ -140,6 +140,9 @@ class ServiceClock(models.Model):
                 condition=Q(next_check_at__isnull=False),
             ),
             models.Index(fields=["kind", "due_at"], name="sla_clock_due"),
+            # Compliance: clocks stopped in a period, and clocks breached in it.
+            models.Index(fields=["kind", "stopped_at"], name="sla_clock_stopped"),
+            models.Index(fields=["kind", "breached_at"], name="sla_clock_breached"),
         ]
 
     def __str__(self) -> str:
