@@ -157,3 +157,17 @@ def test_a_worker_killed_mid_sweep_loses_and_duplicates_nothing(agent, monkeypat
     sweep.sla_sweep(now=later)
     sweep.sla_sweep(now=later)
     assert sorted(SlaAlert.objects.values_list("kind", flat=True)) == ["at_risk", "breached"]
+
+
+def test_the_team_queue_sorts_by_time_left(agent, supervisor):
+    from rapport.tickets.selectors import ticket_queue
+
+    first, second = open_ticket(agent), open_ticket(agent)
+    # A waiting ticket has no due instant: it sorts last; the earlier-received one first.
+    services.ticket_transition(
+        ticket=in_progress(agent), by=agent, action="wait", waiting_on="customer", reason="等"
+    )
+    ordered = list(ticket_queue(staff=supervisor, queue="team", sort="due"))
+    assert ordered[:2] == [first, second]
+    assert ordered[-1].resolution_state == "paused"
+    assert ordered[0].resolution_due is not None and ordered[0].resolution_state == "running"
