@@ -218,4 +218,9 @@ def benchmarks() -> list:
         ),
         Scenario("API compliance (a month)", "GET", _api_compliance_path, api=True, target_ms=200),
         Scenario("My alerts", "GET", lambda c: "/alerts/", user="bench_agent"),
+        Scenario(
+            "Ticket queue, my team's, by time left",
+            "GET",
+            lambda c: "/tickets/?queue=team&sort=due",
+        ),
     ]
