@@ -124,6 +124,7 @@ def survey_open_follow_up(*, response: SurveyResponse) -> Ticket:
         by=owner,
         customer=send.customer,
         kind=Ticket.Kind.COMPLAINT,
+        source=Ticket.Source.SURVEY,
         subject=subject[:120],
         description=description,
         customer_words=answers,

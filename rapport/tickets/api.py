@@ -283,7 +283,7 @@ def _transition_fields(action: str, payload: TransitionIn) -> dict:
         return {"team": team, "question": payload.question, "due_at": payload.due_at}
     keys = {
         "wait": ("waiting_on", "reason", "note"),
-        "resolve": ("resolution", "note"),
+        "resolve": ("resolution", "root_cause", "note"),
         "close": ("satisfaction", "note"),
         "reopen": ("reason", "note"),
         "start": ("note",),

@@ -242,6 +242,13 @@ class ResolveForm(TransitionForm):
     resolution = forms.CharField(
         label=_("How it was resolved"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
+    root_cause = forms.CharField(
+        label=_("Root cause"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required for the follow-up of an unhappy survey answer."),
+    )
 
 
 class CloseForm(TransitionForm):

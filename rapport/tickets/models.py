@@ -230,6 +230,7 @@ class Ticket(models.Model):
         INTERACTION = "interaction", _("From an interaction")
         PUBLIC_FORM = "public_form", _("Public web form")
         API = "api", _("API")
+        SURVEY = "survey", _("Satisfaction survey follow-up")
 
     class WaitingOn(models.TextChoices):
         NONE = "", _("Not waiting")
@@ -361,6 +362,12 @@ class Ticket(models.Model):
     )
     waiting_reason = models.CharField(_("waiting because"), max_length=300, blank=True)
     resolution = models.TextField(_("resolution"), max_length=4000, blank=True)
+    root_cause = models.TextField(
+        _("root cause"),
+        max_length=2000,
+        blank=True,
+        help_text=_("Required to resolve a follow-up of an unhappy survey answer."),
+    )
     satisfaction = models.CharField(
         _("customer confirmed"), max_length=10, choices=Satisfaction.choices, blank=True
     )

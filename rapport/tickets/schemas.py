@@ -135,6 +135,7 @@ class TransitionIn(Schema):
     waiting_on: Literal["customer", "third_party"] | None = None
     reason: str = Field("", max_length=300)
     resolution: str = Field("", max_length=4000)
+    root_cause: str = Field("", max_length=2000)
     satisfaction: Literal["yes", "no", "no_answer"] | None = None
     note: str = Field("", max_length=1000)
     body: str = Field("", max_length=4000)

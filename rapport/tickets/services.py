@@ -542,6 +542,11 @@ def _resolve(ticket: Ticket, by: User, now: datetime, fields: dict, errors: dict
         errors, "resolution", fields.get("resolution"), _("Say how the problem was resolved.")
     )
     _markup(errors, resolution=resolution)
+    root_cause = (fields.get("root_cause") or "").strip() or ticket.root_cause
+    if ticket.source == Ticket.Source.SURVEY and not root_cause:
+        # An unhappy answer is closed only when we know why it happened (DOMAIN.md §6).
+        errors["root_cause"] = [_("Record the root cause of the customer's unhappy answer.")]
+    _markup(errors, root_cause=root_cause)
     _raise(errors)
     remedies = list(ticket.remedies.all())
     chosen = next((r for r in remedies if r.is_chosen), None)
@@ -556,7 +561,8 @@ def _resolve(ticket: Ticket, by: User, now: datetime, fields: dict, errors: dict
     if chosen is not None and chosen.approval == Remedy.Approval.REJECTED:
         raise ValidationError({"remedy": [_("The chosen remedy was rejected; choose another.")]})
     ticket.resolution, ticket.resolved_at = resolution, now
-    return ["resolution", "resolved_at"]
+    ticket.root_cause = root_cause[:2000]
+    return ["resolution", "resolved_at", "root_cause"]
 
 
 def _revisit_task(ticket: Ticket, by: User | None, now: datetime) -> None:

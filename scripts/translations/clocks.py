@@ -19,3 +19,11 @@ ZH = {
     "%(h)s h": "%(h)s 小时",
     "%(m)s min": "%(m)s 分钟",
 }
+ZH.update({
+    "Satisfaction survey follow-up": "满意度调查跟进",
+    "root cause": "根本原因",
+    "Required to resolve a follow-up of an unhappy survey answer.": "解决满意度调查不满意回复的跟进工单时必填。",
+    "Record the root cause of the customer's unhappy answer.": "请记录客户不满意回复的根本原因。",
+    "Root cause": "根本原因",
+    "Required for the follow-up of an unhappy survey answer.": "满意度调查不满意回复的跟进工单必填。",
+})
