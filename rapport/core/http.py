@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.functional import cached_property
 
 from rapport.core.errors import Forbidden, NotFound
+from rapport.core.queries import capped_count
 
 
 def staff_view(capability: str | None = None) -> Callable:
@@ -69,7 +70,3 @@ class FastPaginator(Paginator):
     def count_is_capped(self) -> bool:
         return self.cap is not None and self.count >= self.cap
 
-
-def capped_count(qs, cap: int) -> int:
-    """COUNT(*) over at most `cap` rows: cost bounded whatever the table holds."""
-    return qs.order_by().values("pk")[:cap].count()

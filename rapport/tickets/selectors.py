@@ -10,7 +10,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from rapport.core.errors import NotFound
-from rapport.core.http import capped_count
+from rapport.core.queries import capped_count
 from rapport.customers.models import Customer, Identity
 from rapport.interactions.models import Interaction
 from rapport.sla.models import ServiceClock
