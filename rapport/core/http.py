@@ -69,4 +69,3 @@ class FastPaginator(Paginator):
     @property
     def count_is_capped(self) -> bool:
         return self.cap is not None and self.count >= self.cap
-
