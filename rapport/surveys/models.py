@@ -414,12 +414,14 @@ class Answer(models.Model):
 
 
 class SurveySweep(models.Model):
-    """How far a background sweep has looked (e.g. at closed tickets). A worker claims the
-    stretch (swept_until, now] with a conditional UPDATE on this row, so two workers never send
-    the same surveys."""
+    """How far a background sweep has got (e.g. through closed tickets): the cursor
+    (swept_until, swept_id) of the last item handled. It moves forward one item at a time, in the
+    transaction that handled the item, so a worker stopped mid-sweep loses nothing; the unique
+    event key of a send keeps two workers from sending the same survey."""
 
     name = models.CharField(max_length=40, unique=True)
     swept_until = models.DateTimeField()
+    swept_id = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("survey sweep")

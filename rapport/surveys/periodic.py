@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from rapport.core.periodic import register
@@ -10,26 +12,40 @@ from rapport.surveys.models import SurveySweep
 
 # The first sweep looks back this far, so tickets closed just before deployment still get theirs.
 FIRST_LOOK_BACK = timedelta(days=1)
+# The cursor stays this far behind the clock: a close whose transaction commits a little after
+# its closed_at is still found by the next sweep (handling it twice sends nothing twice).
+SETTLE = timedelta(minutes=1)
 
 
-def surveys_sweep_closed_tickets(*, now=None) -> int:
-    """Send the post-ticket survey for each ticket closed since the last sweep; returns how many
-    were sent. The stretch of time is claimed with a conditional UPDATE, so with many workers each
-    closed ticket is looked at once; the unique event key makes a second send impossible anyway."""
+def _advance(mark: SurveySweep, closed_at, ticket_id: int) -> None:
+    """Move the cursor forward to (closed_at, ticket_id); never back (another worker ahead)."""
+    SurveySweep.objects.filter(
+        Q(swept_until__lt=closed_at) | Q(swept_until=closed_at, swept_id__lt=ticket_id),
+        pk=mark.pk,
+    ).update(swept_until=closed_at, swept_id=ticket_id)
+
+
+def surveys_sweep_closed_tickets(*, now=None, limit: int = 1000) -> int:
+    """Send the post-ticket survey for each ticket closed since the cursor; returns how many
+    were sent. Each ticket is one transaction that sends its survey and moves the cursor past
+    it, so a worker stopped at any point (SIGKILL, or the SIGTERM of a deploy) leaves the rest
+    for the next sweep; the unique event key makes a second send impossible, so two workers,
+    or a ticket looked at twice, never send twice."""
     now = now or timezone.now()
     mark, _created = SurveySweep.objects.get_or_create(
         name="ticket_closed", defaults={"swept_until": now - FIRST_LOOK_BACK}
     )
-    start = mark.swept_until
-    if start >= now:
-        return 0
-    claimed = SurveySweep.objects.filter(pk=mark.pk, swept_until=start).update(swept_until=now)
-    if not claimed:
-        return 0
+    settled = now - SETTLE
     sent = 0
-    for ticket_id in selectors.tickets_closed_between(start=start, end=now):
-        if hooks.survey_send_for_ticket_closed(ticket_id=ticket_id) is not None:
-            sent += 1
+    closed = selectors.tickets_closed_after(
+        after=mark.swept_until, after_id=mark.swept_id, until=now, limit=limit
+    )
+    for ticket_id, closed_at in closed:
+        with transaction.atomic():
+            if hooks.survey_send_for_ticket_closed(ticket_id=ticket_id) is not None:
+                sent += 1
+            if closed_at <= settled:
+                _advance(mark, closed_at, ticket_id)
     return sent
 
 

@@ -121,13 +121,17 @@ def customer_has_open_high_priority_complaint(
     )
 
 
-def tickets_closed_between(*, start, end) -> list[int]:
-    """Ids of tickets closed in (start, end], oldest first — what the closed-ticket sweep sends
-    surveys for."""
+def tickets_closed_after(*, after, after_id: int, until, limit: int) -> list[tuple[int, object]]:
+    """(id, closed_at) of tickets closed after the cursor (after, after_id) and by `until`,
+    in cursor order — what the closed-ticket sweep sends surveys for."""
     return list(
-        Ticket.objects.filter(status=Ticket.Status.CLOSED, closed_at__gt=start, closed_at__lte=end)
+        Ticket.objects.filter(
+            Q(closed_at__gt=after) | Q(closed_at=after, pk__gt=after_id),
+            status=Ticket.Status.CLOSED,
+            closed_at__lte=until,
+        )
         .order_by("closed_at", "id")
-        .values_list("pk", flat=True)
+        .values_list("pk", "closed_at")[:limit]
     )
 
 

@@ -64,10 +64,12 @@ def test_closing_a_ticket_sends_its_survey_once_on_the_next_sweep(
     assert SurveySend.objects.count() == 1
 
 
-def test_a_sweep_claims_its_stretch_with_a_conditional_update(agent, customer):
+def test_a_sweep_starts_after_its_cursor(agent, customer):
     closed(agent, customer)
     now = timezone.now() + timedelta(seconds=1)
-    SurveySweep.objects.create(name="ticket_closed", swept_until=now)  # another worker got there
+    SurveySweep.objects.create(
+        name="ticket_closed", swept_until=now
+    )  # another worker got there first
     assert surveys_sweep_closed_tickets(now=now) == 0
     assert not SurveySend.objects.exists()
 
@@ -133,3 +135,31 @@ def test_a_good_score_opens_nothing(agent, customer, django_capture_on_commit_ca
         ],
     )
     assert Ticket.objects.count() == 1
+
+
+def test_a_sweep_stopped_midway_loses_no_survey(agent, customer, monkeypatch):
+    """Issue 15 #2: the sweep records progress per ticket, so a worker stopped (SIGKILL, or the
+    SIGTERM of a deploy) after some tickets leaves the rest for the next sweep."""
+    others = [CustomerFactory(name=f"客户{i}") for i in range(4)]
+    for c in others:
+        Identity.objects.create(customer=c, kind="email", value=f"c{c.pk}@example.com")
+    tickets = [closed(agent, c) for c in others]
+    real = hooks.survey_send_for_ticket_closed
+    seen = []
+
+    def stop_after_two(*, ticket_id):
+        if len(seen) == 2:
+            raise SystemExit("worker stopped")
+        seen.append(ticket_id)
+        return real(ticket_id=ticket_id)
+
+    monkeypatch.setattr(hooks, "survey_send_for_ticket_closed", stop_after_two)
+    with pytest.raises(SystemExit):
+        surveys_sweep_closed_tickets()
+    assert SurveySend.objects.count() == 2
+    monkeypatch.setattr(hooks, "survey_send_for_ticket_closed", real)
+    assert surveys_sweep_closed_tickets() == 2
+    assert surveys_sweep_closed_tickets() == 0
+    assert sorted(SurveySend.objects.values_list("ticket_id", flat=True)) == sorted(
+        t.pk for t in tickets
+    )
