@@ -216,3 +216,7 @@ RAPPORT_SLA_ESCALATION_MINUTES = [
     int(m) for m in env_list("RAPPORT_SLA_ESCALATION_MINUTES", "30,60")
 ]
 RAPPORT_SLA_PAUSE_FLAG_MINUTES = env_int("RAPPORT_SLA_PAUSE_FLAG_MINUTES", 10)
+
+# Background tasks: one RUNNING longer than this lost its worker and is run again
+# (rapport.core.task_leases); every task finishes well within it.
+RAPPORT_TASK_LEASE_SECONDS = env_int("RAPPORT_TASK_LEASE_SECONDS", 300)

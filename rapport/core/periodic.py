@@ -86,3 +86,11 @@ def start_scheduler(tick: float = 5.0) -> threading.Thread:
     thread = threading.Thread(target=_loop, args=(tick,), name="rapport-periodic", daemon=True)
     thread.start()
     return thread
+
+
+@register("core.tasks_requeue_stale", every=timedelta(minutes=1))
+def requeue_stale_tasks() -> int:
+    """Tasks whose worker was lost run again (rapport.core.task_leases)."""
+    from rapport.core.task_leases import tasks_requeue_stale
+
+    return tasks_requeue_stale()
