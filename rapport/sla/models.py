@@ -206,6 +206,8 @@ class SlaAlert(models.Model):
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The e-mail: claimed by a worker (a lease, rapport.sla.tasks), then marked sent.
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -224,6 +226,11 @@ class SlaAlert(models.Model):
                 condition=Q(acknowledged_at__isnull=True, escalated_at__isnull=True),
             ),
             models.Index(fields=["recipient", "acknowledged_at"], name="sla_alert_inbox"),
+            models.Index(
+                fields=["created_at"],
+                name="sla_alert_unsent",
+                condition=Q(emailed_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

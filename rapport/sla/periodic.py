@@ -1,9 +1,14 @@
 from datetime import timedelta
 
 from rapport.core.periodic import register
-from rapport.sla.sweep import sla_sweep
+from rapport.sla.sweep import sla_alerts_resend_unsent, sla_sweep
 
 
 @register("sla.sweep", every=timedelta(seconds=20))
 def run_sla_sweep():
     return sla_sweep()
+
+
+@register("sla.resend_unsent", every=timedelta(minutes=5))
+def resend_unsent_alerts():
+    return sla_alerts_resend_unsent()

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from rapport.sla.models import ServiceClock, SlaAlert
-from rapport.sla.tasks import sla_alert_notify
+from rapport.sla.tasks import SEND_LEASE, sla_alert_notify
 from rapport.staff.models import User
 
 State = ServiceClock.State
@@ -122,3 +122,28 @@ def sla_sweep(*, now: datetime | None = None, limit: int = 2000) -> SweepResult:
     for alert_id in alert_ids:
         _escalate(alert_id, now, result)
     return result
+
+
+# An alert's e-mail task is queued when the alert commits; one still unsent this long after was
+# lost with its worker (between the commit and the queueing) and is queued again.
+RESEND_AFTER = timedelta(minutes=5)
+RESEND_WITHIN = timedelta(days=1)
+
+
+def sla_alerts_resend_unsent(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Queue the e-mail of each alert not sent yet, not claimed by a live sender, and old enough
+    that its own task should have run; returns how many. A task queued twice sends once."""
+    now = now or timezone.now()
+    alert_ids = list(
+        SlaAlert.objects.filter(
+            Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - SEND_LEASE),
+            emailed_at__isnull=True,
+            created_at__lte=now - RESEND_AFTER,
+            created_at__gt=now - RESEND_WITHIN,
+        )
+        .order_by("created_at")
+        .values_list("id", flat=True)[:limit]
+    )
+    for alert_id in alert_ids:
+        sla_alert_notify.enqueue(alert_id)
+    return len(alert_ids)

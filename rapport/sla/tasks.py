@@ -1,26 +1,49 @@
 """Background work for service levels: e-mail an alert to its recipient."""
 
+from datetime import timedelta
+
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
+from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from rapport.sla.models import SlaAlert
 
+# How long a worker may take to send one alert before another may try: shorter than the task
+# lease (rapport.core.task_leases), so a task run again after its worker died finds it expired.
+SEND_LEASE = timedelta(minutes=2)
+
+
+def alert_message_id(alert: SlaAlert) -> str:
+    """One Message-ID per alert: in the rare case a worker dies between the mail server taking
+    the message and the row saying so, the second copy is the same message to mail clients."""
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ") or "rapport.invalid"
+    return f"<sla-alert-{alert.pk}-{alert.created_at:%Y%m%d%H%M%S}@{domain}>"
+
+
+def send_mail(subject, body, sender, to, headers=None) -> int:
+    return EmailMessage(subject, body, sender, to, headers=headers).send()
+
 
 @task()
 def sla_alert_notify(alert_id: int) -> bool:
-    """Send the alert by e-mail once: the row is claimed before sending, so a retried task does
-    not send it twice (the in-app alert is the record; the e-mail is the nudge)."""
-    claimed = SlaAlert.objects.filter(pk=alert_id, emailed_at__isnull=True).update(
-        emailed_at=timezone.now()
+    """Send the alert by e-mail once. The row is claimed for `SEND_LEASE` before sending and
+    marked sent after: a task retried while the claim holds sends nothing; one retried after a
+    worker died mid-send (the claim expired) sends it. A failed send releases the claim."""
+    now = timezone.now()
+    claimed = (
+        SlaAlert.objects.filter(pk=alert_id, emailed_at__isnull=True)
+        .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - SEND_LEASE))
+        .update(email_claimed_at=now)
     )
     if not claimed:
         return False
     alert = SlaAlert.objects.select_related("clock", "clock__ticket", "recipient").get(pk=alert_id)
     recipient = alert.recipient
     if recipient is None or not recipient.email:
+        SlaAlert.objects.filter(pk=alert_id).update(emailed_at=now)  # nothing to send, ever
         return False
     with translation.override(recipient.language):
         subject = _("[%(kind)s] ticket #%(ticket)s — %(clock)s") % {
@@ -43,5 +66,16 @@ def sla_alert_notify(alert_id: int) -> bool:
             "due": due,
             "url": f"{settings.SITE_URL}/alerts/",
         }
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email])
+    try:
+        send_mail(
+            subject,
+            body,
+            settings.DEFAULT_FROM_EMAIL,
+            [recipient.email],
+            headers={"Message-ID": alert_message_id(alert)},
+        )
+    except Exception:
+        SlaAlert.objects.filter(pk=alert_id, email_claimed_at=now).update(email_claimed_at=None)
+        raise
+    SlaAlert.objects.filter(pk=alert_id).update(emailed_at=timezone.now())
     return True

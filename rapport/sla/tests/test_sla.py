@@ -2,11 +2,12 @@
 
 import os
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connections
+from django.utils.timezone import now as timezone_now
 
 from rapport.core.models import BusinessCalendar
 from rapport.sla.models import ClockPause, SlaAlert, SlaPolicy
@@ -312,4 +313,61 @@ def test_each_alert_is_emailed_once_to_its_recipient(
     assert "#%s" % ticket.pk in mailoutbox[-1].subject
     alert = SlaAlert.objects.filter(kind="breached").get()
     sla_alert_notify.call(alert.pk)  # a retried task
+    assert len(mailoutbox) == 2
+
+
+def _breach_alert(ticket, policy, agent):
+    agent.email = "agent@rapport.example"
+    agent.save(update_fields=["email"])
+    clock_start(
+        ticket_id=ticket.pk,
+        kind="resolution",
+        policy=policy,
+        started_at=t(10, 8, 9),
+        assignee=agent,
+    )
+    sla_sweep(now=t(10, 12, 9))  # on_commit callbacks not run: no e-mail task yet
+    return SlaAlert.objects.filter(kind="breached").get()
+
+
+def test_an_alert_email_cut_off_mid_send_is_sent_after_its_lease(
+    ticket, complaints, agent, mailoutbox, monkeypatch
+):
+    """Issue 15 #3: a worker killed while sending leaves a claim that expires; the retried task
+    sends the e-mail, once."""
+    import time_machine
+
+    from rapport.sla import tasks
+
+    alert = _breach_alert(ticket, complaints, agent)
+    with monkeypatch.context() as patched:
+        patched.setattr(tasks, "send_mail", lambda *a, **k: (_ for _ in ()).throw(SystemExit()))
+        with pytest.raises(SystemExit):
+            tasks.sla_alert_notify.call(alert.pk)
+    assert mailoutbox == []
+    assert tasks.sla_alert_notify.call(alert.pk) is False  # the claim holds while it may run
+    assert mailoutbox == []
+    with time_machine.travel(timezone_now() + tasks.SEND_LEASE + timedelta(seconds=1)):
+        assert tasks.sla_alert_notify.call(alert.pk) is True
+        assert tasks.sla_alert_notify.call(alert.pk) is False
+    assert len(mailoutbox) == 1 and f"#{ticket.pk}" in mailoutbox[0].subject
+    assert mailoutbox[0].extra_headers["Message-ID"] == tasks.alert_message_id(alert)
+    alert.refresh_from_db()
+    assert alert.emailed_at is not None
+
+
+def test_an_alert_whose_email_task_was_never_queued_is_sent_by_the_resend_sweep(
+    ticket, complaints, agent, mailoutbox
+):
+    """The worker died between committing the alert and queueing its e-mail."""
+    import time_machine
+
+    from rapport.sla.sweep import sla_alerts_resend_unsent
+
+    alert = _breach_alert(ticket, complaints, agent)
+    assert sla_alerts_resend_unsent(now=alert.created_at) == 0  # too fresh: its task may be queued
+    later = alert.created_at + timedelta(minutes=10)
+    with time_machine.travel(later):
+        assert sla_alerts_resend_unsent(now=later) == 2  # the warning and the breach
+        assert sla_alerts_resend_unsent(now=later) == 0
     assert len(mailoutbox) == 2
