@@ -177,11 +177,10 @@ def start_dovecot(binary: str) -> Dovecot:
         _config(root, port, internal_user=internal_user, login_user=login_user, uid=uid, gid=gid),
         encoding="utf-8",
     )
-    process = subprocess.Popen(
-        [binary, "-F", "-c", str(config)],
-        stdout=subprocess.DEVNULL,
-        stderr=open(root / "stderr.log", "wb"),  # noqa: SIM115 — lives as long as the process
-    )
+    with open(root / "stderr.log", "wb") as stderr:  # the child keeps its own copy
+        process = subprocess.Popen(
+            [binary, "-F", "-c", str(config)], stdout=subprocess.DEVNULL, stderr=stderr
+        )
     try:
         wait_for_port(port, process=process, log=root / "dovecot.log")
     except RuntimeError:
