@@ -1,0 +1,459 @@
+"""Parse one raw RFC 822 message into what the pipeline records (the contract in docs/design/messaging.md).
+
+`parse_email` never raises anything but `EmailParseError`, whose `reason` is shown in the
+quarantine list. Everything it could recover from is recorded in `defects` instead.
+"""
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email import errors as email_errors
+from email import policy
+from email.message import Message
+from email.parser import BytesParser
+from email.utils import getaddresses, parsedate_to_datetime
+
+from .build import build_email
+from .classify import BOUNCE, BounceReport, classify, parse_bounce
+from .decode import (
+    decode_bytes,
+    decode_header_value,
+    decode_param,
+    header_param,
+    html_to_text,
+    normalize_text,
+    raw_header,
+    raw_headers,
+)
+from .files import check_file, safe_filename
+from .quotes import reply_text as cut_reply
+from .sanitize import sanitize_html
+from .thread import (
+    make_message_id,
+    message_id_hash,
+    normalize_message_id,
+    own_token,
+    strip_subject_prefixes,
+    subject_ticket_number,
+)
+
+__all__ = [
+    "MAX_ATTACHMENTS",
+    "MAX_EMAIL_BYTES",
+    "MAX_RECIPIENTS",
+    "REASONS",
+    "BounceReport",
+    "EmailParseError",
+    "ParsedAttachment",
+    "ParsedEmail",
+    "build_email",
+    "make_message_id",
+    "message_id_hash",
+    "own_token",
+    "parse_email",
+    "sanitize_html",
+    "strip_subject_prefixes",
+    "subject_ticket_number",
+]
+
+# A 25 MB attachment — the usual client limit — is about 34 MB once base64-encoded.
+MAX_EMAIL_BYTES = 40 * 1024 * 1024
+MAX_ATTACHMENTS = 100
+MAX_RECIPIENTS = 100
+MAX_REFERENCES = 100
+MAX_MIME_DEPTH = 20
+MAX_HEADER_CHARS = 2000
+
+# The reasons `EmailParseError` carries, by code. English; the quarantine list shows them as-is.
+REASONS: dict[str, str] = {
+    "empty": "The message is empty.",
+    "too_large": "The message is {size:,} bytes, larger than the {limit:,}-byte limit.",
+    "no_headers": "This is not an e-mail message: it has no header lines.",
+    "unreadable": "The message could not be read ({error}).",
+}
+
+# Parser defects (email.errors) in words, for `ParsedEmail.defects`.
+PARSER_DEFECTS: dict[str, str] = {
+    "StartBoundaryNotFoundDefect": "MIME: the multipart boundary was never found; the body was kept as text",
+    "CloseBoundaryNotFoundDefect": "MIME: the closing multipart boundary is missing",
+    "FirstHeaderLineIsContinuationDefect": "headers: the first header line is a continuation line",
+    "MisplacedEnvelopeHeaderDefect": "headers: a misplaced 'From ' envelope line",
+    "MissingHeaderBodySeparatorDefect": "headers: a line that is not a header ended the header block",
+    "MultipartInvariantViolationDefect": "MIME: declared multipart but has no parts",
+    "InvalidMultipartContentTransferEncodingDefect": "MIME: a multipart part with an invalid transfer encoding",
+    "NoBoundaryInMultipartDefect": "MIME: multipart without a boundary parameter; the body was kept as text",
+    "InvalidBase64PaddingDefect": "base64: bad padding in an encoded part (decoded anyway)",
+    "InvalidBase64CharactersDefect": "base64: invalid characters in an encoded part (skipped)",
+    "InvalidBase64LengthDefect": "base64: an encoded part has an impossible length (partly decoded)",
+}
+
+
+class EmailParseError(Exception):
+    """The message cannot be recorded; `reason` says why in words, `code` is a key of REASONS."""
+
+    def __init__(self, reason: str, *, code: str = "unreadable"):
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code
+
+
+@dataclass(frozen=True)
+class ParsedAttachment:
+    filename: str  # decoded, safe (no path separators), never empty ("attachment-1.bin")
+    content_type: str  # declared, lower case
+    content: bytes
+    content_id: str | None  # without <>, for inline cid: images
+    is_inline: bool
+    flagged: bool = False  # bytes do not match the name, or executable: never serve inline
+    flag_reason: str = ""
+    original_filename: str = ""  # as decoded, before a flagged file got its .bin name
+
+
+@dataclass(frozen=True)
+class ParsedEmail:
+    message_id: str
+    in_reply_to: list[str]
+    references: list[str]
+    subject: str
+    from_address: str
+    from_name: str
+    reply_to: str
+    to: list[str]
+    cc: list[str]
+    date: datetime | None
+    text: str
+    reply_text: str
+    html: str
+    attachments: list[ParsedAttachment]
+    auto: str
+    bounce: BounceReport | None
+    headers: dict[str, str]
+    defects: list[str] = field(default_factory=list)
+
+    @property
+    def message_id_hash(self) -> str:
+        return message_id_hash(self.message_id)
+
+    @property
+    def ticket_number(self) -> str | None:
+        return subject_ticket_number(self.subject)
+
+
+KEPT_HEADERS = (
+    "Message-ID",
+    "In-Reply-To",
+    "References",
+    "Subject",
+    "From",
+    "Sender",
+    "Reply-To",
+    "To",
+    "Cc",
+    "Date",
+    "Return-Path",
+    "Delivered-To",
+    "X-Original-Sender",
+    "Auto-Submitted",
+    "Precedence",
+    "X-Auto-Response-Suppress",
+    "X-Autoreply",
+    "X-Autorespond",
+    "X-MS-Exchange-Inbox-Rules-Loop",
+    "X-Loop",
+    "X-Failed-Recipients",
+    "List-Id",
+    "List-Unsubscribe",
+    "X-Mailer",
+    "User-Agent",
+    "Content-Type",
+)
+
+_ANGLE_ID = re.compile(r"<([^<>\s]{1,998})>")
+
+
+def _message_ids(value: str | None) -> list[str]:
+    if not value:
+        return []
+    found = _ANGLE_ID.findall(value)
+    if not found:  # some mailers omit the brackets
+        found = [token for token in value.split() if "@" in token]
+    ids: list[str] = []
+    for item in found:
+        normalised = normalize_message_id(item)
+        if normalised and normalised not in ids:
+            ids.append(normalised)
+    return ids
+
+
+def _addresses(
+    values: list[str], defects: list[str], what: str
+) -> tuple[list[tuple[str, str]], int]:
+    if not values:
+        return [], 0
+    try:
+        pairs = getaddresses(values)
+    except (ValueError, IndexError, TypeError):
+        defects.append(f"addresses: the {what} header could not be read")
+        return [], 0
+    result: list[tuple[str, str]] = []
+    for name, address in pairs:
+        address = address.strip().strip("<>").strip().lower()
+        if not address or "@" not in address or any(ch.isspace() for ch in address):
+            continue
+        result.append((decode_header_value(name)[0], address))
+    return result, len(result)
+
+
+def _date(value: str | None, defects: list[str]) -> datetime | None:
+    if not value:
+        return None
+    parsed: datetime | None = None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        for fmt in ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S"):
+            try:
+                parsed = datetime.strptime(value.strip()[:25], fmt)  # noqa: DTZ007 — made aware below
+                break
+            except ValueError:
+                continue
+    if parsed is None:
+        defects.append(f"date: the Date header {value[:60]!r} could not be read")
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+class _Walker:
+    def __init__(self) -> None:
+        self.text_parts: list[str] = []
+        self.html_parts: list[str] = []
+        self.attachments: list[ParsedAttachment] = []
+        self.defects: list[str] = []
+        self.skipped_attachments = 0
+        self.seen_defects: set[str] = set()
+
+    def note_parser_defects(self, part: Message) -> None:
+        for defect in getattr(part, "defects", ()):
+            name = type(defect).__name__
+            text = PARSER_DEFECTS.get(name)
+            if text is None:
+                if isinstance(defect, email_errors.HeaderDefect):
+                    continue
+                text = f"MIME: {name}"
+            if text not in self.seen_defects:
+                self.seen_defects.add(text)
+                self.defects.append(text)
+
+    def walk(self, part: Message, depth: int = 0) -> None:
+        self.note_parser_defects(part)
+        if depth > MAX_MIME_DEPTH:
+            self.defects.append(f"MIME: parts nested deeper than {MAX_MIME_DEPTH} were not read")
+            return
+        ctype = part.get_content_type().lower()
+        payload = part.get_payload()
+        if ctype == "message/rfc822" and isinstance(payload, list):
+            inner = payload[0] if payload else None
+            content = inner.as_bytes(policy=policy.compat32) if isinstance(inner, Message) else b""
+            self.add_attachment(part, ctype, content, default_name="message.eml")
+            return
+        if ctype in ("message/delivery-status", "text/rfc822-headers"):
+            return  # read by classify.parse_bounce; the raw message keeps them
+        if isinstance(payload, list):
+            for child in payload:
+                if isinstance(child, Message):
+                    self.walk(child, depth + 1)
+            return
+        self.leaf(part, ctype)
+
+    def leaf(self, part: Message, ctype: str) -> None:
+        if ctype.startswith("multipart/"):  # boundary missing: the parser kept the body as text
+            ctype = "text/plain"
+        disposition_value = raw_header(part, "Content-Disposition") or ""
+        disposition = disposition_value.split(";", 1)[0].strip().lower()
+        filename = self.filename(part, disposition_value)
+        content = part.get_payload(decode=True)
+        if not isinstance(content, bytes):
+            content = b""
+        self.note_parser_defects(part)  # decoding registers base64 defects on the part
+        if ctype in ("text/plain", "text/html") and disposition != "attachment" and not filename:
+            charset = part.get_content_charset()
+            if not charset and ctype == "text/html":
+                meta = re.search(rb"charset\s*=\s*[\"']?([A-Za-z0-9_\-]+)", content[:4096])
+                charset = meta.group(1).decode("ascii") if meta else None
+            text, defect = decode_bytes(content, charset, what=f"the {ctype} body")
+            if defect:
+                self.defects.append(defect)
+            (self.text_parts if ctype == "text/plain" else self.html_parts).append(
+                normalize_text(text)
+            )
+            return
+        self.add_attachment(part, ctype, content, filename=filename, disposition=disposition)
+
+    def filename(self, part: Message, disposition_value: str) -> str:
+        for header_value, param in (
+            (disposition_value, "filename"),
+            (raw_header(part, "Content-Type"), "name"),
+        ):
+            value = header_param(header_value, param)
+            if value:
+                name, defects = decode_param(value)
+                self.defects.extend(defects)
+                if name:
+                    return name
+        return ""
+
+    def add_attachment(
+        self,
+        part: Message,
+        ctype: str,
+        content: bytes,
+        *,
+        filename: str = "",
+        disposition: str = "attachment",
+        default_name: str = "",
+    ) -> None:
+        if len(self.attachments) >= MAX_ATTACHMENTS:
+            self.skipped_attachments += 1
+            return
+        index = len(self.attachments) + 1
+        name = safe_filename(filename or default_name, index=index, content_type=ctype)
+        content_id = (raw_header(part, "Content-ID") or "").strip().strip("<>").strip() or None
+        is_inline = disposition == "inline" or (bool(content_id) and disposition != "attachment")
+        reason = check_file(name, content, ctype)
+        original = name
+        if reason:
+            self.defects.append(f"attachment: {name!r} was renamed {name + '.bin'!r}: {reason}")
+            name = name + ".bin"
+            is_inline = False
+        self.attachments.append(
+            ParsedAttachment(
+                filename=name,
+                content_type=ctype,
+                content=content,
+                content_id=content_id,
+                is_inline=is_inline,
+                flagged=bool(reason),
+                flag_reason=reason or "",
+                original_filename=original,
+            )
+        )
+
+
+def parse_email(raw: bytes, *, own_domain: str) -> ParsedEmail:
+    """Parse `raw` (one RFC 822 message); raises EmailParseError when it cannot be recorded."""
+    if not isinstance(raw, bytes | bytearray | memoryview):
+        raise EmailParseError("The message is not bytes.", code="unreadable")
+    raw = bytes(raw)
+    if len(raw) > MAX_EMAIL_BYTES:
+        raise EmailParseError(
+            REASONS["too_large"].format(size=len(raw), limit=MAX_EMAIL_BYTES), code="too_large"
+        )
+    if not raw.strip():
+        raise EmailParseError(REASONS["empty"], code="empty")
+    try:
+        return _parse(raw, own_domain=own_domain)
+    except EmailParseError:
+        raise
+    except (RecursionError, MemoryError) as error:
+        raise EmailParseError(
+            REASONS["unreadable"].format(error="too deeply nested or too large to read"),
+            code="unreadable",
+        ) from error
+    except Exception as error:  # a bug or a case the email package chokes on: quarantine, never 500
+        raise EmailParseError(
+            REASONS["unreadable"].format(error=f"{type(error).__name__}: {error}"[:300]),
+            code="unreadable",
+        ) from error
+
+
+def _parse(raw: bytes, *, own_domain: str) -> ParsedEmail:
+    msg = BytesParser(policy=policy.compat32).parsebytes(raw)
+    if not msg.keys():
+        raise EmailParseError(REASONS["no_headers"], code="no_headers")
+    defects: list[str] = []
+
+    def decoded(name: str) -> str:
+        text, header_defects = decode_header_value(raw_header(msg, name))
+        defects.extend(f"{d} [{name}]" for d in header_defects)
+        return text
+
+    subject = unicodedata.normalize("NFC", decoded("Subject")).replace("\x00", "")[
+        :MAX_HEADER_CHARS
+    ]
+
+    froms, _ = _addresses(raw_headers(msg, "From"), defects, "From")
+    from_name, from_address = froms[0] if froms else ("", "")
+    if not froms and raw_header(msg, "From"):
+        defects.append("addresses: the From header has no usable address")
+    reply_tos, _ = _addresses(raw_headers(msg, "Reply-To"), defects, "Reply-To")
+
+    recipients: dict[str, list[str]] = {}
+    for name in ("To", "Cc"):
+        pairs, _count = _addresses(raw_headers(msg, name), defects, name)
+        addresses = list(dict.fromkeys(address for _n, address in pairs))
+        if len(addresses) > MAX_RECIPIENTS:
+            defects.append(
+                f"recipients: {len(addresses):,} {name} addresses, kept the first {MAX_RECIPIENTS}"
+            )
+            addresses = addresses[:MAX_RECIPIENTS]
+        recipients[name] = addresses
+
+    message_ids = _message_ids(raw_header(msg, "Message-ID"))
+    if message_ids:
+        message_id = message_ids[0]
+    else:
+        message_id = f"{hashlib.sha256(raw).hexdigest()}@rapport.invalid"
+        defects.append("headers: no Message-ID; one was made from the content")
+    in_reply_to = _message_ids(raw_header(msg, "In-Reply-To"))[:MAX_REFERENCES]
+    references = _message_ids(raw_header(msg, "References"))
+    if len(references) > MAX_REFERENCES:  # keep the newest, which thread best
+        references = references[-MAX_REFERENCES:]
+
+    walker = _Walker()
+    walker.walk(msg)
+    defects.extend(walker.defects)
+    if walker.skipped_attachments:
+        defects.append(
+            f"attachments: {walker.skipped_attachments} more attachments beyond {MAX_ATTACHMENTS} "
+            "were not extracted (they remain in the raw message)"
+        )
+
+    html = sanitize_html("\n".join(walker.html_parts), cid_urls={}) if walker.html_parts else ""
+    text = "\n\n".join(part.strip("\n") for part in walker.text_parts)
+    if not text.strip() and walker.html_parts:
+        text = html_to_text("\n".join(walker.html_parts))
+    text = normalize_text(text).strip("\n")
+
+    auto = classify(msg, own_domain=own_domain, from_address=from_address, subject=subject)
+    bounce = parse_bounce(msg) if auto == BOUNCE else None
+
+    headers: dict[str, str] = {}
+    for name in KEPT_HEADERS:
+        value = raw_header(msg, name)
+        if value is not None:
+            headers[name] = decode_header_value(value)[0][:MAX_HEADER_CHARS]
+
+    return ParsedEmail(
+        message_id=message_id,
+        in_reply_to=in_reply_to,
+        references=references,
+        subject=subject,
+        from_address=from_address,
+        from_name=unicodedata.normalize("NFC", from_name),
+        reply_to=reply_tos[0][1] if reply_tos else "",
+        to=recipients["To"],
+        cc=recipients["Cc"],
+        date=_date(raw_header(msg, "Date"), defects),
+        text=text,
+        reply_text=cut_reply(text),
+        html=html,
+        attachments=walker.attachments,
+        auto=auto,
+        bounce=bounce,
+        headers=headers,
+        defects=list(dict.fromkeys(defects)),
+    )

@@ -1,0 +1,95 @@
+"""Properties: parse_email only ever raises EmailParseError; build → parse keeps Chinese text."""
+
+import unicodedata
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rapport.channels.email.build import build_email
+from rapport.channels.email.parse import EmailParseError, parse_email
+from rapport.channels.email.tests import corpus
+from rapport.channels.email.thread import make_message_id
+
+OWN = corpus.OWN_DOMAIN
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+SEEDS = [
+    corpus.gb2312_with_gbk_chars(),
+    corpus.raw_gbk_filename(),
+    corpus.rfc2047_in_quotes_filename(),
+    corpus.dsn(action="failed", status="5.1.1", original_id="a@b"),
+    corpus.typical_chinese_mail(2000),
+    corpus.broken_boundary(),
+]
+
+
+def check(raw: bytes) -> None:
+    try:
+        parsed = parse_email(raw, own_domain=OWN)
+    except EmailParseError as error:
+        assert error.reason
+        # An internal crash is turned into EmailParseError too; it must not be what happened.
+        assert "Error:" not in error.reason, error.reason
+        return
+    assert parsed.message_id
+    assert all(a.filename and "/" not in a.filename for a in parsed.attachments)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=3000))
+def test_arbitrary_bytes_parse_or_raise_email_parse_error(raw):
+    check(raw)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    seed=st.sampled_from(SEEDS),
+    position=st.integers(min_value=0, max_value=10_000),
+    junk=st.binary(min_size=1, max_size=40),
+    cut=st.booleans(),
+)
+def test_mutated_real_mail_parses_or_raises_email_parse_error(seed, position, junk, cut):
+    position %= len(seed)
+    raw = seed[:position] + junk + (b"" if cut else seed[position:])
+    check(raw)
+
+
+chinese = (
+    st.text(
+        alphabet=st.characters(
+            codec="utf-8",
+            categories=("Lu", "Ll", "Lo", "Nd", "Po", "Zs"),
+            include_characters="镕–，。：（）【】",
+        ),
+        min_size=1,
+        max_size=60,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(subject=chinese, name=chinese, filename=chinese, body=chinese)
+def test_build_then_parse_round_trips_chinese(subject, name, filename, body):
+    filename = filename.replace("/", "").replace("\\", "").strip(". ") or "x"
+    raw = build_email(
+        from_addr=(name, "kefu@rapport.example"),
+        to=[(name, "customer@example.cn")],
+        subject=subject,
+        text=body,
+        message_id=make_message_id(ticket_id=1, outbox_id=2, own_domain=OWN),
+        attachments=[(filename + ".pdf", b"%PDF-1.4", "application/pdf")],
+    )
+
+    parsed = parse_email(raw, own_domain="elsewhere.example")
+
+    # What we store is NFC (compatibility ideographs such as U+2F800 become their unified form).
+    assert parsed.subject == nfc(subject)
+    assert parsed.from_name == nfc(name)
+    assert parsed.text == nfc(body)
+    assert [a.filename for a in parsed.attachments] == [nfc(filename + ".pdf")]
