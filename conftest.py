@@ -31,6 +31,7 @@ DATA_MIGRATIONS = [
     ("rapport.sla.migrations.0002_default_policies", "create"),
     ("rapport.surveys.migrations.0002_ready_templates", "seed"),
     ("rapport.surveys.migrations.0004_servqual_intro", "forwards"),
+    ("rapport.channels.migrations.0002_message_templates", "seed"),
 ]
 
 

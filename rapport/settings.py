@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "rapport.customers",
     "rapport.interactions",
     "rapport.sla",
+    "rapport.channels",
     "rapport.tickets",
     "rapport.surveys",
     "rapport.web",
@@ -220,3 +221,8 @@ RAPPORT_SLA_PAUSE_FLAG_MINUTES = env_int("RAPPORT_SLA_PAUSE_FLAG_MINUTES", 10)
 # Background tasks: one RUNNING longer than this lost its worker and is run again
 # (rapport.core.task_leases); every task finishes well within it.
 RAPPORT_TASK_LEASE_SECONDS = env_int("RAPPORT_TASK_LEASE_SECONDS", 300)
+
+# Channels: the key that encrypts mailbox passwords at rest (SECRET_KEY when unset; changing it
+# means entering the passwords again), and how long a worker holds a message it is sending.
+RAPPORT_CHANNEL_KEY = env_str("RAPPORT_CHANNEL_KEY")
+RAPPORT_OUTBOX_LEASE_SECONDS = env_int("RAPPORT_OUTBOX_LEASE_SECONDS", 120)

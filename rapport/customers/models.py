@@ -268,6 +268,9 @@ class Identity(TimeStampedModel):
     value = models.CharField(_("value"), max_length=254)
     label = models.CharField(_("label"), max_length=30, blank=True)
     is_primary = models.BooleanField(_("primary"), default=False)
+    # Set when mail to this address bounced permanently; the outbox then skips it.
+    undeliverable_at = models.DateTimeField(_("undeliverable since"), null=True, blank=True)
+    undeliverable_reason = models.CharField(_("why undeliverable"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("identity")
@@ -284,6 +287,10 @@ class Identity(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.value}"
+
+    @property
+    def is_deliverable(self) -> bool:
+        return self.undeliverable_at is None
 
 
 class Asset(TimeStampedModel):

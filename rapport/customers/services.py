@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.core.audit import audit_record
@@ -514,6 +515,55 @@ def customer_merge(
     return MergeResult(survivor=survivor, record=record, moved=moved)
 
 
+def customer_get_or_create_from_contact(
+    *, kind: str, value: str, name: str = ""
+) -> tuple[Customer, bool]:
+    """The customer an inbound contact belongs to, or a new potential customer carrying it.
+
+    Used by the channels when a message arrives from an unknown sender: the new file is a
+    potential customer (潜在客户) with the identity attached, created by no one. Two messages
+    from the same new sender at once still make one customer (the identity is unique; the loser
+    of the race returns the winner's customer). Raises ValidationError for an invalid identity.
+    Returns (customer, created).
+    """
+    (item,) = _normalize_all([IdentityInput(kind, value)])
+    existing = _existing_identity(item.kind, item.value)
+    if existing is None:
+        display = (name or "").strip()[:100] or item.value[:100]
+        try:
+            with transaction.atomic():
+                customer = customer_create(
+                    by=None,
+                    name=display,
+                    identities=[item],
+                    tier=Customer.Tier.POTENTIAL,
+                    lifecycle_stage=Customer.Stage.POTENTIAL,
+                )
+            return customer, True
+        except DuplicateIdentity:
+            existing = _existing_identity(item.kind, item.value)
+            if existing is None:
+                raise
+    customer = existing.customer
+    while customer.merged_into_id:
+        customer = customer.merged_into
+    return customer, False
+
+
+def identity_mark_undeliverable(*, kind: str, value: str, reason: str) -> int:
+    """Mark an address as undeliverable (a permanent bounce); returns how many rows changed.
+
+    The outbox no longer sends to it. An address nobody has is ignored.
+    """
+    try:
+        normalized = normalize_identity(kind, value)
+    except ValidationError:
+        return 0
+    return Identity.objects.filter(kind=kind, value=normalized, undeliverable_at=None).update(
+        undeliverable_at=timezone.now(), undeliverable_reason=(reason or "")[:300]
+    )
+
+
 def tag_get_or_create(*, name: str) -> Tag:
     name = name.strip()
     if not name:
@@ -532,11 +582,13 @@ __all__ = [
     "contact_create",
     "customer_can_edit",
     "customer_create",
+    "customer_get_or_create_from_contact",
     "customer_merge",
     "customer_reveal",
     "customer_set_tags",
     "customer_update",
     "identity_add",
+    "identity_mark_undeliverable",
     "identity_remove",
     "tag_get_or_create",
 ]

@@ -1,0 +1,1 @@
+"""The `email` provider: builds the message (rapport.channels.email.build) and sends it by SMTP."""
