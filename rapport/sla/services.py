@@ -153,7 +153,21 @@ def clock_resume(*, clock: ServiceClock, at: datetime) -> ServiceClock:
         clock.pauses.filter(ended_at__isnull=True).update(ended_at=at)
     clock.state = State.RUNNING
     _refresh(clock)
+    _rearm_escalation(clock, at)
     return clock
+
+
+def _rearm_escalation(clock: ServiceClock, at: datetime) -> None:
+    """Alerts held while the clock did not run go up again, each after a fresh delay."""
+    from rapport.sla.sweep import escalation_delay
+
+    held = SlaAlert.objects.filter(
+        clock=clock, acknowledged_at__isnull=True, escalated_at__isnull=True, escalate_at=None
+    )
+    for level in set(held.values_list("level", flat=True)):
+        delay = escalation_delay(level)
+        if delay is not None:
+            held.filter(level=level).update(escalate_at=at + delay)
 
 
 @transaction.atomic

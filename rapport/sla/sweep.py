@@ -30,7 +30,8 @@ class SweepResult:
     escalated: list[int] = field(default_factory=list)
 
 
-def _delay(level: int) -> timedelta | None:
+def escalation_delay(level: int) -> timedelta | None:
+    """How long an unacknowledged alert at `level` waits before going up; None at the top."""
     delays = settings.RAPPORT_SLA_ESCALATION_MINUTES
     if level >= len(delays):
         return None
@@ -50,7 +51,7 @@ def _recipient(clock: ServiceClock, level: int) -> User | None:
 
 
 def _raise(clock: ServiceClock, kind: str, level: int, now: datetime) -> SlaAlert | None:
-    delay = _delay(level)
+    delay = escalation_delay(level)
     try:
         with transaction.atomic():
             alert = SlaAlert.objects.create(
@@ -74,7 +75,8 @@ def _announce(clock_id: int, now: datetime, result: SweepResult) -> None:
             clock = ServiceClock.objects.get(pk=clock_id)
             if _raise(clock, SlaAlert.Kind.AT_RISK, Level.ASSIGNEE, now):
                 result.warned.append(clock_id)
-        if running.filter(breached_at__isnull=True, due_at__lte=now).update(breached_at=now):
+        # The due instant itself is in time, as for a clock stopped then (clock_stop).
+        if running.filter(breached_at__isnull=True, due_at__lt=now).update(breached_at=now):
             clock = ServiceClock.objects.get(pk=clock_id)
             if _raise(clock, SlaAlert.Kind.BREACHED, Level.ASSIGNEE, now):
                 result.breached.append(clock_id)
@@ -90,6 +92,10 @@ def _announce(clock_id: int, now: datetime, result: SweepResult) -> None:
 
 def _escalate(alert_id: int, now: datetime, result: SweepResult) -> None:
     with transaction.atomic():
+        if not SlaAlert.objects.filter(pk=alert_id, clock__state=State.RUNNING).exists():
+            # Stopped (resolved, answered) or paused: it goes no higher; clock_resume re-arms it.
+            SlaAlert.objects.filter(pk=alert_id, escalated_at__isnull=True).update(escalate_at=None)
+            return
         won = SlaAlert.objects.filter(
             pk=alert_id, acknowledged_at__isnull=True, escalated_at__isnull=True
         ).update(escalated_at=now)

@@ -371,3 +371,64 @@ def test_an_alert_whose_email_task_was_never_queued_is_sent_by_the_resend_sweep(
         assert sla_alerts_resend_unsent(now=later) == 2  # the warning and the breach
         assert sla_alerts_resend_unsent(now=later) == 0
     assert len(mailoutbox) == 2
+
+
+def test_a_warning_on_a_clock_stopped_in_time_goes_no_higher(ticket, complaints, agent, supervisor):
+    """Issue 15 #19: resolved in time, the warning no longer goes up to the supervisor."""
+    clock = clock_start(
+        ticket_id=ticket.pk,
+        kind="resolution",
+        policy=complaints,
+        started_at=t(9, 30, 17),
+        assignee=agent,
+        team=agent.teams.first(),
+    )
+    assert sla_sweep(now=t(10, 9, 14, 48, 30)).warned == [clock.pk]
+    clock_stop(clock=clock, at=t(10, 9, 15))
+    assert sla_sweep(now=t(10, 9, 15, 30)).escalated == []
+    assert sla_sweep(now=t(10, 9, 17, 0)).escalated == []
+    assert list(SlaAlert.objects.values_list("level", flat=True)) == [0]
+
+
+def test_a_warning_waits_while_its_clock_is_paused_and_goes_up_when_it_runs_again(
+    ticket, complaints, agent, supervisor
+):
+    clock = clock_start(
+        ticket_id=ticket.pk,
+        kind="resolution",
+        policy=complaints,
+        started_at=t(9, 30, 17),
+        assignee=agent,
+        team=agent.teams.first(),
+    )
+    sla_sweep(now=t(10, 9, 14, 48, 30))
+    clock_pause(clock=clock, at=t(10, 9, 15), reason="等客户回电")
+    assert sla_sweep(now=t(10, 9, 15, 30)).escalated == []
+    clock_resume(clock=clock, at=t(10, 9, 16))
+    assert sla_sweep(now=t(10, 9, 16, 20)).escalated == []  # a fresh delay from the resume
+    assert len(sla_sweep(now=t(10, 9, 16, 31)).escalated) == 1
+    assert SlaAlert.objects.get(level=1).recipient == supervisor
+
+
+def test_the_due_instant_itself_is_in_time_for_the_sweep_as_for_a_stop(ticket, complaints):
+    """Issue 15 #21: at the due instant the clock is not breached, whether the sweep looks at it
+    or the ticket is resolved then; a second later it is."""
+    clock = clock_start(
+        ticket_id=ticket.pk, kind="resolution", policy=complaints, started_at=t(10, 8, 9)
+    )
+    due = t(10, 10, 10)
+    assert clock.due_at == due
+    assert sla_sweep(now=due).breached == []
+    clock.refresh_from_db()
+    assert clock.breached_at is None and clock.next_check_at == due
+    assert sla_sweep(now=due + timedelta(seconds=1)).breached == [clock.pk]
+
+    other = TicketFactory()
+    on_time = clock_start(
+        ticket_id=other.pk, kind="resolution", policy=complaints, started_at=t(10, 8, 9)
+    )
+    sla_sweep(now=due)
+    clock_stop(clock=on_time, at=due)
+    on_time.refresh_from_db()
+    assert on_time.breached_at is None
+    assert not SlaAlert.objects.filter(clock=on_time, kind="breached").exists()
