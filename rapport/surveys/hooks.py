@@ -15,7 +15,7 @@ from rapport.core.errors import Conflict
 from rapport.customers.models import Identity
 from rapport.surveys import selectors
 from rapport.surveys.models import SurveyResponse, SurveySend, SurveyTemplate
-from rapport.tickets.models import Ticket, validate_no_markup
+from rapport.tickets.models import Ticket, defuse_markup, validate_no_markup
 from rapport.tickets.services import ticket_create
 
 POST_TICKET_TEMPLATE = "post_ticket_csat"
@@ -117,8 +117,10 @@ def survey_open_follow_up(*, response: SurveyResponse) -> Ticket:
             "date": response.submitted_at.strftime("%Y-%m-%d %H:%M"),
         }
         if send.subject:
-            description += "\n" + _("About: %(subject)s") % {"subject": send.subject}
-        subject = _("Survey follow-up: %(customer)s") % {"customer": send.customer.name}
+            description += "\n" + _("About: %(subject)s") % {"subject": defuse_markup(send.subject)}
+        # A name carrying markup is quoted, not a reason to refuse the follow-up (issue 15 #24).
+        name = defuse_markup(send.customer.name)
+        subject = _("Survey follow-up: %(customer)s") % {"customer": name}
         where = _("Satisfaction survey")
     return ticket_create(
         by=owner,
@@ -128,7 +130,7 @@ def survey_open_follow_up(*, response: SurveyResponse) -> Ticket:
         subject=subject[:120],
         description=description,
         customer_words=answers,
-        contact_name=send.customer.name,
+        contact_name=name[:100],
         occurred_at=response.submitted_at,
         occurred_where=where,
         interaction=send.interaction,

@@ -371,6 +371,8 @@ class SurveyResponse(models.Model):
         blank=True,
         related_name="+",
     )
+    # Why the follow-up could not be opened, shown on the list of sends until someone does.
+    follow_up_error = models.CharField(_("follow-up not opened"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("survey response")

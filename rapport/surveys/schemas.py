@@ -105,6 +105,7 @@ class ResponseOut(Schema):
     solved: bool | None
     needs_follow_up: bool
     follow_up_ticket_id: int | None
+    follow_up_error: str = Field("", description="Why the follow-up ticket could not be opened.")
     answers: list[AnswerOut]
 
     @staticmethod

@@ -338,16 +338,32 @@ def survey_respond(*, send: SurveySend, answers: list[AnswerInput]) -> SurveyRes
 
 def _open_follow_up(response: SurveyResponse, send: SurveySend) -> None:
     """The customer's answer is kept even if the follow-up cannot be opened (say the customer's
-    contact details were removed meanwhile): needs_follow_up stays set and shows on the list."""
+    contact details were removed meanwhile): needs_follow_up stays set and the reason is kept
+    in follow_up_error, shown on the list of sends — never dropped silently."""
     response.send = send
     try:
         with transaction.atomic():
             response.follow_up_ticket = hooks.survey_open_follow_up(response=response)
-    except (ValidationError, DomainError):
-        logger.warning("Survey response %s: no follow-up ticket could be opened", response.pk)
+    except (ValidationError, DomainError) as exc:
+        logger.error(
+            "Survey response %s: no follow-up ticket could be opened: %s", response.pk, exc
+        )
+        response.follow_up_error = _error_text(exc)[:300]
+        response.save(update_fields=["follow_up_error"])
         return
-    response.save(update_fields=["follow_up_ticket"])
+    response.follow_up_error = ""
+    response.save(update_fields=["follow_up_ticket", "follow_up_error"])
     return response
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            return "；".join(
+                f"{name}: {' '.join(messages)}" for name, messages in exc.message_dict.items()
+            )
+        return " ".join(exc.messages)
+    return str(exc)
 
 
 @transaction.atomic

@@ -163,3 +163,50 @@ def test_a_sweep_stopped_midway_loses_no_survey(agent, customer, monkeypatch):
     assert sorted(SurveySend.objects.values_list("ticket_id", flat=True)) == sorted(
         t.pk for t in tickets
     )
+
+
+def _unhappy_answer(agent, customer, django_capture_on_commit_callbacks):
+    ticket = closed(agent, customer)
+    with django_capture_on_commit_callbacks(execute=True):
+        send = hooks.survey_send_for_ticket_closed(ticket_id=ticket.pk)
+    send.refresh_from_db()
+    q = {x.code: x for x in send.template.questions.all()}
+    return ticket, services.survey_respond(
+        send=send,
+        answers=[
+            AnswerInput(question=q["csat"], value=1),
+            AnswerInput(question=q["solved"], value=0),
+        ],
+    )
+
+
+def test_a_customer_named_with_markup_still_gets_a_follow_up(
+    agent, django_capture_on_commit_callbacks
+):
+    """Issue 15 #24: the name is quoted in the follow-up's text, not a reason to drop it."""
+    customer = CustomerFactory(name="<img src=x onerror=alert(1)>王")
+    Identity.objects.create(customer=customer, kind="email", value="w@example.com")
+    ticket, response = _unhappy_answer(agent, customer, django_capture_on_commit_callbacks)
+    follow_up = Ticket.objects.exclude(pk=ticket.pk).get()
+    assert response.follow_up_ticket == follow_up and response.follow_up_error == ""
+    assert "<img" not in follow_up.subject and "<img" not in follow_up.contact_name
+    assert "img src=x" in follow_up.subject and "王" in follow_up.contact_name
+
+
+def test_a_follow_up_that_cannot_be_opened_says_why_on_the_list(
+    client, supervisor, agent, customer, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django.core.exceptions import ValidationError
+
+    def refuse(*, response):
+        raise ValidationError({"contact_phone": ["号码无效"]})
+
+    monkeypatch.setattr(hooks, "survey_open_follow_up", refuse)
+    _ticket, response = _unhappy_answer(agent, customer, django_capture_on_commit_callbacks)
+    response.refresh_from_db()
+    assert response.needs_follow_up and response.follow_up_ticket is None
+    assert "号码无效" in response.follow_up_error
+    assert Ticket.objects.count() == 1
+    client.force_login(supervisor)
+    page = client.get("/satisfaction/surveys/").content.decode()
+    assert "follow-up-failed" in page and "号码无效" in page
