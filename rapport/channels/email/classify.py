@@ -7,8 +7,9 @@ the pipeline; it must never answer back, open or reopen a ticket, or start a clo
 import re
 from dataclasses import dataclass
 from email.message import Message
+from email.parser import HeaderParser
 
-from .decode import decode_header_value, raw_header
+from .decode import decode_header_value, payload_bytes, raw_header, raw_payload
 from .thread import is_own_message_id, normalize_message_id
 
 
@@ -119,13 +120,11 @@ def find_delivery_status(msg: Message) -> Message | None:
 
 def _status_blocks(part: Message) -> list[Message]:
     """The field blocks of a message/delivery-status part (compat32 parses them as messages)."""
-    payload = part.get_payload()
+    payload = raw_payload(part)
     if isinstance(payload, list):
         return [block for block in payload if isinstance(block, Message)]
     # Some MTAs send it with a transfer encoding; parse the decoded text ourselves.
-    from email.parser import HeaderParser
-
-    data = part.get_payload(decode=True) or b""
+    data, _problem = payload_bytes(part)
     text = data.decode("utf-8", "replace")
     return [HeaderParser().parsestr(chunk) for chunk in re.split(r"\r?\n\s*\r?\n", text) if chunk]
 
@@ -142,13 +141,11 @@ def _original_message_id(msg: Message) -> str:
         ctype = part.get_content_type()
         headers: Message | None = None
         if ctype == "message/rfc822":
-            payload = part.get_payload()
+            payload = raw_payload(part)
             if isinstance(payload, list) and payload:
                 headers = payload[0]
         elif ctype == "text/rfc822-headers":
-            from email.parser import HeaderParser
-
-            data = part.get_payload(decode=True) or b""
+            data, _problem = payload_bytes(part)
             headers = HeaderParser().parsestr(data.decode("utf-8", "replace"))
         if headers is not None:
             value = raw_header(headers, "Message-ID")

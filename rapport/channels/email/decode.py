@@ -180,6 +180,33 @@ def _decode_word_payload(encoding: str, payload: str) -> bytes:
     return re.sub(rb"=([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), data)
 
 
+_BASE64_JUNK = re.compile(rb"[^A-Za-z0-9+/]")
+_BASE64_ALLOWED = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/= \t\r\n"
+
+
+def decode_base64(data: bytes) -> tuple[bytes, str | None]:
+    """Lenient base64 for bodies: (bytes, problem or None). Never raises.
+
+    Line breaks are normal; other stray characters are skipped, missing padding is added and an
+    impossible trailing character dropped — each reported as a problem.
+    """
+    problem = "invalid characters were skipped" if data.translate(None, _BASE64_ALLOWED) else None
+    try:
+        return binascii.a2b_base64(data, strict_mode=False), problem
+    except (binascii.Error, ValueError):
+        pass
+    cleaned = _BASE64_JUNK.sub(b"", data.split(b"=", 1)[0])
+    if len(cleaned) % 4 == 1:
+        cleaned = cleaned[:-1]
+        problem = problem or "the encoded length was impossible; the last character was dropped"
+    else:
+        problem = problem or "padding was missing"
+    try:
+        return binascii.a2b_base64(cleaned + b"=" * (-len(cleaned) % 4)), problem
+    except (binascii.Error, ValueError):
+        return b"", "the encoded data could not be read"
+
+
 def decode_header_value(value: str | None) -> tuple[str, list[str]]:
     """Decode one header value (RFC 2047 words, raw 8-bit bytes); returns (text, defects).
 
@@ -275,6 +302,41 @@ def raw_headers(msg: Message, name: str) -> list[str]:
     ]
 
 
+def raw_payload(msg: Message) -> str | list:
+    """The undecoded payload: a list of parts, or text with raw 8-bit bytes as surrogates.
+
+    `Message.get_payload()` would decode 8-bit text with the declared charset, which raises on
+    junk charset names (an embedded NUL) and replaces what it cannot read.
+    """
+    payload = msg._payload
+    return payload if isinstance(payload, list | str) else ""
+
+
+def payload_bytes(msg: Message) -> tuple[bytes, str | None]:
+    """The transfer-decoded bytes of a leaf part, and a problem found while decoding."""
+    payload = raw_payload(msg)
+    if not isinstance(payload, str):
+        return b"", None
+    data = payload.encode("ascii", "surrogateescape")
+    encoding = (raw_header(msg, "Content-Transfer-Encoding") or "").strip().lower()
+    if encoding == "base64":
+        content, problem = decode_base64(data)
+        return content, f"base64: {problem}" if problem else None
+    if encoding == "quoted-printable":
+        return binascii.a2b_qp(data), None
+    if encoding in ("x-uuencode", "uuencode", "x-uue", "uue"):
+        try:
+            decoded = msg.get_payload(decode=True)
+        except (ValueError, LookupError, binascii.Error):
+            decoded = None
+        return (
+            (decoded, None)
+            if isinstance(decoded, bytes)
+            else (b"", "uuencoded data could not be read")
+        )
+    return data, None
+
+
 def header_param(value: str | None, param: str) -> str | tuple | None:
     """A parameter of a structured header value (Content-Type/Disposition), RFC 2231 aware."""
     if not value:
@@ -325,37 +387,69 @@ _BLOCK_TAGS = frozenset(
 _SKIP_TAGS = frozenset({"script", "style", "head", "title", "template"})
 
 
+_QUOTE_MARK = "\x01"  # one per blockquote level at the start of a line; becomes "> "
+
+
 class _TextExtractor(html.parser.HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.skipping = 0
+        self.quote_depth = 0
+        self.last_soft = False
+
+    def newline(self, *, hard: bool = False) -> None:
+        """A line break; block boundaries are soft, so </div><div> makes one break, not two."""
+        marker = "\n" + _QUOTE_MARK * self.quote_depth
+        if not hard and self.parts and self.parts[-1].startswith("\n") and self.last_soft:
+            self.parts[-1] = marker
+        else:
+            self.parts.append(marker)
+        self.last_soft = not hard
 
     def handle_starttag(self, tag, attrs):
         if tag in _SKIP_TAGS:
             self.skipping += 1
+        elif tag == "blockquote":
+            self.quote_depth += 1
+            self.newline()
+        elif tag in ("br", "hr"):
+            self.newline(hard=True)
         elif tag in _BLOCK_TAGS:
-            self.parts.append("\n")
+            self.newline()
         elif tag in ("td", "th"):
             self.parts.append(" ")
 
     def handle_startendtag(self, tag, attrs):
         if tag in ("br", "hr"):
-            self.parts.append("\n")
+            self.newline(hard=True)
 
     def handle_endtag(self, tag):
         if tag in _SKIP_TAGS:
             self.skipping = max(0, self.skipping - 1)
+        elif tag == "blockquote":
+            self.quote_depth = max(0, self.quote_depth - 1)
+            self.newline()
         elif tag in _BLOCK_TAGS:
-            self.parts.append("\n")
+            self.newline()
 
     def handle_data(self, data):
         if not self.skipping:
-            self.parts.append(re.sub(r"[ \t\r\n\f]+", " ", data))
+            self.last_soft = False
+            self.parts.append(re.sub(r"[ \t\r\n\f]+", " ", data.replace(_QUOTE_MARK, "")))
+
+
+def _quoted_line(line: str) -> str:
+    depth = len(line) - len(line.lstrip(_QUOTE_MARK))
+    text = line.lstrip(_QUOTE_MARK).strip()
+    if not depth or not text:
+        return text
+    return "> " * depth + text
 
 
 def html_to_text(markup: str) -> str:
-    """Readable plain text from an HTML body: block elements become lines, scripts vanish."""
+    """Readable plain text from an HTML body: block elements become lines, scripts vanish,
+    and blockquote lines start with "> " so quoted history is recognised as in plain text."""
     parser = _TextExtractor()
     try:
         parser.feed(markup)
@@ -363,7 +457,7 @@ def html_to_text(markup: str) -> str:
     except (AssertionError, ValueError):  # pathological markup; keep what was read
         pass
     text = "".join(parser.parts).replace("\xa0", " ")
-    lines = [line.strip() for line in text.split("\n")]
+    lines = [_quoted_line(line) for line in text.split("\n")]
     text = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 

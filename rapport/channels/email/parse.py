@@ -24,8 +24,10 @@ from .decode import (
     header_param,
     html_to_text,
     normalize_text,
+    payload_bytes,
     raw_header,
     raw_headers,
+    raw_payload,
 )
 from .files import check_file, safe_filename
 from .quotes import reply_text as cut_reply
@@ -244,9 +246,7 @@ class _Walker:
                 if isinstance(defect, email_errors.HeaderDefect):
                     continue
                 text = f"MIME: {name}"
-            if text not in self.seen_defects:
-                self.seen_defects.add(text)
-                self.defects.append(text)
+            self.add_defect(text)
 
     def walk(self, part: Message, depth: int = 0) -> None:
         self.note_parser_defects(part)
@@ -254,7 +254,7 @@ class _Walker:
             self.defects.append(f"MIME: parts nested deeper than {MAX_MIME_DEPTH} were not read")
             return
         ctype = part.get_content_type().lower()
-        payload = part.get_payload()
+        payload = raw_payload(part)
         if ctype == "message/rfc822" and isinstance(payload, list):
             inner = payload[0] if payload else None
             content = inner.as_bytes(policy=policy.compat32) if isinstance(inner, Message) else b""
@@ -275,10 +275,7 @@ class _Walker:
         disposition_value = raw_header(part, "Content-Disposition") or ""
         disposition = disposition_value.split(";", 1)[0].strip().lower()
         filename = self.filename(part, disposition_value)
-        content = part.get_payload(decode=True)
-        if not isinstance(content, bytes):
-            content = b""
-        self.note_parser_defects(part)  # decoding registers base64 defects on the part
+        content = self.payload_bytes(part)
         if ctype in ("text/plain", "text/html") and disposition != "attachment" and not filename:
             charset = part.get_content_charset()
             if not charset and ctype == "text/html":
@@ -292,6 +289,17 @@ class _Walker:
             )
             return
         self.add_attachment(part, ctype, content, filename=filename, disposition=disposition)
+
+    def payload_bytes(self, part: Message) -> bytes:
+        content, problem = payload_bytes(part)
+        if problem:
+            self.add_defect(f"decoding: {problem} (a {part.get_content_type()} part)")
+        return content
+
+    def add_defect(self, text: str) -> None:
+        if text not in self.seen_defects:
+            self.seen_defects.add(text)
+            self.defects.append(text)
 
     def filename(self, part: Message, disposition_value: str) -> str:
         for header_value, param in (

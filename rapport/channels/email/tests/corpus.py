@@ -423,3 +423,67 @@ def typical_chinese_mail(size: int = 20_000) -> bytes:
         ],
         related,
     )
+
+
+# The same replies as the clients send them in HTML only (no text/plain part).
+HTML_REPLIES = {
+    "qq": (
+        "<div>好的，明天上午十点我把车开过去。</div><div><br></div>"
+        '<div style="font-size: 12px;font-family: Arial Narrow;padding:2px 0 2px 0;">'
+        "------------------&nbsp;原始邮件&nbsp;------------------</div>"
+        '<div style="font-size: 12px;background:#efefef;padding:8px;">'
+        '<div><b>发件人:</b>&nbsp;"客服中心"&lt;support@rapport.example&gt;;</div>'
+        "<div><b>发送时间:</b>&nbsp;2025年3月1日(星期六) 上午10:12</div>"
+        '<div><b>收件人:</b>&nbsp;"张三"&lt;zhangsan@qq.com&gt;;</div>'
+        "<div></div><div><b>主题:</b>&nbsp;[T000123] 发动机异响</div></div><div><br></div>"
+        "张先生您好，请问您什么时候方便到店检查？",
+        "好的，明天上午十点我把车开过去。",
+    ),
+    "163": (
+        "<div>明天上午可以。</div><div>谢谢！</div><br>"
+        '<div class="J-reply" style="background-color:#f2f2f2;color:black;padding-top:6px;">'
+        '在 2025-03-01 10:12:30，"客服中心" &lt;support@rapport.example&gt; 写道：<br>'
+        '<blockquote id="isReplyContent" style="margin: 0;padding-left: 1ex;">'
+        "张先生您好，请问您什么时候方便到店检查？</blockquote></div>",
+        "明天上午可以。\n谢谢！",
+    ),
+    "outlook_zh": (
+        '<div dir="ltr">附件是行驶证照片。</div>'
+        '<hr style="display:inline-block;width:98%" tabindex="-1">'
+        '<div id="divRplyFwdMsg" dir="ltr"><font face="Calibri, sans-serif" style="font-size:11pt">'
+        "<b>发件人:</b> 客服中心 &lt;support@rapport.example&gt;<br>"
+        "<b>发送时间:</b> 2025年3月1日 10:12<br><b>收件人:</b> 张三 &lt;zhangsan@corp.example.cn&gt;<br>"
+        "<b>主题:</b> [T000123] 发动机异响</font><div>&nbsp;</div></div>"
+        "<div>张先生您好，请提供行驶证照片。</div>",
+        "附件是行驶证照片。",
+    ),
+    "gmail_zh": (
+        '<div dir="ltr">上次换的机油是全合成的。</div><br>'
+        '<div class="gmail_quote"><div dir="ltr" class="gmail_attr">客服中心 &lt;'
+        '<a href="mailto:support@rapport.example">support@rapport.example</a>&gt; '
+        "于2025年3月1日周六 10:12写道：<br></div>"
+        '<blockquote class="gmail_quote" style="margin:0px 0px 0px 0.8ex">'
+        "<div>张先生您好，请问上次保养换的是什么机油？</div></blockquote></div>",
+        "上次换的机油是全合成的。",
+    ),
+    "apple_zh": (
+        '<html><head><meta http-equiv="content-type" content="text/html; charset=utf-8"></head>'
+        '<body dir="auto"><div dir="ltr">周一下午可以到店。</div><div dir="ltr"><br>'
+        '<div dir="ltr">发自我的iPhone</div><div dir="ltr"><br>'
+        '<blockquote type="cite">2025年3月1日 10:12，客服中心 &lt;support@rapport.example&gt; 写道：<br><br>'
+        '</blockquote></div><blockquote type="cite"><div dir="ltr">张先生您好，请问您周一方便吗？</div>'
+        "</blockquote></div></body></html>",
+        "周一下午可以到店。",
+    ),
+}
+
+
+def html_reply(markup: str) -> bytes:
+    return eml(
+        [
+            *base_headers(Subject=word("回复：[T000123] 发动机异响", "utf-8")),
+            ("Content-Type", "text/html; charset=utf-8"),
+            ("Content-Transfer-Encoding", "base64"),
+        ],
+        b64(markup.encode()),
+    )

@@ -111,4 +111,4 @@ def test_encoded_word_with_q_encoding_and_plain_text():
 def test_html_to_text_drops_scripts_and_keeps_lines():
     text = html_to_text("<div>第一行<br>第二行</div><script>alert(1)</script><p>第三&amp;行</p>")
 
-    assert text == "第一行\n第二行\n\n第三&行"
+    assert text == "第一行\n第二行\n第三&行"

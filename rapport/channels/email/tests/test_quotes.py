@@ -62,3 +62,23 @@ def test_body_lines_that_look_like_headers_alone_are_kept():
     text = "主题：发动机异响\n日期：3月1日\n请尽快处理。"
 
     assert reply_text(text) == text
+
+
+@pytest.mark.parametrize("client", sorted(corpus.HTML_REPLIES))
+def test_html_only_replies_are_cut_the_same_way(client):
+    markup, expected = corpus.HTML_REPLIES[client]
+
+    parsed = parse_email(corpus.html_reply(markup), own_domain=corpus.OWN_DOMAIN)
+
+    assert parsed.reply_text == expected
+    assert "张先生您好" in parsed.text  # the history is still in the full text
+
+
+def test_blockquotes_become_quoted_lines():
+    from rapport.channels.email.decode import html_to_text
+
+    text = html_to_text(
+        "<div>a</div><blockquote><div>b</div><blockquote>c<br>d</blockquote></blockquote><p>e</p>"
+    )
+
+    assert text == "a\n> b\n> > c\n> > d\ne"
