@@ -8,8 +8,9 @@ import re
 from dataclasses import dataclass
 from email.message import Message
 from email.parser import HeaderParser
+from email.utils import getaddresses
 
-from .decode import decode_header_value, payload_bytes, raw_header, raw_payload
+from .decode import decode_bytes, decode_header_value, payload_bytes, raw_header, raw_payload
 from .thread import is_own_message_id, normalize_message_id
 
 
@@ -136,22 +137,18 @@ def _address_field(value: str | None) -> str:
     return value.strip("<>").strip().lower()
 
 
-def _original_message_id(msg: Message) -> str:
+def _original_headers(msg: Message) -> Message | None:
+    """The headers of the message that bounced, when the report returns them."""
     for part in msg.walk():
         ctype = part.get_content_type()
-        headers: Message | None = None
         if ctype == "message/rfc822":
             payload = raw_payload(part)
-            if isinstance(payload, list) and payload:
-                headers = payload[0]
+            if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+                return payload[0]
         elif ctype == "text/rfc822-headers":
             data, _problem = payload_bytes(part)
-            headers = HeaderParser().parsestr(data.decode("utf-8", "replace"))
-        if headers is not None:
-            value = raw_header(headers, "Message-ID")
-            if value:
-                return normalize_message_id(value)
-    return ""
+            return HeaderParser().parsestr(data.decode("utf-8", "replace"))
+    return None
 
 
 def parse_bounce(msg: Message) -> BounceReport | None:
@@ -182,13 +179,37 @@ def parse_bounce(msg: Message) -> BounceReport | None:
     if not recipient:
         recipient = _address_field(raw_header(msg, "X-Failed-Recipients"))
         recipient = recipient.split(",")[0].strip()
-    if status_part is None and not recipient:
-        return None
+    original = _original_headers(msg)
+    if status_part is None:
+        # A plain-text bounce (163/QQ "系统退信", old Exim/qmail): the recipient comes from
+        # X-Failed-Recipients or the returned original's single To, the status from an enhanced
+        # code (5.1.1) in the text. Without an enhanced code it is never permanent.
+        if not recipient and original is not None:
+            to = [a for _n, a in getaddresses([raw_header(original, "To") or ""]) if "@" in a]
+            recipient = to[0].lower() if len(to) == 1 else ""
+        text = _first_text(msg)
+        match = _STATUS.search(text)
+        if match:
+            status = match.group(0)
+            action = {"5": "failed", "4": "delayed"}.get(status[0], "")
+            line = next((x for x in text.splitlines() if status in x), "")
+            diagnostic = line.strip()
+        if not recipient and not status:
+            return None
+    original_id = raw_header(original, "Message-ID") if original is not None else None
     return BounceReport(
         recipient=recipient,
         action=action,
         status=status,
         diagnostic=diagnostic[:1000],
-        original_message_id=_original_message_id(msg),
-        permanent=action == "failed" and status.startswith("5."),
+        original_message_id=normalize_message_id(original_id) if original_id else "",
+        permanent=bool(recipient) and action == "failed" and status.startswith("5."),
     )
+
+
+def _first_text(msg: Message) -> str:
+    for part in msg.walk():
+        if part.get_content_type() == "text/plain" and isinstance(raw_payload(part), str):
+            data, _problem = payload_bytes(part)
+            return decode_bytes(data, part.get_content_charset())[0][:20_000]
+    return ""

@@ -487,3 +487,40 @@ def html_reply(markup: str) -> bytes:
         ],
         b64(markup.encode()),
     )
+
+
+def netease_text_bounce(*, status_line: str = "550 5.1.1 user unknown") -> bytes:
+    """163's "系统退信": plain text plus the original as message/rfc822, no delivery-status part."""
+    original = text_mail(
+        "张先生您好",
+        From=f"support@{OWN_DOMAIN}",
+        To="nobody@163.com",
+        Message_ID=f"<rp.t123.m46.ffee@{OWN_DOMAIN}>",
+    )
+    text = (
+        "抱歉，您的邮件被退回来了……\n原邮件信息：\n收件人：nobody@163.com\n"
+        f"退信原因：{status_line}\n"
+    )
+    return eml(
+        [
+            *base_headers(
+                From="postmaster@163.com",
+                Subject=word("系统退信", "utf-8"),
+                To=f"support@{OWN_DOMAIN}",
+            ),
+            ("Content-Type", 'multipart/mixed; boundary="nb"'),
+        ],
+        multipart(
+            "nb",
+            [
+                part(
+                    [
+                        ("Content-Type", "text/plain; charset=utf-8"),
+                        ("Content-Transfer-Encoding", "base64"),
+                    ],
+                    b64(text.encode()),
+                ),
+                part([("Content-Type", "message/rfc822")], original),
+            ],
+        ),
+    )

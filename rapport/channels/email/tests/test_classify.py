@@ -124,3 +124,26 @@ def test_a_read_receipt_is_automatic_not_a_bounce():
 
     assert parsed.auto == "auto_reply"
     assert parsed.bounce is None
+
+
+def test_a_plain_text_bounce_with_an_enhanced_code_is_permanent():
+    parsed = parse(corpus.netease_text_bounce())
+
+    assert parsed.auto == "bounce"
+    assert parsed.bounce == BounceReport(
+        recipient="nobody@163.com",
+        action="failed",
+        status="5.1.1",
+        diagnostic="退信原因：550 5.1.1 user unknown",
+        original_message_id=f"rp.t123.m46.ffee@{OWN}",
+        permanent=True,
+    )
+
+
+def test_a_plain_text_bounce_without_an_enhanced_code_is_not_permanent():
+    parsed = parse(corpus.netease_text_bounce(status_line="mailbox full, try later"))
+
+    assert parsed.auto == "bounce"
+    assert parsed.bounce.recipient == "nobody@163.com"
+    assert parsed.bounce.status == ""
+    assert parsed.bounce.permanent is False
