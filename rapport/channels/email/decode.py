@@ -16,6 +16,8 @@ import re
 import unicodedata
 from email.message import Message
 
+from django.utils.translation import gettext as _
+
 # Declared charset → the superset that real senders actually use (REFERENCE §1).
 CHARSET_SUPERSETS: dict[str, str] = {
     "gb2312": "gb18030",
@@ -79,7 +81,7 @@ TOLERATED_REPLACEMENTS = 3
 
 
 def decode_bytes(
-    data: bytes, declared: str | None, *, what: str = "text"
+    data: bytes, declared: str | None, *, what: str | None = None
 ) -> tuple[str, str | None]:
     """Decode `data` declared as `declared`; returns (text, defect or None).
 
@@ -117,10 +119,16 @@ def decode_bytes(
             return data.decode(codec), None
         except (UnicodeDecodeError, LookupError):
             continue
-    defect = (
-        f"charset: {what} declared {declared or 'without a charset'} had undecodable bytes"
-        " (replaced with \ufffd)"
-    )
+    what = what or _("the text")
+    if declared:
+        defect = _(
+            "charset: %(what)s had bytes that are not valid %(declared)s; they were replaced "
+            "with U+FFFD"
+        ) % {"what": what, "declared": declared[:40]}
+    else:
+        defect = _(
+            "charset: %(what)s had undecodable bytes and no charset; they were replaced with U+FFFD"
+        ) % {"what": what}
     for codec in candidates:
         text = data.decode(codec, errors="replace")
         if (
@@ -152,7 +160,7 @@ def recover_surrogates(value: str) -> tuple[str, str | None]:
     if not _has_surrogates(value):
         return value, None
     raw = value.encode("ascii", "surrogateescape")
-    return decode_bytes(raw, None, what="a raw 8-bit header")
+    return decode_bytes(raw, None, what=_("a raw 8-bit header"))
 
 
 def _has_surrogates(value: str) -> bool:
@@ -190,7 +198,9 @@ def decode_base64(data: bytes) -> tuple[bytes, str | None]:
     Line breaks are normal; other stray characters are skipped, missing padding is added and an
     impossible trailing character dropped — each reported as a problem.
     """
-    problem = "invalid characters were skipped" if data.translate(None, _BASE64_ALLOWED) else None
+    problem = None
+    if data.translate(None, _BASE64_ALLOWED):
+        problem = _("base64 data had invalid characters, which were skipped")
     try:
         return binascii.a2b_base64(data, strict_mode=False), problem
     except (binascii.Error, ValueError):
@@ -198,13 +208,15 @@ def decode_base64(data: bytes) -> tuple[bytes, str | None]:
     cleaned = _BASE64_JUNK.sub(b"", data.split(b"=", 1)[0])
     if len(cleaned) % 4 == 1:
         cleaned = cleaned[:-1]
-        problem = problem or "the encoded length was impossible; the last character was dropped"
+        problem = problem or _(
+            "base64 data had an impossible length; the last character was dropped"
+        )
     else:
-        problem = problem or "padding was missing"
+        problem = problem or _("base64 padding was missing")
     try:
         return binascii.a2b_base64(cleaned + b"=" * (-len(cleaned) % 4)), problem
     except (binascii.Error, ValueError):
-        return b"", "the encoded data could not be read"
+        return b"", _("base64 data could not be read")
 
 
 def decode_header_value(value: str | None) -> tuple[str, list[str]]:
@@ -251,7 +263,7 @@ def decode_header_value(value: str | None) -> tuple[str, list[str]]:
         while i < len(pieces) and pieces[i][0].lower() == charset.lower():
             joined += pieces[i][1]  # type: ignore[operator]
             i += 1
-        text, defect = decode_bytes(bytes(joined), charset, what="an encoded header word")
+        text, defect = decode_bytes(bytes(joined), charset, what=_("an encoded header word"))
         if defect:
             defects.append(defect)
         out.append(text)
@@ -272,7 +284,7 @@ def decode_param(value: str | tuple | None) -> tuple[str, list[str]]:
             raw = text.encode("latin-1")
         except UnicodeEncodeError:  # already text (recovered 8-bit inside an RFC 2231 value)
             raw = text.encode("utf-8")
-        decoded, defect = decode_bytes(raw, charset or None, what="an RFC 2231 parameter")
+        decoded, defect = decode_bytes(raw, charset or None, what=_("an RFC 2231 parameter"))
         return decoded, [defect] if defect else []
     value = value.strip('"')
     return decode_header_value(value)
@@ -320,8 +332,7 @@ def payload_bytes(msg: Message) -> tuple[bytes, str | None]:
     data = payload.encode("ascii", "surrogateescape")
     encoding = (raw_header(msg, "Content-Transfer-Encoding") or "").strip().lower()
     if encoding == "base64":
-        content, problem = decode_base64(data)
-        return content, f"base64: {problem}" if problem else None
+        return decode_base64(data)
     if encoding == "quoted-printable":
         return binascii.a2b_qp(data), None
     if encoding in ("x-uuencode", "uuencode", "x-uue", "uue"):
@@ -329,11 +340,9 @@ def payload_bytes(msg: Message) -> tuple[bytes, str | None]:
             decoded = msg.get_payload(decode=True)
         except (ValueError, LookupError, binascii.Error):
             decoded = None
-        return (
-            (decoded, None)
-            if isinstance(decoded, bytes)
-            else (b"", "uuencoded data could not be read")
-        )
+        if isinstance(decoded, bytes):
+            return decoded, None
+        return b"", _("uuencoded data could not be read")
     return data, None
 
 

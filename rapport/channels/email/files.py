@@ -4,6 +4,9 @@ import mimetypes
 import re
 import unicodedata
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 MAX_FILENAME_CHARS = 180
 
 # Leading bytes → kind. Checked in order; offsets are at the start of the file.
@@ -29,6 +32,17 @@ MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x1f\x8b", "archive"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "ole"),  # .doc .xls .ppt .msg
 )
+
+KIND_NAMES = {
+    "executable": gettext_lazy("an executable program"),
+    "script": gettext_lazy("a script"),
+    "pdf": gettext_lazy("a PDF document"),
+    "image": gettext_lazy("an image"),
+    "zip": gettext_lazy("a ZIP archive"),
+    "archive": gettext_lazy("an archive"),
+    "ole": gettext_lazy("an old Office document"),
+    "text": gettext_lazy("text or unknown data"),
+}
 
 # What an extension promises, and which sniffed kinds keep that promise (None: anything but
 # an executable, because text formats have no magic).
@@ -129,17 +143,32 @@ def check_file(filename: str, content: bytes, content_type: str) -> str | None:
     kind = sniff(content)
     if extension in EXECUTABLE_EXTENSIONS:
         if len(parts) == 3 and parts[1] in EXTENSION_KINDS | {"txt": None, "jpg": None}:
-            return f"double extension .{parts[1]}.{extension}: an executable posing as a document"
-        return f"executable file type .{extension}"
+            return _(
+                "double extension .%(inner)s.%(outer)s: an executable posing as a document"
+            ) % {"inner": parts[1], "outer": extension}
+        return _("executable file type .%(extension)s") % {"extension": extension}
     if kind in ("executable", "script"):
-        return f"the content is an {kind} program but the name says .{extension or '(none)'}"
+        named = extension or _("(none)")
+        if kind == "script":
+            return _("the content is a script but the name says .%(extension)s") % {
+                "extension": named
+            }
+        return _("the content is an executable program but the name says .%(extension)s") % {
+            "extension": named
+        }
     if extension == "svg" or content_type == "image/svg+xml":
         if _SVG_ACTIVE.search(content[:1_000_000]):
-            return "SVG image with scripts or event handlers"
+            return _("SVG image with scripts or event handlers")
         return None
     promised = EXTENSION_KINDS.get(extension)
     if promised is not None and kind not in promised and content:
-        return f"the content is not a .{extension} file (looks like {kind})"
+        return _("the content is not a .%(extension)s file (it looks like %(kind)s)") % {
+            "extension": extension,
+            "kind": KIND_NAMES[kind],
+        }
     if content_type.startswith("image/") and kind not in ("image", "text") and not extension:
-        return f"declared {content_type} but the content looks like {kind}"
+        return _("declared %(type)s but the content looks like %(kind)s") % {
+            "type": content_type,
+            "kind": KIND_NAMES[kind],
+        }
     return None

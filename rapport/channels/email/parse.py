@@ -15,6 +15,9 @@ from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from .build import build_email
 from .classify import BOUNCE, BounceReport, classify, parse_bounce
 from .decode import (
@@ -68,27 +71,36 @@ MAX_REFERENCES = 100
 MAX_MIME_DEPTH = 20
 MAX_HEADER_CHARS = 2000
 
-# The reasons `EmailParseError` carries, by code. English; the quarantine list shows them as-is.
-REASONS: dict[str, str] = {
-    "empty": "The message is empty.",
-    "too_large": "The message is {size:,} bytes, larger than the {limit:,}-byte limit.",
-    "no_headers": "This is not an e-mail message: it has no header lines.",
-    "unreadable": "The message could not be read ({error}).",
+# The reasons `EmailParseError` carries, by code (translated when raised; zh-hans in the catalogue).
+REASONS = {
+    "empty": gettext_lazy("The message is empty."),
+    "too_large": gettext_lazy(
+        "The message is %(size)s bytes, larger than the %(limit)s-byte limit."
+    ),
+    "no_headers": gettext_lazy("This is not an e-mail message: it has no header lines."),
+    "unreadable": gettext_lazy("The message could not be read (%(error)s)."),
 }
 
 # Parser defects (email.errors) in words, for `ParsedEmail.defects`.
-PARSER_DEFECTS: dict[str, str] = {
-    "StartBoundaryNotFoundDefect": "MIME: the multipart boundary was never found; the body was kept as text",
-    "CloseBoundaryNotFoundDefect": "MIME: the closing multipart boundary is missing",
-    "FirstHeaderLineIsContinuationDefect": "headers: the first header line is a continuation line",
-    "MisplacedEnvelopeHeaderDefect": "headers: a misplaced 'From ' envelope line",
-    "MissingHeaderBodySeparatorDefect": "headers: a line that is not a header ended the header block",
-    "MultipartInvariantViolationDefect": "MIME: declared multipart but has no parts",
-    "InvalidMultipartContentTransferEncodingDefect": "MIME: a multipart part with an invalid transfer encoding",
-    "NoBoundaryInMultipartDefect": "MIME: multipart without a boundary parameter; the body was kept as text",
-    "InvalidBase64PaddingDefect": "base64: bad padding in an encoded part (decoded anyway)",
-    "InvalidBase64CharactersDefect": "base64: invalid characters in an encoded part (skipped)",
-    "InvalidBase64LengthDefect": "base64: an encoded part has an impossible length (partly decoded)",
+PARSER_DEFECTS = {
+    "StartBoundaryNotFoundDefect": gettext_lazy(
+        "MIME: the multipart boundary was never found; the body was kept as text"
+    ),
+    "CloseBoundaryNotFoundDefect": gettext_lazy("MIME: the closing multipart boundary is missing"),
+    "FirstHeaderLineIsContinuationDefect": gettext_lazy(
+        "headers: the first header line is a continuation line"
+    ),
+    "MisplacedEnvelopeHeaderDefect": gettext_lazy("headers: a misplaced 'From ' envelope line"),
+    "MissingHeaderBodySeparatorDefect": gettext_lazy(
+        "headers: a line that is not a header ended the header block"
+    ),
+    "MultipartInvariantViolationDefect": gettext_lazy("MIME: declared multipart but has no parts"),
+    "InvalidMultipartContentTransferEncodingDefect": gettext_lazy(
+        "MIME: a multipart part with an invalid transfer encoding"
+    ),
+    "NoBoundaryInMultipartDefect": gettext_lazy(
+        "MIME: multipart without a boundary parameter; the body was kept as text"
+    ),
 }
 
 
@@ -197,7 +209,7 @@ def _addresses(
     try:
         pairs = getaddresses(values)
     except (ValueError, IndexError, TypeError):
-        defects.append(f"addresses: the {what} header could not be read")
+        defects.append(_("addresses: the %(header)s header could not be read") % {"header": what})
         return [], 0
     result: list[tuple[str, str]] = []
     for name, address in pairs:
@@ -222,7 +234,9 @@ def _date(value: str | None, defects: list[str]) -> datetime | None:
             except ValueError:
                 continue
     if parsed is None:
-        defects.append(f"date: the Date header {value[:60]!r} could not be read")
+        defects.append(
+            _("date: the Date header %(value)s could not be read") % {"value": repr(value[:60])}
+        )
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
@@ -241,17 +255,21 @@ class _Walker:
     def note_parser_defects(self, part: Message) -> None:
         for defect in getattr(part, "defects", ()):
             name = type(defect).__name__
-            text = PARSER_DEFECTS.get(name)
+            described = PARSER_DEFECTS.get(name)
+            text = str(described) if described is not None else None
             if text is None:
                 if isinstance(defect, email_errors.HeaderDefect):
                     continue
-                text = f"MIME: {name}"
+                text = "MIME: " + name
             self.add_defect(text)
 
     def walk(self, part: Message, depth: int = 0) -> None:
         self.note_parser_defects(part)
         if depth > MAX_MIME_DEPTH:
-            self.defects.append(f"MIME: parts nested deeper than {MAX_MIME_DEPTH} were not read")
+            self.add_defect(
+                _("MIME: parts nested deeper than %(depth)s were not read")
+                % {"depth": MAX_MIME_DEPTH}
+            )
             return
         ctype = part.get_content_type().lower()
         payload = raw_payload(part)
@@ -281,7 +299,9 @@ class _Walker:
             if not charset and ctype == "text/html":
                 meta = re.search(rb"charset\s*=\s*[\"']?([A-Za-z0-9_\-]+)", content[:4096])
                 charset = meta.group(1).decode("ascii") if meta else None
-            text, defect = decode_bytes(content, charset, what=f"the {ctype} body")
+            text, defect = decode_bytes(
+                content, charset, what=_("the %(type)s body") % {"type": ctype}
+            )
             if defect:
                 self.defects.append(defect)
             (self.text_parts if ctype == "text/plain" else self.html_parts).append(
@@ -293,7 +313,10 @@ class _Walker:
     def payload_bytes(self, part: Message) -> bytes:
         content, problem = payload_bytes(part)
         if problem:
-            self.add_defect(f"decoding: {problem} (a {part.get_content_type()} part)")
+            self.add_defect(
+                _("decoding: %(problem)s (a %(type)s part)")
+                % {"problem": problem, "type": part.get_content_type()}
+            )
         return content
 
     def add_defect(self, text: str) -> None:
@@ -334,7 +357,10 @@ class _Walker:
         reason = check_file(name, content, ctype)
         original = name
         if reason:
-            self.defects.append(f"attachment: {name!r} was renamed {name + '.bin'!r}: {reason}")
+            self.add_defect(
+                _("attachment: %(name)s was renamed %(new)s: %(reason)s")
+                % {"name": repr(name), "new": repr(name + ".bin"), "reason": reason}
+            )
             name = name + ".bin"
             is_inline = False
         self.attachments.append(
@@ -354,26 +380,27 @@ class _Walker:
 def parse_email(raw: bytes, *, own_domain: str) -> ParsedEmail:
     """Parse `raw` (one RFC 822 message); raises EmailParseError when it cannot be recorded."""
     if not isinstance(raw, bytes | bytearray | memoryview):
-        raise EmailParseError("The message is not bytes.", code="unreadable")
+        raise EmailParseError(_("The message is not bytes."), code="unreadable")
     raw = bytes(raw)
     if len(raw) > MAX_EMAIL_BYTES:
         raise EmailParseError(
-            REASONS["too_large"].format(size=len(raw), limit=MAX_EMAIL_BYTES), code="too_large"
+            str(REASONS["too_large"]) % {"size": f"{len(raw):,}", "limit": f"{MAX_EMAIL_BYTES:,}"},
+            code="too_large",
         )
     if not raw.strip():
-        raise EmailParseError(REASONS["empty"], code="empty")
+        raise EmailParseError(str(REASONS["empty"]), code="empty")
     try:
         return _parse(raw, own_domain=own_domain)
     except EmailParseError:
         raise
     except (RecursionError, MemoryError) as error:
         raise EmailParseError(
-            REASONS["unreadable"].format(error="too deeply nested or too large to read"),
+            str(REASONS["unreadable"]) % {"error": _("too deeply nested or too large to read")},
             code="unreadable",
         ) from error
     except Exception as error:  # a bug or a case the email package chokes on: quarantine, never 500
         raise EmailParseError(
-            REASONS["unreadable"].format(error=f"{type(error).__name__}: {error}"[:300]),
+            str(REASONS["unreadable"]) % {"error": f"{type(error).__name__}: {error}"[:300]},
             code="unreadable",
         ) from error
 
@@ -381,7 +408,7 @@ def parse_email(raw: bytes, *, own_domain: str) -> ParsedEmail:
 def _parse(raw: bytes, *, own_domain: str) -> ParsedEmail:
     msg = BytesParser(policy=policy.compat32).parsebytes(raw)
     if not msg.keys():
-        raise EmailParseError(REASONS["no_headers"], code="no_headers")
+        raise EmailParseError(str(REASONS["no_headers"]), code="no_headers")
     defects: list[str] = []
 
     def decoded(name: str) -> str:
@@ -393,11 +420,11 @@ def _parse(raw: bytes, *, own_domain: str) -> ParsedEmail:
         :MAX_HEADER_CHARS
     ]
 
-    froms, _ = _addresses(raw_headers(msg, "From"), defects, "From")
+    froms, _count = _addresses(raw_headers(msg, "From"), defects, "From")
     from_name, from_address = froms[0] if froms else ("", "")
     if not froms and raw_header(msg, "From"):
-        defects.append("addresses: the From header has no usable address")
-    reply_tos, _ = _addresses(raw_headers(msg, "Reply-To"), defects, "Reply-To")
+        defects.append(_("addresses: the From header has no usable address"))
+    reply_tos, _count = _addresses(raw_headers(msg, "Reply-To"), defects, "Reply-To")
 
     recipients: dict[str, list[str]] = {}
     for name in ("To", "Cc"):
@@ -405,7 +432,8 @@ def _parse(raw: bytes, *, own_domain: str) -> ParsedEmail:
         addresses = list(dict.fromkeys(address for _n, address in pairs))
         if len(addresses) > MAX_RECIPIENTS:
             defects.append(
-                f"recipients: {len(addresses):,} {name} addresses, kept the first {MAX_RECIPIENTS}"
+                _("recipients: %(count)s %(header)s addresses, kept the first %(kept)s")
+                % {"count": f"{len(addresses):,}", "header": name, "kept": MAX_RECIPIENTS}
             )
             addresses = addresses[:MAX_RECIPIENTS]
         recipients[name] = addresses
@@ -415,7 +443,7 @@ def _parse(raw: bytes, *, own_domain: str) -> ParsedEmail:
         message_id = message_ids[0]
     else:
         message_id = f"{hashlib.sha256(raw).hexdigest()}@rapport.invalid"
-        defects.append("headers: no Message-ID; one was made from the content")
+        defects.append(_("headers: no Message-ID; one was made from the content"))
     in_reply_to = _message_ids(raw_header(msg, "In-Reply-To"))[:MAX_REFERENCES]
     references = _message_ids(raw_header(msg, "References"))
     if len(references) > MAX_REFERENCES:  # keep the newest, which thread best
@@ -426,8 +454,11 @@ def _parse(raw: bytes, *, own_domain: str) -> ParsedEmail:
     defects.extend(walker.defects)
     if walker.skipped_attachments:
         defects.append(
-            f"attachments: {walker.skipped_attachments} more attachments beyond {MAX_ATTACHMENTS} "
-            "were not extracted (they remain in the raw message)"
+            _(
+                "attachments: %(count)s more attachments beyond %(limit)s were not extracted "
+                "(they remain in the raw message)"
+            )
+            % {"count": walker.skipped_attachments, "limit": MAX_ATTACHMENTS}
         )
 
     html = sanitize_html("\n".join(walker.html_parts), cid_urls={}) if walker.html_parts else ""

@@ -66,7 +66,10 @@ def test_undecodable_bytes_are_replaced_and_reported():
     text, defect = decode_bytes(b"\xff\xfe\xfd abc \x80", "us-ascii")
 
     assert text == "\ufffd\ufffd\ufffd abc \ufffd"
-    assert defect and "undecodable" in defect
+    assert (
+        defect
+        == "charset: the text had bytes that are not valid us-ascii; they were replaced with U+FFFD"
+    )
 
 
 def test_truncated_utf8_keeps_the_good_characters():

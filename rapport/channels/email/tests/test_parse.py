@@ -161,7 +161,10 @@ def test_bad_base64_keeps_what_decodes_and_says_so():
 
     assert parsed.text.startswith("你好你好")
     assert "浣" not in parsed.text  # not re-read as GB18030 mojibake
-    assert "decoding: base64: invalid characters were skipped (a text/plain part)" in parsed.defects
+    assert (
+        "decoding: base64 data had invalid characters, which were skipped (a text/plain part)"
+        in parsed.defects
+    )
 
 
 def test_missing_headers_are_recorded_with_a_made_up_message_id():
@@ -317,3 +320,17 @@ def test_deep_nesting_is_cut_not_crashed():
     parsed = parse(raw)
 
     assert any("nested deeper than 20" in d for d in parsed.defects)
+
+
+def test_reasons_and_defects_are_translated():
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        with pytest.raises(EmailParseError) as error:
+            parse(b"")
+        parsed = parse(corpus.exe_named_jpg())
+
+    assert error.value.reason == "邮件内容为空。"
+    assert parsed.defects == [
+        "附件：'photo.jpg' 已改名为 'photo.jpg.bin'：内容是可执行程序，但文件名为 .jpg"
+    ]
