@@ -191,6 +191,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 X_FRAME_OPTIONS = "DENY"
+# Addresses or networks of the reverse proxies in front of Rapport. Only requests arriving from
+# one of these have their X-Forwarded-For believed (rapport.core.addresses.client_ip).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # Rapport's own knobs.

@@ -4,15 +4,14 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from rapport.core.addresses import client_ip
 from rapport.core.models import AuditEntry
 
 
 def request_origin(request: HttpRequest | None) -> tuple[str | None, str]:
     if request is None:
         return None, ""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    ip = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
-    return ip or None, request.META.get("HTTP_USER_AGENT", "")[:300]
+    return client_ip(request), request.META.get("HTTP_USER_AGENT", "")[:300]
 
 
 def audit_record(

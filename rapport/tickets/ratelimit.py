@@ -3,14 +3,14 @@
 from django.core.cache import cache
 from django.http import HttpRequest
 
-from rapport.core.audit import request_origin
+from rapport.core.addresses import client_ip
 from rapport.core.errors import DomainError
 from rapport.tickets.models import TicketSettings
 
 
 def public_rate_limited(request: HttpRequest) -> bool:
     """Count this submission; True when the address sent more than the set number this hour."""
-    ip, _agent = request_origin(request)
+    ip = client_ip(request)
     key = f"tickets:public:{ip or 'unknown'}"
     limit = TicketSettings.current().public_form_per_hour
     cache.add(key, 0, timeout=3600)

@@ -287,3 +287,13 @@ def test_possible_duplicates_share_the_name_or_its_pinyin(agent):
     same_sound = make(agent, name="章伟", phone="13900001111")
     make(agent, name="王芳", phone="13900002222")
     assert customer_possible_duplicates(customer=zhang) == [same_sound]
+
+
+def test_reveal_audit_records_the_peer_not_a_forged_forwarded_for(supervisor, rf, settings):
+    settings.TRUSTED_PROXIES = []
+    customer = make(supervisor, id_number="110105198001011234")
+    request = rf.post("/", REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR="8.8.8.8")
+
+    customer_reveal(customer=customer, by=supervisor, what="id_number", request=request)
+
+    assert AuditEntry.objects.get().ip_address == "10.1.2.3"

@@ -139,3 +139,34 @@ def test_public_api_endpoint_is_unauthenticated_idempotent_and_limited(client):
         post(f"k-{n + 2}")
     limited = post("k-99")
     assert limited.status_code == 429 and limited.json()["code"] == "rate_limited"
+
+
+def test_forged_forwarded_for_does_not_escape_the_rate_limit(client, settings):
+    settings.TRUSTED_PROXIES = []
+    responses = [
+        client.post(
+            "/support/new/",
+            _form(_token(client), customer_words=f"第{n}次"),
+            REMOTE_ADDR="198.51.100.7",
+            HTTP_X_FORWARDED_FOR=f"10.77.0.{n}",
+        )
+        for n in range(6)
+    ]
+
+    assert [r.status_code for r in responses] == [302] * 5 + [429]
+    assert Ticket.objects.count() == 5
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_limit(client, settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.1"]
+    statuses = [
+        client.post(
+            "/support/new/",
+            _form(_token(client), customer_words=f"第{n}次"),
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{n}",
+        ).status_code
+        for n in range(6)
+    ]
+
+    assert statuses == [302] * 6
