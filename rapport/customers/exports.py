@@ -1,34 +1,28 @@
 """Excel export of customer lists (personal data masked; exports are audited by the service)."""
 
-from io import BytesIO
-
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
+from rapport.core.exports import xlsx_bytes
 from rapport.core.masking import mask_phone
 
 
 def customers_xlsx(customers) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Customers")
-    sheet.append(
-        [
-            _("Number"),
-            _("Name"),
-            _("Kind"),
-            _("Tier"),
-            _("Lifecycle stage"),
-            _("Phone"),
-            _("E-mail"),
-            _("City"),
-            _("Lifetime value"),
-            _("Created at"),
-        ]
-    )
+    header = [
+        _("Number"),
+        _("Name"),
+        _("Kind"),
+        _("Tier"),
+        _("Lifecycle stage"),
+        _("Phone"),
+        _("E-mail"),
+        _("City"),
+        _("Lifetime value"),
+        _("Created at"),
+    ]
+    rows = []
     for c in customers:
         identities = {i.kind: i.value for i in getattr(c, "primary_identities", [])}
-        sheet.append(
+        rows.append(
             [
                 c.pk,
                 c.name,
@@ -42,6 +36,4 @@ def customers_xlsx(customers) -> bytes:
                 c.created_at.strftime("%Y-%m-%d"),
             ]
         )
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes(_("Customers"), header, rows)

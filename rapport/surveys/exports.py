@@ -1,12 +1,9 @@
 """Each chart's table as rows, and those rows as CSV or Excel (openpyxl). The table view on the
 page and both exports come from the same rows, so they always agree."""
 
-import csv
-from io import BytesIO, StringIO
-
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
+from rapport.core.exports import csv_text, xlsx_bytes
 from rapport.customers.models import Customer
 from rapport.surveys import maths
 from rapport.surveys.models import Dimension
@@ -176,21 +173,8 @@ def band_label(band: str) -> str:
 
 
 def as_csv(header: list[str], rows: list[list]) -> str:
-    out = StringIO()
-    out.write("\ufeff")  # so Excel opens the Chinese text as UTF-8
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(["" if v is None else v for v in row] for row in rows)
-    return out.getvalue()
+    return csv_text(header, rows)
 
 
 def as_xlsx(title: str, header: list[str], rows: list[list]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes(title, header, rows)

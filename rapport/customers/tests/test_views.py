@@ -222,3 +222,19 @@ def test_audit_log_page_for_admins(admin_user, supervisor, as_user, zhang):
     as_user(supervisor).post(f"/customers/{zhang.pk}/reveal/", {"what": "id_number"})
     body = as_user(admin_user).get("/audit/").content.decode()
     assert "张伟" in body
+
+
+def test_export_does_not_turn_a_customer_name_into_a_formula(manager, as_user, agent):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    customer_create(by=agent, name='=HYPERLINK("http://evil.example","点我")', identities=[])
+
+    response = as_user(manager).get("/customers/export.xlsx")
+
+    sheet = load_workbook(BytesIO(response.content)).active
+    names = [row[1] for row in sheet.iter_rows(min_row=2)]
+    assert [(c.value, c.data_type) for c in names] == [
+        ('\'=HYPERLINK("http://evil.example","点我")', "s")
+    ]

@@ -272,3 +272,11 @@ def test_the_list_of_sends_query_count_is_pinned(as_user, manager, django_assert
     with django_assert_num_queries(7):
         html = client.get(reverse("surveys:sends")).content.decode()
     assert "T0" in html  # the unhappy answer links to its follow-up ticket
+
+
+def test_analysis_exports_quote_text_that_would_run_as_a_formula():
+    from rapport.surveys.exports import as_csv
+
+    text = as_csv(["name"], [["=cmd|' /C calc'!A0"], ["@SUM(1)"]])
+
+    assert text.splitlines()[1:] == ["'=cmd|' /C calc'!A0", "'@SUM(1)"]
