@@ -212,8 +212,10 @@ def ticket_detail(*, ticket: Ticket, staff: User) -> dict:
             .select_related("purpose", "staff")
             .order_by("-started_at", "-id")[:3]
         ),
+        # Only the customer's tickets this staff member may open: a subject is content too.
         "other_tickets": list(
-            Ticket.objects.filter(customer=customer)
+            ticket_visible_qs(staff=staff)
+            .filter(customer=customer)
             .exclude(pk=ticket.pk)
             .only("id", "subject", "status", "created_at", "priority")
             .order_by("-created_at")[:5]

@@ -132,3 +132,19 @@ def test_endpoint_permissions(request, role, method, url, expected, body, world,
     else:
         response = getattr(client, method)(url)
     assert response.status_code == expected[role], response.content
+
+
+def test_ticket_page_lists_only_the_other_tickets_the_viewer_may_open(
+    agent, other_team_agent, as_user
+):
+    from rapport.tickets.tests.factories import open_ticket
+
+    customer = CustomerFactory()
+    hidden = open_ticket(agent, customer, subject="一组的机密投诉")
+    mine = open_ticket(other_team_agent, customer, subject="二组的工单")
+    shared = open_ticket(other_team_agent, customer, subject="二组的另一张工单")
+
+    body = as_user(other_team_agent).get(f"/tickets/{mine.pk}/").content.decode()
+
+    assert "一组的机密投诉" not in body and hidden.number not in body
+    assert "二组的另一张工单" in body and shared.number in body
