@@ -248,6 +248,8 @@ def create_transfer(request: HttpRequest, interaction_id: int, payload: Transfer
     interaction = selectors.interaction_get_for_staff(
         staff=request.user, interaction_id=interaction_id
     )
+    if not services.interaction_can_transfer(staff=request.user, interaction=interaction):
+        raise NotFound(_("No such interaction."))
     to_staff = _staff(payload.to_staff_id, "to_staff_id")
     transfer = services.transfer_create(
         interaction=interaction,

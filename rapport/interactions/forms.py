@@ -118,7 +118,12 @@ class CorrectForm(forms.ModelForm):
 
 class TransferForm(forms.Form):
     to_staff = StaffChoiceField(label=_("Transfer to"), queryset=User.objects.none())
-    kind = forms.ChoiceField(label=_("Kind"), choices=Transfer.Kind.choices)
+    # The kind follows from the colleague's role; choosing one is a check, not a label.
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[("", _("From the colleague's role")), *Transfer.Kind.choices],
+        required=False,
+    )
     reason = forms.CharField(label=_("Reason"), max_length=300)
 
     def __init__(self, *args, targets=None, **kwargs):

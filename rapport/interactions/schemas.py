@@ -125,7 +125,12 @@ class TaskOut(Schema):
 
 class TransferIn(Schema):
     to_staff_id: int
-    kind: TransferKindT
+    kind: TransferKindT | None = Field(
+        None,
+        description="Follows from the receiver's role (representative → to_representative, "
+        "specialist or key-account manager → to_specialist, supervisor, manager or administrator "
+        "→ to_senior); when sent it must agree, or the answer is 422 on `kind`.",
+    )
     reason: str = Field(..., min_length=1, max_length=300)
 
 

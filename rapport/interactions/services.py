@@ -167,6 +167,39 @@ def interaction_can_correct(*, staff: User, interaction: Interaction) -> bool:
     )
 
 
+def interaction_can_transfer(*, staff: User, interaction: Interaction) -> bool:
+    """A contact is handed on by the people working it (who recorded it, its first responder,
+    its current handler) or a colleague in one of their teams; leads may hand on any."""
+    if not staff.can("interactions.transfer"):
+        return False
+    if staff.can("interactions.correct_any"):
+        return True
+    people = {interaction.staff_id, interaction.first_responder_id, interaction.handler_id}
+    people.discard(None)
+    if staff.pk in people:
+        return True
+    return User.teams.through.objects.filter(
+        user_id__in=people, team__in=staff.teams.all()
+    ).exists()
+
+
+# Which kind of hand-off a transfer to a colleague is follows from the colleague's role, so the
+# empowerment and generalist measures (DOMAIN.md §9) count what happened, not a label. A
+# key-account manager takes a contact as the specialist for that account.
+TRANSFER_KIND_BY_ROLE = {
+    User.Role.REPRESENTATIVE: Transfer.Kind.TO_REPRESENTATIVE,
+    User.Role.SPECIALIST: Transfer.Kind.TO_SPECIALIST,
+    User.Role.KEY_ACCOUNT_MANAGER: Transfer.Kind.TO_SPECIALIST,
+    User.Role.SUPERVISOR: Transfer.Kind.TO_SENIOR,
+    User.Role.MANAGER: Transfer.Kind.TO_SENIOR,
+    User.Role.ADMIN: Transfer.Kind.TO_SENIOR,
+}
+
+
+def transfer_kind_for(receiver: User) -> str:
+    return TRANSFER_KIND_BY_ROLE[receiver.role]
+
+
 def _snapshot_value(value):
     if isinstance(value, datetime):
         return value.isoformat()
@@ -294,27 +327,44 @@ def follow_up_task_cancel(*, task: FollowUpTask, by: User) -> FollowUpTask:
 
 @transaction.atomic
 def transfer_create(
-    *, interaction: Interaction, by: User, to_staff: User, kind: str, reason: str
+    *, interaction: Interaction, by: User, to_staff: User, reason: str, kind: str | None = None
 ) -> Transfer:
     """Hand a contact to a colleague. The first responder stays the owner (首问负责制) and gets a
-    task to check back with the customer once the colleague has dealt with it.
+    task to check back with the customer once the colleague has dealt with it. The kind of
+    hand-off follows from the colleague's role; a `kind` given must agree with it.
 
-    Raises ValidationError naming `to_staff` for a transfer to oneself or to an inactive user,
-    `kind` for an unknown kind and `reason` when no reason is given.
+    Raises Forbidden when `by` may not hand this contact on (interaction_can_transfer);
+    ValidationError naming `to_staff` for a transfer to oneself or to an inactive user, `kind`
+    for a kind that is unknown or does not match the colleague's role, and `reason` when no
+    reason is given.
     """
     _require(by, "interactions.transfer", _("You may not transfer contacts."))
+    # Locked and re-read: who may hand it on depends on its current handler.
+    interaction = Interaction.objects.select_for_update().get(pk=interaction.pk)
+    if not interaction_can_transfer(staff=by, interaction=interaction):
+        raise Forbidden(_("You may not transfer this contact."))
     errors: dict[str, list[str]] = {}
     if to_staff.pk == by.pk:
         errors["to_staff"] = [_("You cannot transfer a contact to yourself.")]
     elif not to_staff.is_active:
         errors["to_staff"] = [_("This staff member is no longer active.")]
-    if kind not in Transfer.Kind.values:
+    expected = transfer_kind_for(to_staff)
+    if kind and kind not in Transfer.Kind.values:
         errors["kind"] = [_("Choose how the contact is transferred.")]
+    elif kind and kind != expected:
+        errors["kind"] = [
+            _("%(name)s is a %(role)s: this is a transfer “%(kind)s”.")
+            % {
+                "name": to_staff.name,
+                "role": to_staff.get_role_display(),
+                "kind": Transfer.Kind(expected).label,
+            }
+        ]
+    kind = expected
     if not (reason or "").strip():
         errors["reason"] = [_("Say why the contact is transferred.")]
     if errors:
         raise ValidationError(errors)
-    interaction = Interaction.objects.select_for_update().get(pk=interaction.pk)
     now = timezone.now()
     transfer = Transfer(
         interaction=interaction,

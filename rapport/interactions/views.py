@@ -167,6 +167,8 @@ def interaction_transfer(request: HttpRequest, interaction_id: int) -> HttpRespo
     interaction = selectors.interaction_get_for_staff(
         staff=request.user, interaction_id=interaction_id
     )
+    if not services.interaction_can_transfer(staff=request.user, interaction=interaction):
+        raise NotFound(_("No such interaction."))
     targets = selectors.transfer_targets(exclude=request.user)
     form = TransferForm(request.POST or None, targets=targets)
     if request.method == "POST" and form.is_valid():

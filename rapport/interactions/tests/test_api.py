@@ -415,3 +415,38 @@ def test_endpoint_permissions_for_every_role(
 
 def test_api_needs_a_token(client):
     assert client.get(f"{API}/interactions").status_code == 401
+
+
+def test_transfer_of_another_teams_contact_is_404_and_changes_nothing(
+    agent, other_team_agent, specialist, api_client
+):
+    interaction = InteractionFactory(staff=agent)
+
+    response = post(
+        api_client(other_team_agent),
+        f"{API}/interactions/{interaction.pk}/transfers",
+        {"to_staff_id": specialist.pk, "kind": "to_specialist", "reason": "抢单"},
+    )
+
+    assert response.status_code == 404
+    interaction.refresh_from_db()
+    assert interaction.handler == agent and not interaction.escalated
+    assert not Transfer.objects.exists()
+
+
+def test_transfer_kind_is_derived_or_checked_against_the_receiver(
+    agent, other_team_agent, api_client
+):
+    interaction = InteractionFactory(staff=agent)
+    client = api_client(agent)
+    url = f"{API}/interactions/{interaction.pk}/transfers"
+
+    mislabelled = post(
+        client, url, {"to_staff_id": other_team_agent.pk, "kind": "to_senior", "reason": "x"}
+    )
+    derived = post(client, url, {"to_staff_id": other_team_agent.pk, "reason": "客户属于二组"})
+
+    assert mislabelled.status_code == 422
+    assert mislabelled.json()["errors"][0]["field"] == "kind"
+    assert derived.status_code == 201 and derived.json()["kind"] == "to_representative"
+    assert Transfer.objects.count() == 1

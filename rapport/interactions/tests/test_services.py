@@ -380,3 +380,71 @@ def test_unknown_status_is_refused(agent):
         services.agent_status_set(staff=agent, status="napping")
 
     assert not AgentStatusInterval.objects.exists()
+
+
+def test_a_contact_not_ours_nor_our_teams_cannot_be_handed_on(agent, other_team_agent, specialist):
+    interaction = InteractionFactory(staff=agent)
+
+    with pytest.raises(Forbidden):
+        services.transfer_create(
+            interaction=interaction, by=other_team_agent, to_staff=specialist, reason="抢单"
+        )
+
+    interaction.refresh_from_db()
+    assert interaction.handler == agent and not interaction.escalated
+    assert not Transfer.objects.exists() and not FollowUpTask.objects.exists()
+
+
+def test_a_teammate_and_a_lead_may_hand_on_a_contact(agent, team, supervisor, specialist):
+    teammate = StaffFactory(username="teammate", role=User.Role.REPRESENTATIVE, teams=[team])
+    interaction = InteractionFactory(staff=agent)
+
+    services.transfer_create(
+        interaction=interaction, by=teammate, to_staff=specialist, reason="同组接手"
+    )
+    services.transfer_create(
+        interaction=interaction, by=supervisor, to_staff=agent, reason="主管退回"
+    )
+
+    assert Transfer.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("role", "kind"),
+    [
+        (User.Role.REPRESENTATIVE, "to_representative"),
+        (User.Role.SPECIALIST, "to_specialist"),
+        (User.Role.KEY_ACCOUNT_MANAGER, "to_specialist"),
+        (User.Role.SUPERVISOR, "to_senior"),
+        (User.Role.MANAGER, "to_senior"),
+    ],
+)
+def test_the_kind_of_transfer_follows_the_receivers_role(agent, role, kind):
+    receiver = StaffFactory(username="receiver", role=role)
+    interaction = InteractionFactory(staff=agent)
+
+    transfer = services.transfer_create(
+        interaction=interaction, by=agent, to_staff=receiver, reason="转交"
+    )
+
+    interaction.refresh_from_db()
+    assert transfer.kind == kind
+    assert interaction.passed_on == (kind == "to_representative")
+    assert interaction.escalated == (kind != "to_representative")
+
+
+def test_a_kind_that_contradicts_the_receivers_role_is_refused(agent, other_team_agent):
+    interaction = InteractionFactory(staff=agent)
+
+    with pytest.raises(ValidationError) as exc:
+        services.transfer_create(
+            interaction=interaction,
+            by=agent,
+            to_staff=other_team_agent,
+            kind="to_senior",
+            reason="标成升级",
+        )
+
+    assert "kind" in exc.value.message_dict
+    interaction.refresh_from_db()
+    assert not interaction.escalated and not Transfer.objects.exists()
