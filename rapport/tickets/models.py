@@ -769,6 +769,9 @@ class PublicSubmission(models.Model):
 
     key = models.CharField(max_length=100, unique=True)
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    # SHA-256 of the details sent (tickets.submissions.submission_digest): the same key with
+    # other details is refused instead of answered with someone else's ticket.
+    request_hash = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

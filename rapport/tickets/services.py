@@ -47,6 +47,7 @@ from rapport.tickets.models import (
     TicketType,
     validate_no_markup,
 )
+from rapport.tickets.submissions import submission_digest, submission_replayed
 from rapport.tickets.transitions import ACTIONS, action_allowed
 
 S = Ticket.Status
@@ -407,7 +408,6 @@ def _customer_for_public(*, name: str, phone: str, email: str) -> Customer:
         return Customer.objects.get(pk=exc.existing_customer_id)
 
 
-@transaction.atomic
 def ticket_create_public(
     *,
     submission_key: str,
@@ -425,12 +425,60 @@ def ticket_create_public(
     """A submission from the public form or its API endpoint: (ticket, created).
 
     The `submission_key` (the form's one-time token or the client's Idempotency-Key) makes a
-    replay return the first ticket and create nothing. Phone and e-mail are checked before any
-    customer is created, so a refused submission leaves no customer behind.
+    replay return the first ticket and create nothing, also when two replays race each other:
+    the loser's work is rolled back and it answers with the winner's ticket, on every database.
+    The same key with other details raises IdempotencyKeyReused. Phone and e-mail are checked
+    before any customer is created, so a refused submission leaves no customer behind.
     """
-    existing = PublicSubmission.objects.select_related("ticket").filter(key=submission_key).first()
-    if existing is not None:
-        return existing.ticket, False
+    details = {
+        "name": name,
+        "phone": phone,
+        "email": email,
+        "kind": kind,
+        "description": description,
+        "customer_words": customer_words,
+        "occurred_at": occurred_at,
+        "occurred_where": occurred_where,
+    }
+    digest = submission_digest(**details)
+    ticket = submission_replayed(key=submission_key, digest=digest)
+    if ticket is not None:
+        return ticket, False
+    try:
+        ticket = _ticket_create_public(
+            submission_key=submission_key,
+            digest=digest,
+            source=source,
+            attachments=attachments,
+            **details,
+        )
+    except IntegrityError:
+        # A concurrent submission with the same key committed first; ours was rolled back.
+        ticket = submission_replayed(key=submission_key, digest=digest)
+        if ticket is None:
+            raise
+        return ticket, False
+    return ticket, True
+
+
+@transaction.atomic
+def _ticket_create_public(
+    *,
+    submission_key: str,
+    digest: str,
+    name: str,
+    phone: str,
+    email: str,
+    description: str,
+    customer_words: str,
+    occurred_at: datetime | None,
+    occurred_where: str,
+    kind: str = Ticket.Kind.COMPLAINT,
+    source: str = Ticket.Source.PUBLIC_FORM,
+    attachments: list[UploadedFile] | None = None,
+) -> Ticket:
+    """The work of ticket_create_public, in one transaction. Raises IntegrityError when another
+    submission with the same key committed since the caller looked."""
     errors: dict[str, list[str]] = {}
     name = _required(errors, "name", name, _("Tell us your name."))
     _markup(errors, name=name)
@@ -460,12 +508,9 @@ def ticket_create_public(
         occurred_where=occurred_where,
         attachments=attachments,
     )
-    try:
-        with transaction.atomic():
-            PublicSubmission.objects.create(key=submission_key, ticket=ticket)
-    except IntegrityError as exc:  # the same submission raced us; its ticket stands
-        raise Conflict(_("This form was already sent."), code="already_submitted") from exc
-    return ticket, True
+    # No savepoint: a duplicate key rolls back the whole submission (customer, ticket, files).
+    PublicSubmission.objects.create(key=submission_key, ticket=ticket, request_hash=digest)
+    return ticket
 
 
 # -- Transitions --------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 import json
+import os
 import re
+import threading
 from datetime import timedelta
 
 import pytest
@@ -170,3 +172,128 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_limit(client, settings):
     ]
 
     assert statuses == [302] * 6
+
+
+def _public_payload(**overrides):
+    payload = {
+        "name": "周女士",
+        "email": "zhou@example.cn",
+        "customer_words": "取车时发现车门有划痕",
+        "occurred_at": "2026-11-20T10:00:00+08:00",
+        "occurred_where": "交车区",
+    }
+    payload.update(overrides)
+    return payload
+
+
+def _post_public(client, payload, key):
+    return client.post(
+        "/api/v1/tickets/public",
+        json.dumps(payload),
+        content_type="application/json",
+        headers={"Idempotency-Key": key},
+    )
+
+
+def test_a_reused_key_with_another_persons_details_is_refused(client):
+    first = _post_public(client, _public_payload(), "shared-key")
+
+    other = _post_public(
+        client,
+        _public_payload(name="吴先生", email="wu@example.cn", customer_words="发票开错了"),
+        "shared-key",
+    )
+
+    assert first.status_code == 201
+    assert other.status_code == 422
+    assert other.json()["code"] == "idempotency_key_reused"
+    assert first.json()["tracking_url"] not in other.content.decode()
+    assert first.json()["number"] not in other.content.decode()
+    assert Ticket.objects.count() == 1
+    assert not Customer.objects.filter(name="吴先生").exists()
+
+
+def test_a_reused_form_token_with_other_details_is_refused_on_the_form(client):
+    token = _token(client)
+    client.post("/support/new/", _form(token))
+
+    again = client.post("/support/new/", _form(token, name="吴先生", phone="13900001111"))
+
+    assert again.status_code == 200
+    assert Ticket.objects.count() == 1
+    assert Ticket.objects.get().public_token not in again.content.decode()
+
+
+@pytest.fixture
+def racing_replay(monkeypatch):
+    """The second submission looks for its key before the first one has committed (as a
+    concurrent replay does on PostgreSQL), so it does the work and meets the key only when it
+    inserts it."""
+    from rapport.tickets import services as ticket_services
+
+    real = ticket_services.submission_replayed
+    misses = {"left": 0}
+
+    def lookup(**kwargs):
+        if misses["left"]:
+            misses["left"] -= 1
+            return None
+        return real(**kwargs)
+
+    monkeypatch.setattr(ticket_services, "submission_replayed", lookup)
+    return misses
+
+
+def test_a_racing_api_replay_answers_with_the_first_ticket(client, racing_replay):
+    first = _post_public(client, _public_payload(), "race-key")
+    racing_replay["left"] = 1
+
+    replay = _post_public(client, _public_payload(), "race-key")
+
+    assert (first.status_code, replay.status_code) == (201, 200)
+    assert replay.json() == first.json()
+    assert Ticket.objects.count() == 1 and Customer.objects.count() == 1
+
+
+def test_a_racing_form_replay_lands_on_the_first_tracking_page(client, racing_replay):
+    token = _token(client)
+    first = client.post("/support/new/", _form(token))
+    racing_replay["left"] = 1
+
+    replay = client.post("/support/new/", _form(token))
+
+    assert first.status_code == replay.status_code == 302
+    assert replay.url == first.url == f"/support/t/{Ticket.objects.get().public_token}/"
+
+
+@pytest.mark.skipif(
+    "postgres" not in os.environ.get("DATABASE_URL", ""),
+    reason="threads need a shared database: runs on PostgreSQL",
+)
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_replays_of_one_submission_all_get_the_first_ticket():
+    from django.db import connections
+    from django.test import Client
+
+    barrier = threading.Barrier(4, timeout=5)
+    answers, errors = [], []
+
+    def submit():
+        try:
+            barrier.wait()
+            answers.append(_post_public(Client(), _public_payload(), "burst-key"))
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sorted(a.status_code for a in answers) == [200, 200, 200, 201]
+    assert len({a.json()["tracking_url"] for a in answers}) == 1
+    assert Ticket.objects.count() == 1
