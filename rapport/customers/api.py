@@ -1,7 +1,8 @@
 """Customers, identities and assets over HTTP. Same services and selectors as the HTML views."""
 
 from django.db.models import Prefetch
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
@@ -18,6 +19,7 @@ from rapport.customers.schemas import (
     IdentityIn,
     IdentityOut,
     MergeIn,
+    MergedOut,
     MergeOut,
     RevealIn,
     StageT,
@@ -93,8 +95,19 @@ def create_customer(request: HttpRequest, payload: CustomerIn):
     return Status(201, CustomerOut.from_customer(customer))
 
 
-@router.get("/{int:customer_id}", response={200: CustomerOut, **ERRORS}, summary="Read a customer")
-def read_customer(request: HttpRequest, customer_id: int):
+@router.get(
+    "/{int:customer_id}",
+    response={200: CustomerOut, 301: MergedOut, **ERRORS},
+    summary="Read a customer",
+    description="A customer that was merged into another answers 301 with `Location` set to "
+    "the surviving customer and a body naming it (`merged_into`).",
+)
+def read_customer(request: HttpRequest, customer_id: int, response: HttpResponse):
+    survivor = selectors.customer_resolve_merged(customer_id=customer_id)
+    if survivor is not None and request.user.can("customers.view"):
+        response["Location"] = reverse("api:read_customer", args=[survivor])
+        message = _("This customer was merged; the file lives on as customer %(id)s.")
+        return Status(301, MergedOut(message=message % {"id": survivor}, merged_into=survivor))
     return CustomerOut.from_customer(
         selectors.customer_get_for_staff(staff=request.user, customer_id=customer_id)
     )

@@ -159,6 +159,14 @@ class MergeOut(Schema):
     moved: dict[str, int]
 
 
+class MergedOut(Schema):
+    """The answer for a customer that was merged into another: where the file lives now."""
+
+    code: Literal["merged"] = "merged"
+    message: str
+    merged_into: int = Field(..., description="The id of the surviving customer.")
+
+
 class RevealIn(Schema):
     what: Literal["identities", "id_number"]
 

@@ -95,9 +95,17 @@ def customer_get_for_staff(*, staff: User, customer_id: int) -> Customer:
 
 
 def customer_resolve_merged(*, customer_id: int) -> int | None:
-    """The id of the surviving customer a merged id now lives on, if any."""
-    row = Customer.objects.filter(pk=customer_id).values_list("merged_into_id", flat=True).first()
-    return row
+    """The id of the surviving customer a merged id now lives on, if any: the end of the chain
+    when the survivor was itself merged later."""
+    survivor = None
+    for _hop in range(20):  # merges cannot form a cycle; the bound is only a guard
+        row = (
+            Customer.objects.filter(pk=customer_id).values_list("merged_into_id", flat=True).first()
+        )
+        if row is None:
+            return survivor
+        survivor = customer_id = row
+    return survivor
 
 
 def customer_find_by_identity(*, kind: str, raw: str) -> Customer | None:

@@ -145,8 +145,29 @@ def test_merge_endpoint(agent, supervisor, api_client, zhang):
     )
     assert response.status_code == 200
     assert response.json()["moved"]["customers.identity"] == 1
-    # The merged id is gone from the API.
-    assert api_client(supervisor).get(f"/api/v1/customers/{dup.pk}").status_code == 404
+    # The merged id points to the survivor.
+    assert api_client(supervisor).get(f"/api/v1/customers/{dup.pk}").status_code == 301
+
+
+def test_a_merged_customer_points_to_the_survivor_through_a_chain(agent, supervisor, api_client):
+    from rapport.customers.services import customer_merge
+
+    first, second, third = (
+        customer_create(by=agent, name=n, identities=[]) for n in ("甲", "乙", "丙")
+    )
+    customer_merge(survivor=second, duplicate=first, by=supervisor)
+    customer_merge(survivor=third, duplicate=second, by=supervisor)
+    client = api_client(agent)
+
+    response = client.get(f"/api/v1/customers/{first.pk}")
+    followed = client.get(response["Location"])
+
+    assert response.status_code == 301
+    assert response["Location"] == f"/api/v1/customers/{third.pk}"
+    assert response.json()["code"] == "merged"
+    assert response.json()["merged_into"] == third.pk
+    assert followed.status_code == 200 and followed.json()["name"] == "丙"
+    assert client.get("/api/v1/customers/999999").status_code == 404
 
 
 def test_identities_and_assets(agent, api_client, zhang):
