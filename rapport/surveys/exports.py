@@ -46,6 +46,8 @@ def chart_rows(summary: dict, chart: str) -> tuple[list[str], list[list]]:
         c = summary["csat"]
         rows = [[s, c["counts"][s], _r(100 * c["shares"][s], 1)] for s in range(1, 6)]
         rows.append([_("Mean"), c["n"], _r(c["mean"])])
+        share = c["satisfied_share"]
+        rows.append([_("CSAT (4–5)"), c["n"], None if share is None else _r(100 * share, 1)])
         return [_("Score"), _("Answers"), _("Share %")], rows
     if chart == "nps":
         n = summary["nps"]

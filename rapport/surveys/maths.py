@@ -34,7 +34,8 @@ def mean(values: Iterable[float]) -> float | None:
 
 
 def csat_distribution(scores: Iterable[int]) -> dict:
-    """Counts for each score 1–5 (never collapsed), the share of each, the mean and n."""
+    """Counts for each score 1–5 (never collapsed), the share of each, the mean, n, and the CSAT
+    figure: the share of satisfied answers (4 or 5), None when nobody answered."""
     counts = Counter(scores)
     n = sum(counts[s] for s in range(1, 6))
     total = sum(s * counts[s] for s in range(1, 6))
@@ -42,6 +43,7 @@ def csat_distribution(scores: Iterable[int]) -> dict:
         "counts": {s: counts[s] for s in range(1, 6)},
         "shares": {s: (counts[s] / n if n else 0.0) for s in range(1, 6)},
         "mean": total / n if n else None,
+        "satisfied_share": (counts[4] + counts[5]) / n if n else None,
         "n": n,
     }
 

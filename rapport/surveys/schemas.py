@@ -145,6 +145,9 @@ class AnalysisQuery(Schema):
 class CsatOut(Schema):
     counts: dict[int, int]
     mean: float | None
+    satisfied_share: float | None = Field(
+        None, description="The CSAT figure: share of answers 4 or 5, from 0 to 1 (null with none)."
+    )
     n: int
 
 

@@ -147,3 +147,23 @@ def test_a_supervisor_analyses_only_their_teams_work(
     assert (everyone["n"], everyone["mean"]) == (2, 3.0)
     credit = api_client(supervisor).get("/api/v1/surveys/analysis/credit").json()
     assert [c["staff_id"] for c in credit] == [agent.pk]
+
+
+def _csat_answers(*scores):
+    for score in scores:
+        send = SendFactory()
+        questions = send.template.questions
+        answers = [
+            AnswerInput(question=questions.get(code="csat"), value=score),
+            AnswerInput(question=questions.get(code="solved"), value=1),
+        ]
+        survey_respond(send=send, answers=answers)
+
+
+def test_the_csat_analysis_gives_the_share_of_satisfied_beside_the_mean(api_client, manager):
+    _csat_answers(5, 4, 4, 2, 1, 3, 5, 5)
+
+    data = api_client(manager).get("/api/v1/surveys/analysis/csat").json()
+
+    assert data["mean"] == pytest.approx(29 / 8)
+    assert data["satisfied_share"] == pytest.approx(5 / 8)

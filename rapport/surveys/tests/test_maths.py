@@ -157,3 +157,9 @@ def test_weakest_dimension_ties_go_to_the_earlier_dimension_and_none_without_dat
 def test_quarter_label():
     assert maths.quarter_of(date(2026, 11, 23)) == "2026-Q4"
     assert maths.quarter_of(date(2026, 1, 1)) == "2026-Q1"
+
+
+def test_the_csat_figure_is_the_share_of_four_and_five():
+    assert maths.csat_distribution([5, 5, 4, 3, 1, 1, 2, 5])["satisfied_share"] == 0.5
+    assert maths.csat_distribution([3, 3])["satisfied_share"] == 0.0
+    assert maths.csat_distribution([])["satisfied_share"] is None

@@ -280,3 +280,22 @@ def test_analysis_exports_quote_text_that_would_run_as_a_formula():
     text = as_csv(["name"], [["=cmd|' /C calc'!A0"], ["@SUM(1)"]])
 
     assert text.splitlines()[1:] == ["'=cmd|' /C calc'!A0", "'@SUM(1)"]
+
+
+def test_the_analysis_page_shows_the_csat_figure_beside_the_mean(as_user, manager):
+    from rapport.surveys.services import AnswerInput, survey_respond
+
+    for score in (5, 4, 2, 1):
+        send = SendFactory()
+        questions = send.template.questions
+        answers = [
+            AnswerInput(question=questions.get(code="csat"), value=score),
+            AnswerInput(question=questions.get(code="solved"), value=1),
+        ]
+        survey_respond(send=send, answers=answers)
+
+    html = as_user(manager).get(reverse("surveys:analysis")).content.decode()
+
+    stats = html[html.index('class="stats sv-stats"') :][:1500]
+    assert "3.00<small>/5</small>" in stats
+    assert "50<small>%</small>" in stats
