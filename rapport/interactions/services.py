@@ -23,6 +23,7 @@ from rapport.interactions.models import (
     Transfer,
 )
 from rapport.staff.models import Team, User
+from rapport.staff.services import staff_system_user
 
 # A client clock may run a little ahead of ours; beyond this a start time is a mistake.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -98,7 +99,7 @@ def _validate_task(task: FollowUpTask, now: datetime) -> None:
 @transaction.atomic
 def interaction_log(
     *,
-    by: User,
+    by: User | None,
     customer: Customer,
     channel: str,
     direction: str,
@@ -116,8 +117,14 @@ def interaction_log(
     Raises Forbidden without `interactions.log`; ValidationError naming the field for a merged
     customer, negative duration, a start in the future beyond CLOCK_SKEW, a contact or asset of
     another customer, or an invalid follow-up task.
+
+    `by=None` records a contact no person took (a customer's e-mail arriving, a message the
+    outbox sent on its own): it is recorded for the system user, without a capability check.
     """
-    _require(by, "interactions.log", _("You may not record interactions."))
+    if by is None:
+        by = staff_system_user()
+    else:
+        _require(by, "interactions.log", _("You may not record interactions."))
     now = timezone.now()
     errors = _check_interaction_fields(
         customer=customer,

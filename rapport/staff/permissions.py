@@ -38,6 +38,12 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "tickets.prioritise": _LEADS,
     "tickets.approve": _LEADS,
     "tickets.improvements": _LEADS,
+    # Messaging: the team inbox of conversations, and the administrators' quarantine and
+    # "simulate an inbound message" pages.
+    "inbox.work": _SERVICE,
+    "inbox.see_all": _LEADS,
+    "messaging.admin": frozenset({R.ADMIN}),
+    "outbox.marketing": _LEADS,
     # Satisfaction surveys: anyone sees the surveys about their own and their teams' work and may
     # send one about an event; leads run campaigns and read the analysis (supervisors for their
     # teams, managers and administrators for everyone).

@@ -39,6 +39,23 @@ def staff_create(
     return user
 
 
+SYSTEM_USERNAME = "rapport-system"
+
+
+def staff_system_user() -> User:
+    """The account that records what no person did: a customer's e-mail arriving, a message the
+    outbox sent on its own. It cannot sign in (inactive, no usable password) and is in no team,
+    so it never appears in assignment lists."""
+    user = User.objects.filter(username=SYSTEM_USERNAME).first()
+    if user is not None:
+        return user
+    user, _created = User.objects.get_or_create(
+        username=SYSTEM_USERNAME,
+        defaults={"display_name": "系统", "is_active": False, "password": "!"},
+    )
+    return user
+
+
 @transaction.atomic
 def staff_leave(*, user: User, left_on: date) -> User:
     """Record that a staff member left: they can no longer sign in, their history stays."""
