@@ -1,0 +1,577 @@
+"""The inbound pipeline, the same for every channel: store raw → parse → customer → thread →
+Message + attachments + interaction → a conversation or a ticket.
+
+`inbound_receive` only stores and acknowledges; `inbound_process` (run by a task, and by a sweep
+for rows a dead worker left behind) does the rest under a lease, so two workers never process
+the same message and nothing is ever dropped silently: a message either gets processed,
+quarantined with a readable reason, or ignored with one.
+"""
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rapport.channels import registry
+from rapport.channels.models import (
+    ChannelAccount,
+    Conversation,
+    InboundMessage,
+    Message,
+    MessageAttachment,
+    MessagingSettings,
+    OutboxMessage,
+)
+from rapport.core.errors import DomainError, Forbidden
+from rapport.customers.models import Customer
+from rapport.customers.services import (
+    customer_get_or_create_from_contact,
+    identity_mark_undeliverable,
+)
+from rapport.interactions.models import Interaction, Purpose
+from rapport.interactions.services import interaction_log
+from rapport.staff.models import User
+
+logger = logging.getLogger(__name__)
+
+# A worker holds a message this long; after it, the sweep may take it over.
+PROCESS_LEASE = timedelta(minutes=5)
+# A message whose processing keeps failing for a database reason is quarantined after this.
+MAX_PROCESS_ATTEMPTS = 5
+MAX_RAW_BYTES = 40 * 1024 * 1024
+# Rows still `received` this long after arriving are picked up by the sweep.
+STUCK_AFTER = timedelta(minutes=2)
+# Automatic replies per sender address per day (RFC 3834).
+ACK_KEY = "ack:{channel}:{address}:{day}"
+
+
+class Quarantine(Exception):
+    """The message cannot be recorded as it is; `reason` is shown to the administrator."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Ignore(Exception):
+    """The message is recorded raw but belongs to no customer (our own loop, a stray bounce)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Incoming:
+    """What the pipeline needs of a parsed message, whatever the channel."""
+
+    sender: str  # the address/id the customer wrote from ("" → quarantine)
+    sender_name: str = ""
+    recipients: list[str] = field(default_factory=list)
+    subject: str = ""
+    text: str = ""
+    reply_text: str = ""
+    html: str = ""
+    message_id: str = ""
+    message_id_hash: str = ""
+    in_reply_to: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    auto: str = ""
+    defects: list[str] = field(default_factory=list)
+    attachments: list[Any] = field(default_factory=list)
+    sent_at: Any = None
+    own_ticket_id: int | None = None
+    own_outbox_id: int | None = None
+    bounce: Any = None
+    parsed: Any = None  # the channel's own parsed form, for threaders
+
+
+def own_domain(account: ChannelAccount) -> str:
+    return (account.address.rpartition("@")[2] or "rapport.invalid").lower()
+
+
+def message_id_secret() -> str:
+    """Signs our Message-IDs so a sender cannot forge a reply into someone else's ticket."""
+    return "rapport.channels.message-id:" + settings.SECRET_KEY
+
+
+# --- Receiving --------------------------------------------------------------------------------
+
+
+def inbound_receive(*, account: ChannelAccount, provider_id: str, raw: bytes) -> InboundMessage:
+    """Store one message as it arrived and queue its processing; returns the stored row.
+
+    The same `provider_id` on the same account (an IMAP re-sync, a webhook retry) returns the
+    first row and queues nothing, also when two deliveries race. Raises ValidationError naming
+    `provider_id` or `raw` for an empty id, an empty or oversized message, DomainError for an
+    inactive account.
+    """
+    provider_id = (provider_id or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not provider_id:
+        errors["provider_id"] = [_("The message needs the provider's id.")]
+    elif len(provider_id) > 255:
+        errors["provider_id"] = [_("The provider's id has at most 255 characters.")]
+    if not isinstance(raw, bytes | bytearray | memoryview) or not bytes(raw).strip():
+        errors["raw"] = [_("The message is empty.")]
+    elif len(raw) > MAX_RAW_BYTES:
+        errors["raw"] = [
+            _("The message is larger than %(mb)d MB.") % {"mb": MAX_RAW_BYTES // (1024 * 1024)}
+        ]
+    if errors:
+        raise ValidationError(errors)
+    existing = InboundMessage.objects.filter(account=account, provider_id=provider_id).first()
+    if existing is not None:
+        return existing
+    if not account.is_active:
+        raise DomainError(_("This account is switched off."), code="account_inactive")
+    raw = bytes(raw)
+    digest = hashlib.sha256(raw).hexdigest()
+    inbound = InboundMessage(
+        account=account,
+        provider_id=provider_id,
+        content_hash=digest,
+        size=len(raw),
+        received_at=timezone.now(),
+    )
+    if len(raw) <= InboundMessage.INLINE_MAX_BYTES:
+        inbound.raw_bytes = raw
+    else:
+        inbound.raw_file.save(f"{account.pk}-{digest[:24]}.eml", ContentFile(raw), save=False)
+    try:
+        with transaction.atomic():
+            inbound.save()
+            transaction.on_commit(lambda: _enqueue_process(inbound.pk))
+    except IntegrityError:
+        existing = InboundMessage.objects.filter(account=account, provider_id=provider_id).first()
+        if existing is None:
+            raise
+        return existing
+    return inbound
+
+
+def _enqueue_process(inbound_id: int) -> None:
+    from rapport.channels.tasks import inbound_process_task
+
+    try:
+        inbound_process_task.enqueue(inbound_id=inbound_id)
+    except Exception:  # the sweep picks the row up; the message is stored either way
+        logger.exception("Could not queue processing of inbound message %s", inbound_id)
+
+
+# --- Processing -------------------------------------------------------------------------------
+
+
+def _claim(inbound_id: int, now) -> bool:
+    return (
+        InboundMessage.objects.filter(pk=inbound_id, state=InboundMessage.State.RECEIVED)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_until=now + PROCESS_LEASE, attempts=F("attempts") + 1)
+        == 1
+    )
+
+
+def inbound_process(*, inbound_id: int, now=None) -> InboundMessage | None:
+    """Parse, match, thread and record one received message; idempotent.
+
+    Claims the row with a lease (a conditional UPDATE), so a message another worker is processing
+    or has processed is left alone (returns None). A message that cannot be read, has no sender or
+    whose recording fails is quarantined with the reason; our own mail coming back and stray
+    bounces are ignored with the reason. A database failure leaves the row for the sweep, up to
+    MAX_PROCESS_ATTEMPTS, then quarantines it.
+    """
+    now = now or timezone.now()
+    if not _claim(inbound_id, now):
+        return None
+    inbound = InboundMessage.objects.select_related("account").get(pk=inbound_id)
+    try:
+        with transaction.atomic():
+            _process(inbound)
+    except Quarantine as exc:
+        _finish(inbound, InboundMessage.State.QUARANTINED, exc.reason)
+    except Ignore as exc:
+        _finish(inbound, InboundMessage.State.IGNORED, exc.reason)
+    except DatabaseError as exc:
+        if inbound.attempts >= MAX_PROCESS_ATTEMPTS:
+            _finish(inbound, InboundMessage.State.QUARANTINED, _error_text(exc))
+        else:  # a passing failure (locked, connection lost): the sweep retries after the lease
+            logger.warning("Inbound message %s: %s; will retry", inbound.pk, exc)
+    except Exception as exc:
+        logger.exception("Inbound message %s could not be recorded", inbound.pk)
+        _finish(inbound, InboundMessage.State.QUARANTINED, _error_text(exc))
+    inbound.refresh_from_db()
+    return inbound
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(exc.messages)
+    if isinstance(exc, DomainError):
+        return str(exc.message)
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def _finish(inbound: InboundMessage, state: str, reason: str) -> None:
+    InboundMessage.objects.filter(pk=inbound.pk).update(
+        state=state,
+        error=reason[:4000],
+        summary=inbound.summary,
+        processed_at=timezone.now(),
+        lease_until=None,
+    )
+
+
+def _parse(inbound: InboundMessage) -> Incoming:
+    account = inbound.account
+    if account.kind != ChannelAccount.Kind.EMAIL:
+        raise Quarantine(_("Messages of this channel cannot be read yet."))
+    from rapport.channels.email import EmailParseError, message_id_hash, own_token, parse_email
+
+    domain = own_domain(account)
+    try:
+        parsed = parse_email(inbound.read_raw(), own_domain=domain)
+    except EmailParseError as exc:
+        raise Quarantine(exc.reason) from exc
+    candidates = [*parsed.in_reply_to, *reversed(parsed.references)]
+    if parsed.bounce is not None and parsed.bounce.original_message_id:
+        candidates.insert(0, parsed.bounce.original_message_id)
+    ticket_id, outbox_id = own_token(candidates, own_domain=domain, secret=message_id_secret())
+    return Incoming(
+        sender=parsed.from_address,
+        sender_name=parsed.from_name,
+        recipients=[*parsed.to, *parsed.cc][:100],
+        subject=parsed.subject,
+        text=parsed.text,
+        reply_text=parsed.reply_text,
+        html=parsed.html,
+        message_id=parsed.message_id,
+        message_id_hash=message_id_hash(parsed.message_id) if parsed.message_id else "",
+        in_reply_to=list(parsed.in_reply_to),
+        references=list(parsed.references),
+        auto=parsed.auto,
+        defects=list(parsed.defects),
+        attachments=list(parsed.attachments),
+        sent_at=parsed.date,
+        own_ticket_id=ticket_id,
+        own_outbox_id=outbox_id,
+        bounce=parsed.bounce,
+        parsed=parsed,
+    )
+
+
+def _process(inbound: InboundMessage) -> None:
+    account = inbound.account
+    incoming = _parse(inbound)
+    inbound.summary = f"{incoming.sender} {incoming.subject}".strip()[:300]
+    if incoming.auto == Message.Auto.LOOP:
+        raise Ignore(_("Our own message came back (a mail loop); not recorded again."))
+    bounced_outbox = _handle_bounce(incoming)
+    customer = _customer_of(incoming, bounced_outbox)
+    now = timezone.now()
+    message = Message(
+        account=account,
+        direction=Message.Direction.INBOUND,
+        channel=account.kind,
+        customer=customer,
+        sender=incoming.sender[:254],
+        sender_name=incoming.sender_name[:200],
+        recipients=incoming.recipients,
+        subject=incoming.subject[:500],
+        text=incoming.text,
+        reply_text=incoming.reply_text,
+        html=incoming.html,
+        message_id=incoming.message_id,
+        message_id_hash=incoming.message_id_hash,
+        in_reply_to=incoming.in_reply_to[:100],
+        references=incoming.references[-100:],
+        auto=incoming.auto,
+        defects=incoming.defects[:100],
+        created_at=now,
+    )
+    # Threading, step 1 and 2: our own Message-ID token, then Message-IDs we already know.
+    conversation = _known_thread(message, incoming)
+    message.save()
+    _save_attachments(message, incoming.attachments)
+    # Step 3: the registered threaders (tickets); they see message.ticket_id as a hint.
+    decision = _ask_threaders(message, incoming.parsed, account)
+    if decision is not None:
+        message.ticket_id = decision.ticket_id
+    elif conversation is None or not conversation.is_open:
+        conversation = None
+        if not message.auto:  # step 4: a new conversation in the account's team inbox
+            conversation = _open_conversation(account, customer, message, now)
+    if conversation is not None:
+        message.conversation = conversation
+        Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
+    message.interaction = interaction_log(
+        by=None,
+        customer=customer,
+        channel=_interaction_channel(account.kind),
+        direction=Interaction.Direction.INBOUND,
+        purpose=_purpose(),
+        summary=_interaction_summary(message),
+        started_at=min(now, incoming.sent_at) if incoming.sent_at else now,
+    )
+    message.save(update_fields=["ticket_id", "conversation", "interaction"])
+    InboundMessage.objects.filter(pk=inbound.pk).update(
+        state=InboundMessage.State.PROCESSED,
+        summary=inbound.summary,
+        error="",
+        processed_at=timezone.now(),
+        lease_until=None,
+        conversation=conversation,
+        message=message,
+    )
+    if conversation is not None and conversation.created_at == now and decision is None:
+        _acknowledge(account, customer, message)
+
+
+def _handle_bounce(incoming: Incoming) -> OutboxMessage | None:
+    """A permanent bounce: the address is undeliverable and the outbox row that bounced failed."""
+    bounce = incoming.bounce
+    if incoming.auto != Message.Auto.BOUNCE or bounce is None:
+        return None
+    outbox = None
+    if incoming.own_outbox_id:
+        outbox = OutboxMessage.objects.filter(pk=incoming.own_outbox_id).first()
+    if not bounce.permanent:
+        return outbox
+    recipient = bounce.recipient or (outbox.to_address if outbox else "")
+    reason = f"{bounce.status} {bounce.diagnostic}".strip()[:300]
+    if recipient:
+        identity_mark_undeliverable(kind="email", value=recipient, reason=reason)
+    if outbox is not None:
+        changed = OutboxMessage.objects.filter(
+            pk=outbox.pk,
+            state__in=[OutboxMessage.State.SENT, OutboxMessage.State.DELIVERED],
+        ).update(
+            state=OutboxMessage.State.FAILED,
+            reason=OutboxMessage.Reason.BOUNCED,
+            error=reason,
+            lease_until=None,
+        )
+        if changed:
+            from rapport.channels.services.outbox import notify_listeners
+
+            notify_listeners(outbox.pk)
+    return outbox
+
+
+def _customer_of(incoming: Incoming, bounced_outbox: OutboxMessage | None) -> Customer:
+    if bounced_outbox is not None:
+        return _live(bounced_outbox.customer)
+    if incoming.auto == Message.Auto.BOUNCE:
+        recipient = incoming.bounce.recipient if incoming.bounce is not None else ""
+        from rapport.customers.selectors import customer_find_by_identity
+
+        customer = customer_find_by_identity(kind="email", raw=recipient) if recipient else None
+        if customer is None:
+            raise Ignore(_("A delivery failure for an address no customer has."))
+        return customer
+    if not incoming.sender:
+        raise Quarantine(_("The message has no sender (From is missing or unreadable)."))
+    if incoming.auto:
+        # Automatic mail from someone we do not know does not make a potential customer.
+        from rapport.customers.selectors import customer_find_by_identity
+
+        customer = customer_find_by_identity(kind="email", raw=incoming.sender)
+        if customer is None:
+            raise Ignore(_("Automatic mail from an unknown sender."))
+        return customer
+    try:
+        customer, _created = customer_get_or_create_from_contact(
+            kind="email", value=incoming.sender, name=incoming.sender_name
+        )
+    except ValidationError as exc:
+        raise Quarantine(
+            _("The sender's address “%(address)s” is not valid.") % {"address": incoming.sender}
+        ) from exc
+    return customer
+
+
+def _live(customer: Customer) -> Customer:
+    while customer.merged_into_id:
+        customer = customer.merged_into
+    return customer
+
+
+def _known_thread(message: Message, incoming: Incoming) -> Conversation | None:
+    """Our token first (no lookup needed), then any referenced Message-ID we stored. Sets the
+    ticket hint on `message` and returns the conversation the thread lives in, if any."""
+    if incoming.own_outbox_id:
+        outbox = (
+            OutboxMessage.objects.filter(pk=incoming.own_outbox_id)
+            .values("ticket_id", "conversation_id", "customer_id")
+            .first()
+        )
+        if outbox is not None:
+            message.ticket_id = outbox["ticket_id"] or incoming.own_ticket_id
+            if outbox["conversation_id"]:
+                return Conversation.objects.filter(pk=outbox["conversation_id"]).first()
+            if message.ticket_id:
+                return None
+    if incoming.own_ticket_id and message.ticket_id is None:
+        message.ticket_id = incoming.own_ticket_id
+    from rapport.channels.email import message_id_hash
+
+    ids = [*incoming.in_reply_to, *reversed(incoming.references)][:50]
+    if not ids:
+        return None
+    hashes = [message_id_hash(m) for m in ids]
+    known = (
+        Message.objects.filter(message_id_hash__in=hashes)
+        .filter(Q(conversation__isnull=False) | Q(ticket_id__isnull=False))
+        .order_by("-created_at", "-id")
+        .values("ticket_id", "conversation_id")
+        .first()
+    )
+    if known is None:
+        return None
+    if message.ticket_id is None:
+        message.ticket_id = known["ticket_id"]
+    if known["conversation_id"]:
+        return Conversation.objects.filter(pk=known["conversation_id"]).first()
+    return None
+
+
+def _ask_threaders(message: Message, parsed, account: ChannelAccount):
+    for threader in registry.inbound_threaders():
+        decision = threader(message, parsed, account)
+        if decision is not None:
+            if message.auto and decision.action != "append":
+                raise Quarantine(
+                    _("A threader opened or reopened a ticket for automatic mail (%(action)s).")
+                    % {"action": decision.action}
+                )
+            return decision
+    return None
+
+
+def _open_conversation(
+    account: ChannelAccount, customer: Customer, message: Message, now
+) -> Conversation:
+    from rapport.channels.email import strip_subject_prefixes
+
+    conversation = Conversation(
+        account=account,
+        customer=customer,
+        team=account.default_team,
+        subject=(strip_subject_prefixes(message.subject) or message.subject)[:300],
+        last_message_at=now,
+        created_at=now,
+    )
+    conversation.full_clean(exclude=["account", "customer", "team"])
+    conversation.save()
+    return conversation
+
+
+def _save_attachments(message: Message, attachments: list) -> None:
+    rows = []
+    for attachment in attachments:
+        row = MessageAttachment(
+            message=message,
+            filename=attachment.filename[:255],
+            content_type=(attachment.content_type or "application/octet-stream")[:127],
+            size=len(attachment.content),
+            content_id=(attachment.content_id or "")[:255],
+            is_inline=bool(attachment.is_inline),
+            flagged=bool(getattr(attachment, "flagged", False)),
+        )
+        row.file.save(attachment.filename[:120], ContentFile(attachment.content), save=False)
+        rows.append(row)
+    if rows:
+        MessageAttachment.objects.bulk_create(rows)
+
+
+def _interaction_channel(kind: str) -> str:
+    return {"wecom": "wechat"}.get(kind, kind)
+
+
+def _purpose() -> Purpose:
+    return (
+        Purpose.objects.filter(code="information").first()
+        or Purpose.objects.filter(is_active=True).order_by("sort_order", "id").first()
+    )
+
+
+def _interaction_summary(message: Message) -> str:
+    body = (message.reply_text or message.text or "").strip()
+    label = message.get_auto_display() if message.auto else ""
+    head = " ".join(part for part in (label and f"[{label}]", message.subject) if part)
+    return (f"{head}\n{body}" if head else body or "—")[:4000]
+
+
+def _acknowledge(account: ChannelAccount, customer: Customer, message: Message) -> None:
+    """One automatic acknowledgement per sender address and day (RFC 3834), if switched on."""
+    if not MessagingSettings.current().acknowledgement_enabled or not message.sender:
+        return
+    from rapport.channels.services.outbox import outbox_queue
+
+    day = timezone.localdate().isoformat()
+    key = ACK_KEY.format(channel=message.channel, address=message.sender, day=day)
+    if OutboxMessage.objects.filter(idempotency_key=key).exists():
+        return
+    try:
+        with transaction.atomic():
+            outbox_queue(
+                customer=customer,
+                purpose="service",
+                source="ack",
+                template_code="acknowledgement",
+                context={"subject": message.subject},
+                channel=message.channel,
+                to_address=message.sender,
+                thread=message,
+                idempotency_key=key,
+                auto_submitted="auto-replied",
+            )
+    except (DomainError, ValidationError):  # no template, a race on the key: no acknowledgement
+        logger.info("No acknowledgement for inbound message %s", message.pk)
+
+
+# --- Replay and the sweep ---------------------------------------------------------------------
+
+
+def inbound_replay(*, inbound: InboundMessage, by: User) -> InboundMessage:
+    """Process a quarantined or ignored message again (after a fix); administrators only.
+
+    Raises Forbidden for anyone else. A processed message is left alone (it would duplicate).
+    """
+    if not by.can("messaging.admin"):
+        raise Forbidden(_("Only administrators may process messages again."))
+    reset = InboundMessage.objects.filter(
+        pk=inbound.pk,
+        state__in=[InboundMessage.State.QUARANTINED, InboundMessage.State.IGNORED],
+    ).update(state=InboundMessage.State.RECEIVED, lease_until=None, attempts=0, error="")
+    if reset:
+        inbound_process(inbound_id=inbound.pk)
+    inbound.refresh_from_db()
+    return inbound
+
+
+def inbound_process_stuck(*, now=None, limit: int = 200) -> int:
+    """Process rows still `received` a while after arriving (the worker died, the queue lost the
+    task). Each row is claimed on its own, so several sweeps never process one twice."""
+    now = now or timezone.now()
+    ids = list(
+        InboundMessage.objects.filter(
+            state=InboundMessage.State.RECEIVED, received_at__lte=now - STUCK_AFTER
+        )
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .order_by("received_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    done = 0
+    for inbound_id in ids:
+        if inbound_process(inbound_id=inbound_id, now=now) is not None:
+            done += 1
+    return done

@@ -1,0 +1,558 @@
+"""The outbox: every message to a customer goes through here.
+
+`outbox_queue` refuses nothing but bad input. `outbox_send` claims one row with a lease (a
+conditional UPDATE), checks the stop conditions at that moment, hands the message to the provider
+with the row's idempotency key (e-mail: its fixed Message-ID), then records the outcome. A worker
+killed between the provider and the record leaves the row `sending` with a lease; after the lease
+another worker sends it again with the same key, which the provider treats as the same message.
+So sending is at-least-once towards the provider and exactly once as the customer sees it.
+"""
+
+import hashlib
+import json
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.template import Context, Template
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rapport.channels import providers, registry
+from rapport.channels.models import (
+    Channel,
+    ChannelAccount,
+    Conversation,
+    Message,
+    MessageTemplate,
+    MessagingSettings,
+    OutboxMessage,
+    Purpose,
+)
+from rapport.core.errors import Conflict
+from rapport.customers.identities import normalize_identity
+from rapport.customers.models import Customer, Identity
+from rapport.interactions.models import Interaction
+from rapport.interactions.models import Purpose as InteractionPurpose
+from rapport.interactions.services import interaction_log
+from rapport.staff.models import User
+
+logger = logging.getLogger(__name__)
+
+# Waits after the 1st, 2nd, … failed attempt; the 6th failure is final.
+BACKOFF = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=2),
+)
+MAX_ATTEMPTS = 6
+# The identity kind that reaches a customer on each channel.
+IDENTITY_KIND = {"email": "email", "sms": "phone", "wechat": "wechat", "wecom": "wechat"}
+# The order channels are tried in when the caller names none.
+CHANNEL_ORDER = ("email", "wechat", "wecom", "sms")
+SENT_STATES = (OutboxMessage.State.SENT, OutboxMessage.State.DELIVERED)
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=getattr(settings, "RAPPORT_OUTBOX_LEASE_SECONDS", 120))
+
+
+# --- Queueing ---------------------------------------------------------------------------------
+
+
+def _request_hash(**fields) -> str:
+    return hashlib.sha256(
+        json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str).encode()
+    ).hexdigest()
+
+
+def _render(text: str, context: dict) -> str:
+    return Template(text).render(Context(context, autoescape=False))
+
+
+def default_account(channel: str) -> ChannelAccount | None:
+    """The account messages on `channel` go out from when no conversation names one."""
+    return (
+        ChannelAccount.objects.filter(kind=channel, is_active=True)
+        .order_by("-is_default", "id")
+        .first()
+    )
+
+
+def _reachable(customer: Customer, channel: str) -> str:
+    """The customer's deliverable address on `channel` (primary first), or ""."""
+    kind = IDENTITY_KIND.get(channel)
+    if kind is None:
+        return ""
+    return (
+        Identity.objects.filter(customer=customer, kind=kind, undeliverable_at__isnull=True)
+        .order_by("-is_primary", "id")
+        .values_list("value", flat=True)
+        .first()
+        or ""
+    )
+
+
+def outbox_choose_channel(*, customer: Customer) -> tuple[str, str]:
+    """(channel, address): the first channel, in CHANNEL_ORDER, with an active account on which
+    the customer has a deliverable identity; ("email", "") when none (the send then refuses)."""
+    active = set(ChannelAccount.objects.filter(is_active=True).values_list("kind", flat=True))
+    for channel in CHANNEL_ORDER:
+        if channel in active:
+            address = _reachable(customer, channel)
+            if address:
+                return channel, address
+    return Channel.EMAIL, ""
+
+
+def outbox_queue(
+    *,
+    customer: Customer,
+    purpose: str,
+    source: str,
+    idempotency_key: str,
+    template_code: str | None = None,
+    context: dict | None = None,
+    subject: str | None = None,
+    body: str | None = None,
+    html: str | None = None,
+    channel: str | None = None,
+    to_address: str | None = None,
+    ticket_id: int | None = None,
+    thread: Message | None = None,
+    conversation: Conversation | None = None,
+    auto_submitted: str = "",
+    by: User | None = None,
+) -> OutboxMessage:
+    """Queue a message to `customer`; it is sent by a task, and by the sweep if that is lost.
+
+    With `template_code` the subject and text are the template's, rendered in the customer's
+    language (zh-hans when they have none) with `context` plus customer_name and company (a given
+    `subject`/`body` become the variables of the same name); without, `body` is the text. The
+    channel is the caller's, or the thread's, or the first that reaches the customer
+    (outbox_choose_channel); the address likewise. `thread` (a Message) makes it a reply in that
+    thread (In-Reply-To/References, its conversation and ticket).
+
+    Refuses nothing but bad input (ValidationError keyed by field): the stop conditions are
+    checked when it is sent. A repeated `idempotency_key` with the same request returns the first
+    row; with a different request raises Conflict(code="idempotency_key_reused").
+    """
+    context = dict(context or {})
+    errors: dict[str, list[str]] = {}
+    key = (idempotency_key or "").strip()
+    if not key:
+        errors["idempotency_key"] = [_("A message needs an idempotency key.")]
+    elif len(key) > 200:
+        errors["idempotency_key"] = [_("The idempotency key has at most 200 characters.")]
+    if purpose not in Purpose.values:
+        errors["purpose"] = [_("Choose service or marketing.")]
+    source = (source or "").strip()
+    if not source or len(source) > 40:
+        errors["source"] = [_("Say where the message comes from (at most 40 characters).")]
+    if channel is not None and channel not in Channel.values:
+        errors["channel"] = [_("Unknown channel “%(channel)s”.") % {"channel": channel}]
+    template = None
+    if template_code:
+        template = MessageTemplate.objects.filter(code=template_code, is_active=True).first()
+        if template is None:
+            errors["template_code"] = [
+                _("No active template “%(code)s”.") % {"code": template_code}
+            ]
+    elif not (body or "").strip():
+        errors["body"] = [_("Write the message.")]
+    if errors:
+        raise ValidationError(errors)
+
+    request_hash = _request_hash(
+        customer=customer.pk,
+        purpose=purpose,
+        source=source,
+        template=template_code,
+        context=context,
+        subject=subject,
+        body=body,
+        html=html,
+        channel=channel,
+        to=to_address,
+        ticket=ticket_id,
+        thread=thread.pk if thread is not None else None,
+    )
+    existing = OutboxMessage.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return _same_or_conflict(existing, request_hash)
+
+    if thread is not None:
+        channel = channel or thread.channel
+        conversation = conversation or thread.conversation
+        ticket_id = ticket_id if ticket_id is not None else thread.ticket_id
+    if conversation is not None:
+        channel = channel or conversation.account.kind
+    if channel is None:
+        channel, chosen = outbox_choose_channel(customer=customer)
+        to_address = to_address or chosen
+    if to_address:
+        to_address = to_address.strip()
+        kind = IDENTITY_KIND.get(channel)
+        try:
+            to_address = normalize_identity(kind, to_address) if kind else to_address
+        except ValidationError as exc:
+            raise ValidationError({"to_address": exc.messages}) from exc
+    else:
+        to_address = _reachable(customer, channel)
+    account = None
+    if thread is not None and thread.account_id and thread.channel == channel:
+        account = thread.account
+    elif conversation is not None and conversation.account.kind == channel:
+        account = conversation.account
+    account = account or default_account(channel)
+
+    language = customer.language or "zh-hans"
+    if template is not None:
+        variables = {
+            "customer_name": customer.name,
+            "company": settings.COMPANY_NAME,
+            **context,
+        }
+        if subject is not None:
+            variables.setdefault("subject", subject)
+        if body is not None:
+            variables.setdefault("body", body)
+        english = language.startswith("en")
+        subject = _render(
+            (template.subject_en if english else template.subject_zh) or subject or "", variables
+        )
+        body = _render(template.body_en if english else template.body_zh, variables)
+        purpose = template.purpose if purpose == Purpose.SERVICE else purpose
+    outbox = OutboxMessage(
+        customer=customer,
+        purpose=purpose,
+        source=source,
+        template=template,
+        context=context,
+        language=language,
+        channel=channel,
+        account=account,
+        to_address=to_address or "",
+        subject=(subject or "").replace("\r", " ").replace("\n", " ").strip()[:500],
+        body=body or "",
+        html=html or "",
+        thread_message_id=thread.message_id if thread is not None else "",
+        thread_references=_references(thread),
+        auto_submitted=auto_submitted,
+        ticket_id=ticket_id,
+        conversation=conversation,
+        idempotency_key=key,
+        request_hash=request_hash,
+        created_by=by,
+        next_attempt_at=timezone.now(),
+    )
+    outbox.full_clean(exclude=["customer", "template", "account", "conversation", "created_by"])
+    try:
+        with transaction.atomic():
+            outbox.save()
+            outbox.message_id = _message_id(outbox)
+            if outbox.message_id:
+                OutboxMessage.objects.filter(pk=outbox.pk).update(message_id=outbox.message_id)
+    except IntegrityError:
+        existing = OutboxMessage.objects.filter(idempotency_key=key).first()
+        if existing is None:
+            raise
+        return _same_or_conflict(existing, request_hash)
+    outbox_id = outbox.pk
+    transaction.on_commit(lambda: _enqueue_send(outbox_id))
+    return outbox
+
+
+def _same_or_conflict(existing: OutboxMessage, request_hash: str) -> OutboxMessage:
+    if existing.request_hash != request_hash:
+        raise Conflict(
+            _("This idempotency key was already used for another message."),
+            code="idempotency_key_reused",
+            field="idempotency_key",
+        )
+    return existing
+
+
+def _references(thread: Message | None) -> list[str]:
+    if thread is None or not thread.message_id:
+        return []
+    refs = [r for r in thread.references if r != thread.message_id]
+    return [*refs, thread.message_id][-20:]
+
+
+def _message_id(outbox: OutboxMessage) -> str:
+    """Fixed per row (signed, not random), so a resend after a crash is the same message."""
+    if outbox.channel != Channel.EMAIL:
+        return f"rp.m{outbox.pk}"
+    from rapport.channels.email import make_message_id
+    from rapport.channels.services.inbound import message_id_secret, own_domain
+
+    domain = own_domain(outbox.account) if outbox.account else "rapport.invalid"
+    return make_message_id(
+        ticket_id=outbox.ticket_id,
+        outbox_id=outbox.pk,
+        own_domain=domain,
+        secret=message_id_secret(),
+    )
+
+
+def _enqueue_send(outbox_id: int) -> None:
+    from rapport.channels.tasks import outbox_send_task
+
+    try:
+        outbox_send_task.enqueue(outbox_id=outbox_id)
+    except Exception:  # the sweep sends it; the row is queued either way
+        logger.exception("Could not queue sending of outbox message %s", outbox_id)
+
+
+# --- Sending ----------------------------------------------------------------------------------
+
+
+def _claim(outbox_id: int, now: datetime) -> int | None:
+    """Take the row for one attempt; returns the attempt number that identifies this claim."""
+    due = Q(state=OutboxMessage.State.QUEUED, next_attempt_at__lte=now) | Q(
+        state=OutboxMessage.State.SENDING, lease_until__lt=now
+    )
+    claimed = OutboxMessage.objects.filter(due, pk=outbox_id).update(
+        state=OutboxMessage.State.SENDING,
+        lease_until=now + _lease(),
+        attempts=F("attempts") + 1,
+    )
+    if not claimed:
+        return None
+    return OutboxMessage.objects.values_list("attempts", flat=True).get(pk=outbox_id)
+
+
+def quiet_hours_end(now: datetime, rules: MessagingSettings) -> datetime | None:
+    """When the quiet hours `now` falls in end (aware), or None outside quiet hours."""
+    start, end = rules.quiet_hours_start, rules.quiet_hours_end
+    if start == end:
+        return None
+    local = timezone.localtime(now)
+    t = local.time()
+    inside = (start <= t < end) if start < end else (t >= start or t < end)
+    if not inside:
+        return None
+    ends = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+    if ends <= local:
+        ends += timedelta(days=1)
+    return ends
+
+
+def _stop(outbox: OutboxMessage, now: datetime) -> tuple[str, datetime | None]:
+    """(refusal reason, "") or ("", defer until) or ("", None) to send now."""
+    R = OutboxMessage.Reason
+    customer = outbox.customer
+    if customer.is_merged:
+        return R.MERGED, None
+    if customer.is_deceased:
+        return R.DECEASED, None
+    if customer.do_not_contact:
+        return R.DO_NOT_CONTACT, None
+    marketing = outbox.purpose == Purpose.MARKETING
+    if marketing and customer.marketing_opt_out:
+        return R.MARKETING_CONSENT, None
+    if not outbox.to_address:
+        return R.NO_ADDRESS, None
+    kind = IDENTITY_KIND.get(outbox.channel)
+    if (
+        kind
+        and Identity.objects.filter(
+            kind=kind, value=outbox.to_address, undeliverable_at__isnull=False
+        ).exists()
+    ):
+        return R.UNDELIVERABLE, None
+    rules = MessagingSettings.current()
+    quiet_end = quiet_hours_end(now, rules)
+    if quiet_end is not None and (marketing or not rules.service_in_quiet_hours):
+        return "", quiet_end
+    if marketing:
+        sent = OutboxMessage.objects.filter(
+            customer=customer,
+            purpose=Purpose.MARKETING,
+            state__in=SENT_STATES,
+            sent_at__gte=now - timedelta(days=7),
+        ).count()
+        if sent >= rules.marketing_cap_per_week:
+            return R.FREQUENCY_CAP, None
+    return "", None
+
+
+def outbox_send(*, outbox_id: int, now: datetime | None = None) -> OutboxMessage | None:
+    """Send one queued message if it is due and no one else holds it; idempotent.
+
+    Returns the row after this attempt, or None when it was not due or another worker holds it.
+    Refused (with the reason) when a stop condition holds now; deferred to the end of quiet hours
+    when it may not go out during them; on a transient provider failure queued again after
+    BACKOFF, failed after MAX_ATTEMPTS; failed on a permanent one. On success the row, an
+    outbound Interaction and a Message are recorded in one transaction.
+    """
+    now = now or timezone.now()
+    attempt = _claim(outbox_id, now)
+    if attempt is None:
+        return None
+    outbox = OutboxMessage.objects.select_related("customer", "account", "created_by").get(
+        pk=outbox_id
+    )
+    mine = OutboxMessage.objects.filter(
+        pk=outbox_id, state=OutboxMessage.State.SENDING, attempts=attempt
+    )
+    reason, defer_until = _stop(outbox, now)
+    if defer_until is not None:
+        with transaction.atomic():
+            mine.update(
+                state=OutboxMessage.State.QUEUED,
+                next_attempt_at=defer_until,
+                lease_until=None,
+                attempts=F("attempts") - 1,  # waiting out quiet hours is not a failed attempt
+            )
+            notify_listeners(outbox_id)
+        return _fresh(outbox_id)
+    account = outbox.account or default_account(outbox.channel)
+    if not reason and account is None:
+        reason = OutboxMessage.Reason.NO_ACCOUNT
+    if reason:
+        with transaction.atomic():
+            mine.update(state=OutboxMessage.State.REFUSED, reason=reason, lease_until=None)
+            notify_listeners(outbox_id)
+        return _fresh(outbox_id)
+
+    result = providers.send(outbox, account)  # outside any transaction: it may take a while
+
+    with transaction.atomic():
+        if result.ok:
+            if mine.update(
+                state=OutboxMessage.State.SENT,
+                sent_at=now,
+                lease_until=None,
+                provider_message_id=result.provider_message_id[:300],
+                account=account,
+                reason="",
+                error="",
+            ):
+                _record_sent(outbox, account, now)
+        elif result.permanent:
+            mine.update(
+                state=OutboxMessage.State.FAILED,
+                reason=OutboxMessage.Reason.PROVIDER_REJECTED,
+                error=result.reason[:2000],
+                lease_until=None,
+            )
+        elif attempt >= MAX_ATTEMPTS:
+            mine.update(
+                state=OutboxMessage.State.FAILED,
+                reason=OutboxMessage.Reason.TOO_MANY_ATTEMPTS,
+                error=result.reason[:2000],
+                lease_until=None,
+            )
+        else:
+            mine.update(
+                state=OutboxMessage.State.QUEUED,
+                next_attempt_at=now + BACKOFF[min(attempt, len(BACKOFF)) - 1],
+                error=result.reason[:2000],
+                lease_until=None,
+            )
+        notify_listeners(outbox_id)
+    return _fresh(outbox_id)
+
+
+def _fresh(outbox_id: int) -> OutboxMessage:
+    return OutboxMessage.objects.get(pk=outbox_id)
+
+
+def _record_sent(outbox: OutboxMessage, account: ChannelAccount, now: datetime) -> None:
+    """The outbound Interaction and Message of a sent row (same transaction as the state)."""
+    from rapport.channels.email import message_id_hash
+
+    by = (
+        outbox.created_by
+        if outbox.created_by and outbox.created_by.can("interactions.log")
+        else None
+    )
+    purpose = (
+        InteractionPurpose.objects.filter(code=_interaction_purpose(outbox)).first()
+        or InteractionPurpose.objects.filter(is_active=True).order_by("sort_order", "id").first()
+    )
+    interaction = interaction_log(
+        by=by,
+        customer=outbox.customer.merged_into or outbox.customer,
+        channel={"wecom": "wechat"}.get(outbox.channel, outbox.channel),
+        direction=Interaction.Direction.OUTBOUND,
+        purpose=purpose,
+        summary=f"{outbox.subject}\n{outbox.body}".strip()[:4000] or "—",
+        started_at=min(now, timezone.now()),
+    )
+    OutboxMessage.objects.filter(pk=outbox.pk).update(interaction=interaction)
+    Message.objects.create(
+        conversation_id=outbox.conversation_id,
+        ticket_id=outbox.ticket_id,
+        account=account,
+        direction=Message.Direction.OUTBOUND,
+        channel=outbox.channel,
+        customer_id=outbox.customer_id,
+        sender=account.address,
+        recipients=[outbox.to_address],
+        subject=outbox.subject,
+        text=outbox.body,
+        reply_text=outbox.body,
+        html=outbox.html,
+        message_id=outbox.message_id,
+        message_id_hash=message_id_hash(outbox.message_id) if outbox.message_id else "",
+        in_reply_to=[outbox.thread_message_id] if outbox.thread_message_id else [],
+        references=outbox.thread_references,
+        interaction=interaction,
+        outbox=outbox,
+        sent_by=outbox.created_by,
+        created_at=now,
+    )
+    if outbox.conversation_id:
+        Conversation.objects.filter(pk=outbox.conversation_id).update(last_message_at=now)
+
+
+def _interaction_purpose(outbox: OutboxMessage) -> str:
+    return {
+        "survey_invitation": "survey",
+        "ticket_reply": "complaint",
+        "tracking_link": "complaint",
+    }.get(outbox.source, "information")
+
+
+def notify_listeners(outbox_id: int) -> None:
+    """Call the registered outbox listeners after commit with the row as committed."""
+
+    def call() -> None:
+        outbox = OutboxMessage.objects.filter(pk=outbox_id).first()
+        if outbox is None:
+            return
+        for listener in registry.outbox_listeners():
+            try:
+                listener(outbox)
+            except Exception:
+                logger.exception("Outbox listener %r failed on %s", listener, outbox_id)
+
+    transaction.on_commit(call)
+
+
+def outbox_send_due(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Send the rows that are due: queued and due, or left `sending` by a worker whose lease ran
+    out. Each row is claimed on its own (outbox_send), never a window of rows at once.
+    Returns how many rows this call attempted."""
+    now = now or timezone.now()
+    ids = list(
+        OutboxMessage.objects.filter(
+            Q(state=OutboxMessage.State.QUEUED, next_attempt_at__lte=now)
+            | Q(state=OutboxMessage.State.SENDING, lease_until__lt=now)
+        )
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    attempted = 0
+    for outbox_id in ids:
+        if outbox_send(outbox_id=outbox_id, now=now) is not None:
+            attempted += 1
+    return attempted

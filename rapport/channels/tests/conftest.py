@@ -1,0 +1,23 @@
+import pytest
+
+from rapport.channels.tests.factories import ChannelAccountFactory
+from rapport.customers.services import IdentityInput, customer_create
+
+
+@pytest.fixture
+def account(team):
+    return ChannelAccountFactory(
+        name="售后邮箱", address="service@rapport.example", default_team=team
+    )
+
+
+@pytest.fixture
+def customer(db):
+    return customer_create(
+        by=None,
+        name="张伟",
+        identities=[
+            IdentityInput("email", "zhangwei@qq.com"),
+            IdentityInput("phone", "13800138000"),
+        ],
+    )
