@@ -38,8 +38,17 @@ def main() -> None:
 
     settings.ALLOWED_HOSTS = ["testserver"]
     results, dataset = run(args)
+    messaging = None
+    if not args.only or args.only.lower() in "messaging throughput":
+        from rapport.channels.bench import throughput
+
+        messaging = throughput()
+        for name, r in messaging.items():
+            print(f"  {name} throughput: {r['per_second']:.0f} messages/s", flush=True)
     if not args.no_write:
         write_report(Path(args.output), args, results, dataset, settings)
+        if messaging:
+            write_messaging(Path(args.output), args, messaging, settings)
     print_table(results)
 
 
@@ -235,6 +244,38 @@ def write_report(path: Path, args, results, ctx, settings) -> None:
         body = header + body
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(body, encoding="utf-8")
+
+
+MESSAGING_GOALS = {"inbound": 100, "outbox": 200}
+
+
+def write_messaging(path: Path, args, messaging: dict, settings) -> None:
+    """A section per engine with the messaging throughput (rapport.channels.bench)."""
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    marker = f"## Messaging throughput on {engine}"
+    labels = {
+        "inbound": "inbound mail received, parsed, threaded and recorded",
+        "outbox": "queued messages sent to the fake provider and recorded",
+    }
+    section = [
+        f"{marker} — {datetime.now().astimezone():%Y-%m-%d %H:%M %z}",
+        "",
+        f"Dataset {args.size}, one process, Python {platform.python_version()}, "
+        f"{os.cpu_count()} cores (shared).",
+        "",
+        "| pipeline | messages | seconds | messages/s | goal |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, r in messaging.items():
+        flag = "" if r["per_second"] >= MESSAGING_GOALS[name] else " ⚠"
+        section.append(
+            f"| {labels[name]} | {r['messages']} | {r['seconds']:.2f} | "
+            f"{r['per_second']:.0f}{flag} | ≥ {MESSAGING_GOALS[name]} |"
+        )
+    old = path.read_text(encoding="utf-8")
+    parts = old.split("\n## ")
+    kept = [parts[0]] + ["## " + p for p in parts[1:] if not ("## " + p).startswith(marker)]
+    path.write_text("\n".join(kept).rstrip() + "\n\n" + "\n".join(section) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
