@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from rapport.api.api import api
+from rapport.api.api import not_found as api_not_found
 from rapport.customers.urls import urlpatterns as customer_urlpatterns
 from rapport.web.customer360 import customer_detail
 
@@ -18,6 +19,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    re_path(r"^api/(?P<path>.*)$", api_not_found),
     path(
         "customers/",
         include(

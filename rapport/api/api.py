@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -47,23 +48,37 @@ def _loc_to_field(loc) -> str:
 @api.exception_handler(NinjaValidationError)
 def on_validation_error(request, exc: NinjaValidationError):
     errors = [
-        {"field": _loc_to_field(e.get("loc", [])), "message": e.get("msg", "")} for e in exc.errors
+        {
+            "field": _loc_to_field(e.get("loc", [])),
+            "message": e.get("msg", ""),
+            "kind": e.get("type", ""),
+        }
+        for e in exc.errors
     ]
     first = errors[0] if errors else {"field": "", "message": ""}
     message = _("Invalid input: %(field)s — %(message)s") % first
     return _error(request, 422, "validation_error", message, errors)
 
 
+def _django_code(error: DjangoValidationError) -> str:
+    return f"rule:{error.code}" if error.code else "rule"
+
+
 @api.exception_handler(DjangoValidationError)
 def on_model_validation_error(request, exc: DjangoValidationError):
     if hasattr(exc, "error_dict"):
         errors = [
-            {"field": field, "message": message}
-            for field, errs in exc.message_dict.items()
-            for message in errs
+            {"field": field, "message": message, "kind": _django_code(error)}
+            for field, errs in exc.error_dict.items()
+            for error in errs
+            for message in error.messages
         ]
     else:
-        errors = [{"field": "", "message": m} for m in exc.messages]
+        errors = [
+            {"field": "", "message": message, "kind": _django_code(error)}
+            for error in exc.error_list
+            for message in error.messages
+        ]
     first = errors[0]
     return _error(
         request,
@@ -119,3 +134,10 @@ api.add_router("/surveys", surveys_api.router, tags=["surveys"])
 from rapport.tickets import api as tickets_api  # noqa: E402
 
 api.add_router("/tickets", tickets_api.router, tags=["tickets"])
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, path: str = ""):
+    """Any path under /api/v1/ that names no operation (an id that is not a number, a typo)
+    answers as every other API error does: JSON with `code`, never the HTML 404 page."""
+    return _error(request, 404, "not_found", _("Not found."))

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from rapport.core.api import ErrorOut, PageParams, page_schema, paginate
-from rapport.core.errors import Forbidden, NotFound
+from rapport.core.errors import DomainError, Forbidden, NotFound
 from rapport.customers import selectors, services
 from rapport.customers.schemas import (
     AssetIn,
@@ -135,9 +135,15 @@ def update_customer(request: HttpRequest, customer_id: int, payload: CustomerPat
 def merge_customer(request: HttpRequest, customer_id: int, payload: MergeIn):
     _require(request.user, "customers.merge")
     survivor = selectors.customer_get_for_staff(staff=request.user, customer_id=customer_id)
-    duplicate = selectors.customer_get_for_staff(
-        staff=request.user, customer_id=payload.duplicate_id
-    )
+    try:
+        duplicate = selectors.customer_get_for_staff(
+            staff=request.user, customer_id=payload.duplicate_id
+        )
+    except NotFound as exc:
+        # The customer in the path exists; only the one named in the body is missing.
+        raise DomainError(
+            _("No such customer to merge."), code="duplicate_not_found", field="duplicate_id"
+        ) from exc
     result = services.customer_merge(
         survivor=survivor, duplicate=duplicate, by=request.user, request=request
     )

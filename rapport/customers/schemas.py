@@ -5,6 +5,7 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
+from rapport.core.api import amount_type
 from rapport.core.masking import mask_id_number, mask_phone
 from rapport.customers.models import Asset, Customer, Identity
 
@@ -18,6 +19,9 @@ GenderT = Literal["", "female", "male"]
 LangT = Literal["zh-hans", "en"]
 IdentityKindT = Literal["phone", "email", "wechat"]
 AssetKindT = Literal["vehicle", "policy", "device", "contract"]
+
+
+LifetimeValue = amount_type(max_digits=14, decimal_places=2)
 
 
 class IdentityIn(Schema):
@@ -65,7 +69,7 @@ class CustomerFields(Schema):
     marketing_opt_out: bool | None = None
     do_not_contact: bool | None = None
     is_deceased: bool | None = None
-    lifetime_value: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
+    lifetime_value: LifetimeValue | None = Field(None, ge=0, max_digits=14, decimal_places=2)
     notes: str | None = Field(None, max_length=4000)
     service_team_id: int | None = None
     account_manager_id: int | None = None

@@ -114,7 +114,9 @@ def list_purposes(request: HttpRequest):
 def create_interaction(
     request: HttpRequest,
     payload: InteractionIn,
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", min_length=1, max_length=200
+    ),
 ):
     def action():
         return 201, _create_interaction(request.user, payload).model_dump(mode="json")

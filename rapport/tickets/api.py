@@ -119,7 +119,9 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters], page: Quer
 def create_ticket(
     request: HttpRequest,
     payload: TicketIn,
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", min_length=1, max_length=200
+    ),
 ):
     def action():
         return 201, _create(request.user, payload).model_dump(mode="json")
@@ -457,7 +459,7 @@ def complete_improvement(request: HttpRequest, improvement_id: int):
 def public_create(
     request: HttpRequest,
     payload: PublicTicketIn,
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+    idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=1, max_length=80),
 ):
     if public_rate_limited(request):
         raise RateLimited(_("Too many submissions from this address; please try again later."))

@@ -5,6 +5,7 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
+from rapport.core.api import amount_type
 from rapport.core.masking import mask_phone
 from rapport.tickets.models import (
     ImprovementAction,
@@ -22,6 +23,9 @@ QueueT = Literal["mine", "owned", "team", "investigating", "unassigned", "waitin
 SortT = Literal["priority", "newest", "oldest", "updated"]
 RemedyKindT = Literal["refund", "replacement", "compensation", "upgrade", "apology"]
 ImprovementKindT = Literal["training", "process", "product", "other"]
+
+
+RemedyAmount = amount_type(max_digits=14, decimal_places=4)
 
 
 class TicketTypeOut(Schema):
@@ -183,7 +187,7 @@ class EventOut(Schema):
 
 class RemedyIn(Schema):
     kind: RemedyKindT
-    amount: Decimal = Field(Decimal("0"), max_digits=14, decimal_places=4)
+    amount: RemedyAmount = Field(Decimal("0"), max_digits=14, decimal_places=4)
     description: str = Field("", max_length=500)
     needs_resources: bool = False
 

@@ -1,0 +1,88 @@
+"""The API keeps the promises of its OpenAPI schema (what `make fuzz` checks at length): every
+answer is JSON in the documented error shape, the documented statuses are the ones returned, and
+what the schema calls valid is parsed."""
+
+import json
+
+import pytest
+
+from rapport.api.api import api
+from rapport.customers.models import Customer
+from rapport.customers.services import IdentityInput, customer_create
+
+
+def _post(client, url, data):
+    return client.post(url, json.dumps(data), content_type="application/json")
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/v1/customers/null,null"),
+        ("post", "/api/v1/tasks/abc/complete"),
+        ("patch", "/api/v1/tickets/1.5"),
+        ("delete", "/api/v1/no-such-thing"),
+    ],
+)
+def test_a_path_naming_no_operation_is_a_json_404(agent, api_client, method, path):
+    response = getattr(api_client(agent), method)(path)
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["code"] == "not_found"
+
+
+def test_every_operation_documents_its_error_answers():
+    schema = api.get_openapi_schema()
+    missing = []
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            documented = {str(status) for status in operation["responses"]}
+            needed = {"422", "404"} | ({"401"} if operation.get("security") else set())
+            if lacking := needed - documented:
+                missing.append(f"{method.upper()} {path}: {sorted(lacking)}")
+    assert missing == []
+
+
+def test_field_errors_say_what_refused_them(agent, api_client):
+    client = api_client(agent)
+    parsed = _post(client, "/api/v1/customers", {"name": "x", "lifetime_value": "abc"})
+    assert parsed.status_code == 422
+    assert parsed.json()["errors"][0]["kind"] == "decimal_parsing"  # the parser's own type
+    ruled = _post(client, "/api/v1/customers", {"name": "x", "lunar_birthday_month": 1})
+    assert ruled.status_code == 422
+    assert all(e["kind"].startswith("rule") for e in ruled.json()["errors"])
+    assert not Customer.objects.filter(name="x").exists()
+
+
+@pytest.mark.parametrize("amount", [600.5, True])
+def test_an_amount_is_never_read_from_a_float(agent, api_client, amount):
+    response = _post(
+        api_client(agent), "/api/v1/customers", {"name": "x", "lifetime_value": amount}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "lifetime_value"
+    assert not Customer.objects.filter(name="x").exists()
+
+
+def test_merging_a_missing_duplicate_names_the_body_field_not_the_path(
+    supervisor, api_client, team
+):
+    survivor = customer_create(
+        by=supervisor,
+        name="张伟",
+        identities=[IdentityInput("phone", "13800138000")],
+        service_team=team,
+    )
+    response = _post(
+        api_client(supervisor), f"/api/v1/customers/{survivor.pk}/merge", {"duplicate_id": 10**9}
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "duplicate_id"
+    assert Customer.objects.filter(pk=survivor.pk, merged_into=None).exists()
+
+
+def test_the_public_form_documents_its_required_idempotency_key():
+    operation = api.get_openapi_schema()["paths"]["/api/v1/tickets/public"]["post"]
+    header = next(p for p in operation["parameters"] if p["name"] == "Idempotency-Key")
+    assert header["required"] is True
+    assert header["schema"]["maxLength"] == 80
