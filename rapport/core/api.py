@@ -1,13 +1,15 @@
 """Pieces every domain's API router shares: the error shape, pagination, actor access."""
 
+import types
+import typing
 from decimal import Decimal
 from typing import Annotated, Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import BeforeValidator, Field, WithJsonSchema
+from ninja.schema import DjangoGetter
+from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
 
@@ -81,3 +83,54 @@ def amount_type(*, max_digits: int, decimal_places: int) -> Any:
             }
         ),
     ]
+
+
+class _Refused:
+    """Stands in for a JSON value of the wrong type, so that the field's own validation refuses
+    it with its usual error and location."""
+
+    def __init__(self, value: Any):
+        self.value = value
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+
+def _scalar(annotation: Any) -> type | None:
+    """`int` or `bool` when a field holds that (optionally None, optionally annotated)."""
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _scalar(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        kinds = {_scalar(a) for a in typing.get_args(annotation) if a is not type(None)}
+        return kinds.pop() if len(kinds) == 1 else None
+    return annotation if annotation in (int, bool) else None
+
+
+class BodyIn(Schema):
+    """A JSON request body, read with JSON's types as the schema states them: `true` is not the
+    integer 1, and neither 1 nor "yes" is the boolean true (pydantic's lax mode would take
+    them, so the server accepted what its own schema calls invalid)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _json_types(cls, data: Any) -> Any:
+        # ninja hands the body over wrapped in a DjangoGetter.
+        raw = data._obj if isinstance(data, DjangoGetter) else data
+        if not isinstance(raw, dict):
+            return data
+        refused = {}
+        for name, field in cls.model_fields.items():
+            key = field.alias or name
+            if key not in raw:
+                continue
+            value, kind = raw[key], _scalar(field.annotation)
+            if (kind is int and isinstance(value, bool | str)) or (
+                kind is bool and value is not None and not isinstance(value, bool)
+            ):
+                refused[key] = _Refused(value)
+        if not refused:
+            return data
+        if isinstance(data, DjangoGetter):
+            return DjangoGetter({**raw, **refused}, data._schema_cls, data._context)
+        return {**raw, **refused}

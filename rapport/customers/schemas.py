@@ -5,7 +5,7 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
-from rapport.core.api import amount_type
+from rapport.core.api import BodyIn, amount_type
 from rapport.core.masking import mask_id_number, mask_phone
 from rapport.customers.models import Asset, Customer, Identity
 
@@ -24,7 +24,7 @@ AssetKindT = Literal["vehicle", "policy", "device", "contract"]
 LifetimeValue = amount_type(max_digits=14, decimal_places=2)
 
 
-class IdentityIn(Schema):
+class IdentityIn(BodyIn):
     kind: IdentityKindT
     value: str = Field(..., min_length=1, max_length=254)
     label: str = Field("", max_length=30)
@@ -52,7 +52,7 @@ class IdentityOut(Schema):
         )
 
 
-class CustomerFields(Schema):
+class CustomerFields(BodyIn):
     kind: KindT | None = None
     tier: TierT | None = None
     lifecycle_stage: StageT | None = None
@@ -153,7 +153,7 @@ class CustomerOut(Schema):
         )
 
 
-class MergeIn(Schema):
+class MergeIn(BodyIn):
     duplicate_id: int = Field(..., ge=1)
 
 
@@ -171,11 +171,11 @@ class MergedOut(Schema):
     merged_into: int = Field(..., description="The id of the surviving customer.")
 
 
-class RevealIn(Schema):
+class RevealIn(BodyIn):
     what: Literal["identities", "id_number"]
 
 
-class AssetIn(Schema):
+class AssetIn(BodyIn):
     kind: AssetKindT
     name: str = Field(..., min_length=1, max_length=100)
     identifier: str = Field("", max_length=40)
@@ -189,7 +189,7 @@ class AssetIn(Schema):
     notes: str = Field("", max_length=500)
 
 
-class AssetPatch(Schema):
+class AssetPatch(BodyIn):
     name: str | None = Field(None, min_length=1, max_length=100)
     identifier: str | None = Field(None, max_length=40)
     plate: str | None = Field(None, max_length=10)

@@ -4,6 +4,7 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
+from rapport.core.api import BodyIn
 from rapport.interactions.models import (
     AgentStatusInterval,
     FollowUpTask,
@@ -23,14 +24,14 @@ AgentStatusT = Literal[
 ]
 
 
-class FollowUpIn(Schema):
+class FollowUpIn(BodyIn):
     title: str = Field(..., min_length=1, max_length=200)
     due_at: datetime
     assignee_id: int | None = Field(None, description="Defaults to the caller when no team.")
     assignee_team_id: int | None = None
 
 
-class InteractionIn(Schema):
+class InteractionIn(BodyIn):
     customer_id: int
     channel: ChannelT
     direction: DirectionT
@@ -44,7 +45,7 @@ class InteractionIn(Schema):
     follow_up: FollowUpIn | None = None
 
 
-class InteractionPatch(Schema):
+class InteractionPatch(BodyIn):
     reason: str = Field(..., min_length=1, max_length=300, description="Why it is corrected.")
     channel: ChannelT | None = None
     direction: DirectionT | None = None
@@ -94,7 +95,7 @@ class RevisionOut(Schema):
         return RevisionOut.model_validate(r, from_attributes=True)
 
 
-class TaskIn(Schema):
+class TaskIn(BodyIn):
     customer_id: int
     interaction_id: int | None = None
     title: str = Field(..., min_length=1, max_length=200)
@@ -123,7 +124,7 @@ class TaskOut(Schema):
         return TaskOut.model_validate(t, from_attributes=True)
 
 
-class TransferIn(Schema):
+class TransferIn(BodyIn):
     to_staff_id: int
     kind: TransferKindT | None = Field(
         None,
@@ -149,7 +150,7 @@ class TransferOut(Schema):
         return TransferOut.model_validate(t, from_attributes=True)
 
 
-class AgentStatusIn(Schema):
+class AgentStatusIn(BodyIn):
     status: AgentStatusT
 
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from rapport.core.api import ErrorOut
+from rapport.core.api import BodyIn, ErrorOut
 from rapport.core.calendar.selectors import calendar_get
 from rapport.core.errors import DomainError, Forbidden
 from rapport.sla import selectors, services
@@ -20,7 +20,7 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Error
 KindT = Literal["first_response", "next_reply", "resolution"]
 
 
-class PolicyIn(Schema):
+class PolicyIn(BodyIn):
     name: str = Field(..., min_length=1, max_length=80)
     calendar_id: int
     ticket_kind: str = Field("", max_length=20)

@@ -4,6 +4,7 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
+from rapport.core.api import BodyIn
 from rapport.surveys.models import Question, SurveyResponse, SurveySend, SurveyTemplate
 
 TriggerT = Literal["service_completed", "manual"]
@@ -44,7 +45,7 @@ class TemplateOut(Schema):
         return TemplateOut(**data, questions=questions)
 
 
-class SendIn(Schema):
+class SendIn(BodyIn):
     customer_id: int
     template: str = Field("post_ticket_csat", description="A template code.")
     trigger: TriggerT = "service_completed"

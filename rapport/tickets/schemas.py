@@ -5,7 +5,7 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
-from rapport.core.api import amount_type
+from rapport.core.api import BodyIn, amount_type
 from rapport.core.masking import mask_phone
 from rapport.tickets.models import (
     ImprovementAction,
@@ -42,7 +42,7 @@ class TicketTypeOut(Schema):
         )
 
 
-class TicketIn(Schema):
+class TicketIn(BodyIn):
     customer_id: int
     kind: KindT = "complaint"
     subject: str = Field("", max_length=120)
@@ -59,7 +59,7 @@ class TicketIn(Schema):
     interaction_id: int | None = None
 
 
-class TicketPatch(Schema):
+class TicketPatch(BodyIn):
     subject: str | None = Field(None, min_length=1, max_length=120)
     description: str | None = Field(None, min_length=1, max_length=4000)
     contact_name: str | None = Field(None, min_length=1, max_length=100)
@@ -129,7 +129,7 @@ class TicketOut(Schema):
         )
 
 
-class TransitionIn(Schema):
+class TransitionIn(BodyIn):
     """An action from the table with its fields; unknown fields are ignored."""
 
     action: str = Field(..., max_length=30)
@@ -185,7 +185,7 @@ class EventOut(Schema):
         )
 
 
-class RemedyIn(Schema):
+class RemedyIn(BodyIn):
     kind: RemedyKindT
     amount: RemedyAmount = Field(Decimal("0"), max_digits=14, decimal_places=4)
     description: str = Field("", max_length=500)
@@ -222,12 +222,12 @@ class RemedyOut(Schema):
         )
 
 
-class ApprovalIn(Schema):
+class ApprovalIn(BodyIn):
     decision: Literal["approve", "reject"]
     comment: str = Field("", max_length=500)
 
 
-class ImprovementIn(Schema):
+class ImprovementIn(BodyIn):
     kind: ImprovementKindT
     description: str = Field(..., min_length=1, max_length=500)
     owner_id: int
@@ -278,7 +278,7 @@ class InvestigationOut(Schema):
         )
 
 
-class PublicTicketIn(Schema):
+class PublicTicketIn(BodyIn):
     kind: KindT = "complaint"
     name: str = Field(..., min_length=1, max_length=100)
     phone: str = Field("", max_length=32)

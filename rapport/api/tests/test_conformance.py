@@ -86,3 +86,14 @@ def test_the_public_form_documents_its_required_idempotency_key():
     header = next(p for p in operation["parameters"] if p["name"] == "Idempotency-Key")
     assert header["required"] is True
     assert header["schema"]["maxLength"] == 80
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("lunar_birthday_month", True), ("lunar_birthday_month", "3"), ("do_not_contact", 1)],
+)
+def test_json_types_are_read_as_the_schema_states_them(agent, api_client, field, value):
+    response = _post(api_client(agent), "/api/v1/customers", {"name": "x", field: value})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == field
+    assert not Customer.objects.filter(name="x").exists()

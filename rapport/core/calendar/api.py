@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from rapport.core.api import ErrorOut
+from rapport.core.api import BodyIn, ErrorOut
 from rapport.core.calendar import add_business_minutes, business_minutes_between
 from rapport.core.calendar.selectors import calendar_get, calendar_list, calendar_snapshot
 from rapport.core.calendar.services import calendar_exception_add, calendar_exception_remove
@@ -47,7 +47,7 @@ class CalendarDetailOut(CalendarOut):
     exceptions: list[ExceptionOut]
 
 
-class ExceptionIn(Schema):
+class ExceptionIn(BodyIn):
     date: date
     kind: Literal["holiday", "workday", "half_day", "custom"]
     name: str = Field("", max_length=80)
