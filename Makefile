@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench bench-m lint messages clean
+.PHONY: demo test fuzz load bench bench-m lint messages clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $$(sh scripts/find-python) -m venv $(VENV)
@@ -18,6 +18,17 @@ test: $(STAMP)
 	$(PY) -m ruff check rapport conftest.py
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q -n 2 $(PYTEST_ARGS)
+
+# schemathesis, every check, against a freshly served demo with a bearer token; bounded in
+# examples and time, non-zero on any failure. FUZZ_ARGS="--max-examples 50 --max-time 600" digs deeper.
+fuzz: $(STAMP)
+	$(PY) scripts/fuzz.py $(FUZZ_ARGS)
+
+# locust: 50 agents against a served S dataset; p50/p95/p99 per request type and the 5xx count.
+# LOAD_ARGS="--users 50 --run-time 90" ; set DATABASE_URL to load PostgreSQL.
+load: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[load]'
+	$(PY) scripts/load.py $(LOAD_ARGS)
 
 bench: $(STAMP)
 	$(PY) -m rapport.bench --size S
