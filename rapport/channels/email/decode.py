@@ -75,6 +75,12 @@ def superset_charset(declared: str | None) -> str | None:
 SEVEN_BIT_CODECS = frozenset(
     {"iso2022_jp", "iso2022_jp_ext", "iso2022_jp_2", "iso2022_kr", "hz", "utf-7"}
 )
+# Single-byte Latin charsets that Chinese mail is wrongly labelled with.
+LATIN_CODECS = frozenset({"cp1252", "latin-1", "iso8859-1", "iso8859-15", "ascii"})
+# Only ASCII and GB2312 double bytes (row 0xA1–0xF7, cell 0xA1–0xFE), with at least two Chinese
+# characters: Latin text puts accented letters next to ASCII, which never fits this shape.
+_GB2312_TEXT = re.compile(rb"[\x00-\x7f]*(?:[\xa1-\xf7][\xa1-\xfe][\x00-\x7f]*){2,}")
+
 # How many replaced characters we accept from the declared charset before trying others
 # (a truncated last character, a stray byte).
 TOLERATED_REPLACEMENTS = 3
@@ -114,6 +120,13 @@ def decode_bytes(
             return data.decode("utf-8"), None
         except UnicodeDecodeError:
             pass
+    if any(c in LATIN_CODECS for c in candidates) and _GB2312_TEXT.fullmatch(data):
+        # Old Chinese systems label GBK text as ISO-8859-1; Latin-1 "decodes" it without error.
+        what = what or _("the text")
+        return data.decode("gb18030"), _(
+            "charset: %(what)s was declared %(declared)s but is Chinese (GB2312); it was read "
+            "as GB18030"
+        ) % {"what": what, "declared": (declared or "")[:40]}
     for codec in candidates:
         try:
             return data.decode(codec), None

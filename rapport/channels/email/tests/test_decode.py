@@ -115,3 +115,17 @@ def test_html_to_text_drops_scripts_and_keeps_lines():
     text = html_to_text("<div>第一行<br>第二行</div><script>alert(1)</script><p>第三&amp;行</p>")
 
     assert text == "第一行\n第二行\n第三&行"
+
+
+def test_gbk_mislabelled_as_latin1_is_read_as_chinese_and_noted():
+    text, defect = decode_bytes("您好，发动机异响。".encode("gbk"), "iso-8859-1")
+
+    assert text == "您好，发动机异响。"
+    assert defect == (
+        "charset: the text was declared iso-8859-1 but is Chinese (GB2312); it was read as GB18030"
+    )
+
+
+@pytest.mark.parametrize("text", ["élève Grüße café", "Ñoño ÀÉ", "naïve"])
+def test_real_latin1_text_stays_latin1(text):
+    assert decode_bytes(text.encode("latin-1"), "iso-8859-1") == (text, None)
