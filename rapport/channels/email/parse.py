@@ -154,6 +154,11 @@ class ParsedEmail:
     def ticket_number(self) -> str | None:
         return subject_ticket_number(self.subject)
 
+    @property
+    def thread_ids(self) -> list[str]:
+        """Ids to thread by, best first: In-Reply-To, then References newest first (own_token)."""
+        return list(dict.fromkeys([*self.in_reply_to, *reversed(self.references)]))
+
 
 KEPT_HEADERS = (
     "Message-ID",

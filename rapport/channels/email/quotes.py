@@ -87,8 +87,12 @@ def _header_block_at(lines: list[str], index: int) -> bool:
     return count >= HEADER_BLOCK_MIN_LINES
 
 
+# The new words are at the top; a huge body is not scanned further than this for the cut.
+MAX_SCANNED_LINES = 5000
+
+
 def _cut_index(lines: list[str]) -> int:
-    for index, line in enumerate(lines):
+    for index, line in enumerate(lines[:MAX_SCANNED_LINES]):
         if any(rule.match(line) for _name, rule in SIGNATURE_RULES):
             return index
         if _quote_header_at(lines, index):

@@ -334,3 +334,9 @@ def test_reasons_and_defects_are_translated():
     assert parsed.defects == [
         "附件：'photo.jpg' 已改名为 'photo.jpg.bin'：内容是可执行程序，但文件名为 .jpg"
     ]
+
+
+def test_thread_ids_put_in_reply_to_first_then_the_newest_references():
+    parsed = parse(corpus.text_mail("x", In_Reply_To="<c@x>", References="<a@x> <b@x> <c@x>"))
+
+    assert parsed.thread_ids == ["c@x", "b@x", "a@x"]

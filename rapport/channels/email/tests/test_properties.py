@@ -93,3 +93,35 @@ def test_build_then_parse_round_trips_chinese(subject, name, filename, body):
     assert parsed.from_name == nfc(name)
     assert parsed.text == nfc(body)
     assert [a.filename for a in parsed.attachments] == [nfc(filename + ".pdf")]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            chinese,
+            st.sampled_from(
+                [
+                    "",
+                    "> 引用",
+                    "-- ",
+                    "发自我的iPhone",
+                    "发件人: 客服",
+                    "发送时间: 2025年3月1日",
+                    "------------------ 原始邮件 ------------------",
+                    "在 2025-03-01 10:12:30，客服 <a@b> 写道：",
+                ]
+            ),
+        ),
+        max_size=12,
+    )
+)
+def test_reply_text_only_keeps_lines_of_the_original(lines):
+    from rapport.channels.email.quotes import reply_text
+
+    text = "\n".join(lines)
+
+    result = reply_text(text)
+
+    original = {line.rstrip() for line in text.split("\n")}
+    assert all(line in original for line in result.split("\n")) or result == text.strip()
