@@ -10,7 +10,14 @@ from email.message import Message
 from email.parser import HeaderParser
 from email.utils import getaddresses
 
-from .decode import decode_bytes, decode_header_value, payload_bytes, raw_header, raw_payload
+from .decode import (
+    content_charset,
+    decode_bytes,
+    decode_header_value,
+    payload_bytes,
+    raw_header,
+    raw_payload,
+)
 from .thread import is_own_message_id, normalize_message_id
 
 
@@ -211,5 +218,5 @@ def _first_text(msg: Message) -> str:
     for part in msg.walk():
         if part.get_content_type() == "text/plain" and isinstance(raw_payload(part), str):
             data, _problem = payload_bytes(part)
-            return decode_bytes(data, part.get_content_charset())[0][:20_000]
+            return decode_bytes(data, content_charset(part))[0][:20_000]
     return ""

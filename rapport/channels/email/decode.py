@@ -359,6 +359,14 @@ def payload_bytes(msg: Message) -> tuple[bytes, str | None]:
     return data, None
 
 
+def content_charset(msg: Message) -> str | None:
+    """The declared charset of a part, or None (compat32's own lookup raises on junk)."""
+    try:
+        return msg.get_content_charset()
+    except (ValueError, LookupError, UnicodeError):
+        return None
+
+
 def header_param(value: str | None, param: str) -> str | tuple | None:
     """A parameter of a structured header value (Content-Type/Disposition), RFC 2231 aware."""
     if not value:

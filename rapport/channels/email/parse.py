@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from .build import build_email
 from .classify import BOUNCE, BounceReport, classify, parse_bounce
 from .decode import (
+    content_charset,
     decode_bytes,
     decode_header_value,
     decode_param,
@@ -280,7 +281,13 @@ class _Walker:
         payload = raw_payload(part)
         if ctype == "message/rfc822" and isinstance(payload, list):
             inner = payload[0] if payload else None
-            content = inner.as_bytes(policy=policy.compat32) if isinstance(inner, Message) else b""
+            try:
+                content = (
+                    inner.as_bytes(policy=policy.compat32) if isinstance(inner, Message) else b""
+                )
+            except (ValueError, TypeError, LookupError, UnicodeError, AttributeError):
+                content = b""  # the raw message keeps it; say so rather than lose the mail
+                self.add_defect(_("MIME: a forwarded message could not be extracted"))
             self.add_attachment(part, ctype, content, default_name="message.eml")
             return
         if ctype in ("message/delivery-status", "text/rfc822-headers"):
@@ -300,7 +307,7 @@ class _Walker:
         filename = self.filename(part, disposition_value)
         content = self.payload_bytes(part)
         if ctype in ("text/plain", "text/html") and disposition != "attachment" and not filename:
-            charset = part.get_content_charset()
+            charset = content_charset(part)
             if not charset and ctype == "text/html":
                 meta = re.search(rb"charset\s*=\s*[\"']?([A-Za-z0-9_\-]+)", content[:4096])
                 charset = meta.group(1).decode("ascii") if meta else None

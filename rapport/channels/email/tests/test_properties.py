@@ -24,6 +24,8 @@ SEEDS = [
     corpus.dsn(action="failed", status="5.1.1", original_id="a@b"),
     corpus.typical_chinese_mail(2000),
     corpus.broken_boundary(),
+    corpus.netease_text_bounce(),
+    corpus.html_reply(corpus.HTML_REPLIES["apple_zh"][0]),
 ]
 
 
