@@ -12,6 +12,7 @@ from ninja.security import HttpBearer
 
 from rapport.core.calendar.api import router as calendars_router
 from rapport.core.errors import DomainError
+from rapport.core.middleware import RETRY_AFTER_DEFAULT
 from rapport.customers.api import router as customers_router
 from rapport.sla.api import router as sla_router
 from rapport.staff.services import api_token_authenticate
@@ -93,7 +94,10 @@ def on_model_validation_error(request, exc: DjangoValidationError):
 def on_domain_error(request, exc: DomainError):
     body = exc.as_dict()
     body.setdefault("errors", [])
-    return api.create_response(request, body, status=exc.status)
+    response = api.create_response(request, body, status=exc.status)
+    if exc.status == 429:
+        response["Retry-After"] = str(getattr(exc, "retry_after", RETRY_AFTER_DEFAULT))
+    return response
 
 
 @api.exception_handler(AuthenticationError)

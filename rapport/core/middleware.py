@@ -17,3 +17,21 @@ class ChineseFirstLocaleMiddleware(LocaleMiddleware):
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+# Seconds a client is told to wait on a 429 that did not say how long itself.
+RETRY_AFTER_DEFAULT = 60
+
+
+class RetryAfterMiddleware:
+    """Every 429 carries Retry-After (RFC 9110 §10.2.3); the code that refused sets the exact
+    wait when it knows it, this fills in a default for any that does not."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 429 and "Retry-After" not in response:
+            response["Retry-After"] = str(RETRY_AFTER_DEFAULT)
+        return response

@@ -461,8 +461,11 @@ def public_create(
     payload: PublicTicketIn,
     idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=1, max_length=80),
 ):
-    if public_rate_limited(request):
-        raise RateLimited(_("Too many submissions from this address; please try again later."))
+    if retry_after := public_rate_limited(request):
+        raise RateLimited(
+            _("Too many submissions from this address; please try again later."),
+            retry_after=retry_after,
+        )
     if not idempotency_key or len(idempotency_key) > 80:
         raise _field_error(
             "Idempotency-Key", _("Send a random Idempotency-Key of at most 80 characters.")

@@ -275,8 +275,10 @@ def public_ticket_form(request: HttpRequest) -> HttpResponse:
         initial={"form_token": new_form_token(), "occurred_at": default_occurred_at()},
     )
     if request.method == "POST":
-        if public_rate_limited(request):
-            return render(request, "tickets/public_limited.html", status=429)
+        if retry_after := public_rate_limited(request):
+            response = render(request, "tickets/public_limited.html", status=429)
+            response["Retry-After"] = str(retry_after)
+            return response
         if form.is_valid():
             data = form.cleaned_data
             try:

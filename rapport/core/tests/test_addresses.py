@@ -65,3 +65,17 @@ def test_a_misconfigured_proxy_list_fails_loudly(rf, settings):
 
     with pytest.raises(ImproperlyConfigured):
         client_ip(rf.get("/", REMOTE_ADDR="10.0.0.5"))
+
+
+def test_any_429_without_its_own_retry_after_gets_one(rf):
+    from django.http import HttpResponse
+
+    from rapport.core.middleware import RetryAfterMiddleware
+
+    bare = RetryAfterMiddleware(lambda r: HttpResponse(status=429))(rf.get("/"))
+    exact = RetryAfterMiddleware(lambda r: HttpResponse(status=429, headers={"Retry-After": "7"}))
+    ok = RetryAfterMiddleware(lambda r: HttpResponse())(rf.get("/"))
+
+    assert bare["Retry-After"] == "60"
+    assert exact(rf.get("/"))["Retry-After"] == "7"
+    assert "Retry-After" not in ok

@@ -297,3 +297,15 @@ def test_concurrent_replays_of_one_submission_all_get_the_first_ticket():
     assert sorted(a.status_code for a in answers) == [200, 200, 200, 201]
     assert len({a.json()["tracking_url"] for a in answers}) == 1
     assert Ticket.objects.count() == 1
+
+
+def test_every_refusal_for_rate_says_when_to_retry(client):
+    for n in range(5):
+        client.post("/support/new/", _form(_token(client), customer_words=f"第{n}次"))
+
+    form = client.post("/support/new/", _form(_token(client)))
+    api = _post_public(client, _public_payload(), "late-key")
+
+    assert form.status_code == api.status_code == 429
+    assert 3500 < int(form["Retry-After"]) <= 3600
+    assert 3500 < int(api["Retry-After"]) <= 3600
