@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -68,6 +69,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "rapport.core.middleware.RetryAfterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -195,6 +198,32 @@ X_FRAME_OPTIONS = "DENY"
 # one of these have their X-Forwarded-For believed (rapport.core.addresses.client_ip).
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# HTTPS in production (see README, "Production settings"): redirect plain HTTP, tell browsers
+# to use HTTPS only (HSTS), and, behind a proxy that ends TLS, which header says the request
+# came over HTTPS (e.g. "HTTP_X_FORWARDED_PROTO,https").
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_PROXY_SSL_HEADER = (
+    tuple(env_list("SECURE_PROXY_SSL_HEADER")[:2]) if env_str("SECURE_PROXY_SSL_HEADER") else None
+)
+# Content-Security-Policy on every response: scripts only from our own static files (no inline
+# script or event handler anywhere; rapport/web/tests/test_csp.py keeps it so), no plugins, no
+# framing. Inline style attributes stay allowed: templates and htmx's indicator use them, and
+# a style cannot run code.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 # Rapport's own knobs.
 RAPPORT_PAGE_SIZE = env_int("RAPPORT_PAGE_SIZE", 25)

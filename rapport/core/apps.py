@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "rapport.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self):
+        from rapport.core import checks  # noqa: F401 — registers the checks

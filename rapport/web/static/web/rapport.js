@@ -10,3 +10,16 @@ document.addEventListener("htmx:afterSwap", (event) => {
   const target = event.detail.target.querySelector("[autofocus]");
   if (target) target.focus();
 });
+// Behaviour bound here, never inline, so the Content-Security-Policy can forbid inline script.
+document.addEventListener("keydown", (event) => {
+  // Ctrl/⌘+Enter sends the form of a field marked data-submit-on-ctrl-enter (the quick log).
+  const field = event.target.closest && event.target.closest("[data-submit-on-ctrl-enter]");
+  if (field && (event.ctrlKey || event.metaKey) && event.key === "Enter") {
+    event.preventDefault();
+    field.form.requestSubmit();
+  }
+});
+document.addEventListener("change", (event) => {
+  // A filter marked data-autosubmit applies as soon as it changes.
+  if (event.target.matches && event.target.matches("[data-autosubmit]")) event.target.form.requestSubmit();
+});
