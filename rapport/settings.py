@@ -226,6 +226,12 @@ SECURE_CSP = {
 }
 
 # Rapport's own knobs.
+# Signing in (rapport.staff.signin): failures allowed per account and per address within the
+# lockout window, and password checks one process runs at once.
+RAPPORT_LOGIN_FAILURES_PER_ACCOUNT = env_int("RAPPORT_LOGIN_FAILURES_PER_ACCOUNT", 10)
+RAPPORT_LOGIN_FAILURES_PER_ADDRESS = env_int("RAPPORT_LOGIN_FAILURES_PER_ADDRESS", 50)
+RAPPORT_LOGIN_LOCKOUT_MINUTES = env_int("RAPPORT_LOGIN_LOCKOUT_MINUTES", 15)
+RAPPORT_LOGIN_CONCURRENCY = env_int("RAPPORT_LOGIN_CONCURRENCY", 1)
 RAPPORT_PAGE_SIZE = env_int("RAPPORT_PAGE_SIZE", 25)
 RAPPORT_API_PAGE_SIZE_MAX = env_int("RAPPORT_API_PAGE_SIZE_MAX", 200)
 

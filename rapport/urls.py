@@ -5,10 +5,14 @@ from django.urls import include, path, re_path
 from rapport.api.api import api
 from rapport.api.api import not_found as api_not_found
 from rapport.customers.urls import urlpatterns as customer_urlpatterns
+from rapport.staff.forms import AdminSignInForm
+from rapport.staff.views import SignInView
 from rapport.web.customer360 import customer_detail
 
+admin.site.login_form = AdminSignInForm  # the admin's sign-in is throttled the same way
+
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(

@@ -113,3 +113,24 @@ class ApiToken(models.Model):
     @staticmethod
     def generate() -> str:
         return "rpt_" + secrets.token_urlsafe(32)
+
+
+class LoginFailure(models.Model):
+    """A failed sign-in, kept for the lockout window: enough failures for one account or from
+    one address refuse further sign-ins for a while, even with the right password."""
+
+    username = models.CharField(_("username"), max_length=150)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("failed sign-in")
+        verbose_name_plural = _("failed sign-ins")
+        indexes = [
+            models.Index(fields=["username", "at"], name="loginfailure_user_at"),
+            models.Index(fields=["ip_address", "at"], name="loginfailure_ip_at"),
+            models.Index(fields=["at"], name="loginfailure_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.ip_address} {self.at:%Y-%m-%d %H:%M}"
