@@ -307,15 +307,21 @@ def raw_header(msg: Message, name: str) -> str | None:
     """The first `name` header of `msg` as text, raw 8-bit bytes recovered.
 
     compat32's `msg.get()` turns raw 8-bit bytes into U+FFFD; `raw_items()` keeps them as
-    surrogates, which `recover_surrogates` decodes as GB18030/UTF-8.
+    surrogates, which `recover_surrogates` decodes as GB18030/UTF-8. The first value of each
+    name is indexed once per part (parsed messages are not changed afterwards).
     """
-    wanted = name.lower()
-    for key, value in msg.raw_items():
-        if key.lower() == wanted:
-            if not isinstance(value, str):
-                value = str(value)
-            return recover_surrogates(value)[0]
-    return None
+    index = msg.__dict__.get("_rapport_first_headers")
+    if index is None:
+        index = {}
+        for key, value in msg.raw_items():
+            index.setdefault(key.lower(), value)
+        msg.__dict__["_rapport_first_headers"] = index
+    value = index.get(name.lower())
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        value = str(value)
+    return recover_surrogates(value)[0]
 
 
 def raw_headers(msg: Message, name: str) -> list[str]:

@@ -67,8 +67,20 @@ SIGNATURE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+# Every quote header rule needs one of these words; lines without them skip the regexes.
+_QUOTE_WORDS = ("写道", "寫道", "寫到", "wrote", "原始", "original")
+
+
+def _has_quote_word(line: str) -> bool:
+    lowered = line.lower()
+    return any(word in lowered for word in _QUOTE_WORDS)
+
+
 def _quote_header_at(lines: list[str], index: int) -> bool:
     line = lines[index]
+    following = lines[index + 1] if index + 1 < len(lines) else ""
+    if not (_has_quote_word(line) or _has_quote_word(following)):
+        return False
     candidates = [line]
     if index + 1 < len(lines) and lines[index + 1].strip():
         # Gmail and Apple wrap long attribution lines in text/plain.

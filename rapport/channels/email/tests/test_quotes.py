@@ -82,3 +82,18 @@ def test_blockquotes_become_quoted_lines():
     )
 
     assert text == "a\n> b\n> > c\n> > d\ne"
+
+
+def test_alimail_and_coremail_blocks_are_cut():
+    alimail = (
+        "收到，谢谢。\n\n------------------------------------------------------------------\n"
+        "发件人：客服中心 <support@rapport.example>\n发送时间：2025年3月1日(星期六) 10:12\n"
+        "收件人：张三 <zs@example.cn>\n主　题：[T000123] 发动机异响\n\n张先生您好"
+    )
+    coremail = (
+        '好的\n\n-----原始邮件-----\n发件人:"客服中心" <support@rapport.example>\n'
+        "发送时间:2025-03-01 10:12:00 (星期六)\n收件人: zs@example.edu.cn\n主题: 发动机异响\n\n您好"
+    )
+
+    assert reply_text(alimail) == "收到，谢谢。"
+    assert reply_text(coremail) == "好的"
