@@ -6,3 +6,12 @@ class TicketsConfig(AppConfig):
     name = "rapport.tickets"
     label = "tickets"
     verbose_name = _("Complaints and requests")
+
+    def ready(self) -> None:
+        # Inbound mail that belongs to a ticket, and delivery failures of ticket replies, are
+        # handed up from rapport.channels through its registry (channels never imports tickets).
+        from rapport.channels import registry
+        from rapport.tickets import messaging
+
+        registry.register_inbound_threader(messaging.thread_inbound)
+        registry.register_outbox_listener(messaging.on_outbox_change)

@@ -15,7 +15,7 @@ from rapport.sla.models import ServiceClock, SlaPolicy
 from rapport.tickets.models import Ticket
 
 FIRST, RESOLUTION = ServiceClock.Kind.FIRST_RESPONSE, ServiceClock.Kind.RESOLUTION
-CHANNEL_OF_SOURCE = {"public_form": "web_form", "api": "web_form"}
+CHANNEL_OF_SOURCE = {"public_form": "web_form", "api": "web_form", "message": "email"}
 
 
 def ticket_channel(ticket: Ticket) -> str:
@@ -84,7 +84,7 @@ def clocks_after_transition(ticket: Ticket, action: str, now: datetime) -> None:
             reason=ticket.waiting_reason or ticket.get_waiting_on_display(),
             last_customer_message_at=_last_customer_message(ticket, now),
         )
-    elif action in ("resume", "reopen", "start"):
+    elif action in ("resume", "reopen", "start", "customer_answered", "customer_reopened"):
         sla.clock_resume(clock=resolution, at=now)
     elif action == "resolve":
         sla.clock_stop(clock=resolution, at=now)

@@ -144,6 +144,14 @@ def new_form_token() -> str:
     return signing.dumps({"n": uuid.uuid4().hex}, salt=FORM_TOKEN_SALT)
 
 
+class PublicAnswerForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your message"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
 class QueueFilterForm(forms.Form):
     queue = forms.ChoiceField(
         label=_("Queue"),

@@ -241,6 +241,7 @@ class Ticket(models.Model):
         PUBLIC_FORM = "public_form", _("Public web form")
         API = "api", _("API")
         SURVEY = "survey", _("Satisfaction survey follow-up")
+        MESSAGE = "message", _("A message from the customer")
 
     class WaitingOn(models.TextChoices):
         NONE = "", _("Not waiting")
@@ -482,6 +483,8 @@ class TicketEvent(models.Model):
         ATTACHMENT = "attachment", _("Attachment added")
         ARCHIVED = "archived", _("Archived as a case")
         EDITED = "edited", _("Details edited")
+        CUSTOMER_MESSAGE = "customer_message", _("The customer wrote")
+        DELIVERY = "delivery", _("Delivery problem")
 
     ticket = models.ForeignKey(
         Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events"

@@ -247,12 +247,10 @@ def ticket_get_by_token(*, token: str) -> Ticket:
 
 
 def public_events(*, ticket: Ticket) -> list[TicketEvent]:
-    """What the customer sees: receipt, status changes and replies; never internal notes."""
-    return list(
-        ticket.events.filter(is_public=True, kind__in=["created", "transition", "reply"]).order_by(
-            "at", "id"
-        )
-    )
+    """What the customer sees: receipt, status changes, replies and their own messages; never
+    internal notes."""
+    kinds = ["created", "transition", "reply", "customer_message"]
+    return list(ticket.events.filter(is_public=True, kind__in=kinds).order_by("at", "id"))
 
 
 def customer_ticket_panel(*, staff: User, customer: Customer) -> dict:

@@ -665,16 +665,17 @@ def ticket_transition(*, ticket: Ticket, by: User | None, action: str, **fields)
         ticket.waiting_on, ticket.waiting_reason, ticket.waiting_since = waiting_on, reason, now
         body = body or reason
         changed += ["waiting_on", "waiting_reason", "waiting_since"]
-    elif action == "resume":
+    elif action in ("resume", "customer_answered"):
         _raise(errors)
         ticket.waiting_on, ticket.waiting_reason, ticket.waiting_since = "", "", None
         changed += ["waiting_on", "waiting_reason", "waiting_since"]
     elif action == "resolve":
         changed += _resolve(ticket, by, now, fields, errors)
-    elif action in ("close", "auto_close"):
-        satisfaction = (
-            Ticket.Satisfaction.NO_ANSWER if action == "auto_close" else fields.get("satisfaction")
-        )
+    elif action in ("close", "auto_close", "customer_confirmed"):
+        satisfaction = {
+            "auto_close": Ticket.Satisfaction.NO_ANSWER,
+            "customer_confirmed": Ticket.Satisfaction.YES,
+        }.get(action) or fields.get("satisfaction")
         if satisfaction not in (
             Ticket.Satisfaction.YES,
             Ticket.Satisfaction.NO,
@@ -684,7 +685,7 @@ def ticket_transition(*, ticket: Ticket, by: User | None, action: str, **fields)
         _raise(errors)
         ticket.satisfaction, ticket.closed_at = satisfaction, now
         changed += ["satisfaction", "closed_at"]
-    elif action == "reopen":
+    elif action in ("reopen", "customer_reopened"):
         reason = _required(errors, "reason", fields.get("reason"), _("Say why it is reopened."))
         _markup(errors, reason=reason)
         _raise(errors)
@@ -709,7 +710,7 @@ def ticket_transition(*, ticket: Ticket, by: User | None, action: str, **fields)
         data={k: str(v) for k, v in fields.items() if k in ("waiting_on", "satisfaction")},
     )
     clocks.clocks_after_transition(ticket, action, now)
-    if action in ("close", "auto_close"):
+    if action in ("close", "auto_close", "customer_confirmed"):
         _revisit_task(ticket, by, now)
     return ticket
 
@@ -810,9 +811,15 @@ def ticket_note(*, ticket: Ticket, by: User, body: str) -> TicketEvent:
 REPLY_CHANNELS = ("phone", "email", "sms", "wechat", "face_to_face", "letter")
 
 
+# Channels a reply is sent on through the outbox; on the others it is only recorded as told.
+SENT_CHANNELS = ("email",)
+
+
 @transaction.atomic
 def ticket_reply(*, ticket: Ticket, by: User, body: str, channel: str = "phone") -> TicketEvent:
-    """Tell the customer: shown on the tracking page and recorded as an outbound interaction."""
+    """Tell the customer: shown on the tracking page. By e-mail the reply is queued in the outbox
+    in the customer's thread (the outbox records the outbound interaction when it is sent); on
+    the other channels it records that the customer was told, as an outbound interaction."""
     ticket = _locked(ticket, by, "reply")
     errors: dict = {}
     body = _required(errors, "body", body, _("Write the reply."))
@@ -821,34 +828,36 @@ def ticket_reply(*, ticket: Ticket, by: User, body: str, channel: str = "phone")
         errors["channel"] = [_("Choose how the customer was told.")]
     _raise(errors)
     now = timezone.now()
-    purpose = (
-        Purpose.objects.filter(code="complaint").first()
-        or Purpose.objects.filter(is_active=True).order_by("sort_order", "id").first()
-    )
-    interaction = interaction_services.interaction_log(
-        by=by,
-        customer=ticket.customer,
-        channel=channel,
-        direction=Interaction.Direction.OUTBOUND,
-        purpose=purpose,
-        summary=f"{ticket.number} {body}"[:4000],
-        asset=ticket.asset,
-    )
+    data: dict[str, Any] = {"channel": channel}
+    if channel not in SENT_CHANNELS:
+        purpose = (
+            Purpose.objects.filter(code="complaint").first()
+            or Purpose.objects.filter(is_active=True).order_by("sort_order", "id").first()
+        )
+        interaction = interaction_services.interaction_log(
+            by=by,
+            customer=ticket.customer,
+            channel=channel,
+            direction=Interaction.Direction.OUTBOUND,
+            purpose=purpose,
+            summary=f"{ticket.number} {body}"[:4000],
+            asset=ticket.asset,
+        )
+        data["interaction_id"] = interaction.pk
     fields: list[str] = []
     if ticket.first_responded_at is None:
         ticket.first_responded_at = now
         fields.append("first_responded_at")
     _save(ticket, by, now, fields)
     clocks.clocks_first_response(ticket, now)
-    return _event(
-        ticket,
-        E.REPLY,
-        by,
-        now,
-        body=body[:4000],
-        is_public=True,
-        data={"interaction_id": interaction.pk, "channel": channel},
-    )
+    event = _event(ticket, E.REPLY, by, now, body=body[:4000], is_public=True, data=data)
+    if channel in SENT_CHANNELS:
+        from rapport.tickets.messaging import reply_queue  # messaging builds on these services
+
+        outbox = reply_queue(ticket=ticket, by=by, body=body, event_id=event.pk)
+        event.data["outbox_id"] = outbox.pk
+        event.save(update_fields=["data"])
+    return event
 
 
 def _active_worker(errors: dict, field: str, staff: User | None) -> None:

@@ -49,6 +49,28 @@ ACTIONS: dict[str, Action] = {
         Action("close", _("Close"), frozenset({S.RESOLVED}), "tickets.work", S.CLOSED),
         Action("reopen", _("Reopen"), frozenset({S.CLOSED}), "tickets.work", S.REOPENED),
         Action("auto_close", _("Close automatically"), frozenset({S.RESOLVED}), SYSTEM, S.CLOSED),
+        # The customer acts through a message or the tracking page (rapport.tickets.messaging).
+        Action(
+            "customer_answered",
+            _("The customer answered"),
+            frozenset({S.WAITING}),
+            SYSTEM,
+            S.IN_PROGRESS,
+        ),
+        Action(
+            "customer_reopened",
+            _("Reopened by the customer"),
+            frozenset({S.RESOLVED, S.CLOSED}),
+            SYSTEM,
+            S.REOPENED,
+        ),
+        Action(
+            "customer_confirmed",
+            _("Confirmed resolved by the customer"),
+            frozenset({S.RESOLVED}),
+            SYSTEM,
+            S.CLOSED,
+        ),
         # Work on the ticket that leaves its status alone.
         Action("edit", _("Edit details"), _NOT_CLOSED, "tickets.work"),
         Action("note", _("Internal note"), _NOT_CLOSED, "tickets.work"),

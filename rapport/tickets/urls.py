@@ -15,6 +15,7 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/", views.ticket_detail, name="detail"),
     path("tickets/customers/<int:customer_id>/panel/", views.customer_panel, name="customer-panel"),
     path("tickets/<int:ticket_id>/act/<slug:action>/", views.ticket_act, name="act"),
+    path("tickets/<int:ticket_id>/send-link/", views.ticket_send_link, name="send-link"),
     path(
         "tickets/attachments/<int:attachment_id>/",
         views.attachment_download,
@@ -23,4 +24,6 @@ urlpatterns = [
     # Public: no login.
     path("support/new/", views.public_ticket_form, name="public-form"),
     path("support/t/<str:token>/", views.public_ticket_track, name="track"),
+    path("support/t/<str:token>/answer/", views.public_ticket_answer, name="track-answer"),
+    path("support/t/<str:token>/confirm/", views.public_ticket_confirm, name="track-confirm"),
 ]

@@ -1,6 +1,8 @@
 """Ticket pages: queues, intake, the detail page with its actions, improvement actions, and the
 public form and tracking page. Thin: forms parse, services write, selectors read."""
 
+import contextlib
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -14,10 +16,11 @@ from rapport.core.errors import DomainError, NotFound
 from rapport.core.http import FastPaginator, add_service_errors, staff_view
 from rapport.customers.selectors import customer_get_for_staff
 from rapport.interactions.selectors import interaction_get_for_staff
-from rapport.tickets import selectors, services
+from rapport.tickets import messaging, selectors, services
 from rapport.tickets.forms import (
     ACTION_FORMS,
     SERVICE_FIELDS,
+    PublicAnswerForm,
     PublicTicketForm,
     QueueFilterForm,
     TicketCreateForm,
@@ -114,6 +117,9 @@ def _detail_context(request: HttpRequest, ticket: Ticket, forms: dict | None = N
     return {
         "ticket": ticket,
         **detail,
+        "deliveries": messaging.reply_deliveries(detail["events"]),
+        "undelivered": messaging.undelivered_replies(ticket=ticket),
+        "tracking_url": messaging.tracking_url(ticket),
         "forms": action_forms,
         "open_form": next(iter(bound), ""),
         "panel_actions": panel,
@@ -201,6 +207,22 @@ def ticket_act(request: HttpRequest, ticket_id: int, action: str) -> HttpRespons
             response["HX-Trigger"] = "ticket-changed"
         return response
     return render(request, "tickets/detail.html", context)
+
+
+@require_POST
+@staff_view("tickets.work")
+def ticket_send_link(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """E-mail the customer the tracking link (at most once a day per ticket)."""
+    ticket = selectors.ticket_get_for_staff(staff=request.user, ticket_id=ticket_id)
+    try:
+        outbox = messaging.tracking_link_send(ticket=ticket, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Tracking link queued for %(to)s.") % {"to": outbox.to_address})
+    return redirect(reverse("tickets:detail", args=[ticket.pk]) + "#tracking")
 
 
 @require_GET
@@ -304,15 +326,68 @@ def public_ticket_form(request: HttpRequest) -> HttpResponse:
     return render(request, "tickets/public_form.html", context)
 
 
+def _track_context(ticket: Ticket, form=None, done: str = "") -> dict:
+    return {
+        "ticket": ticket,
+        "events": selectors.public_events(ticket=ticket),
+        "form": form or PublicAnswerForm(),
+        "done": done,
+        "company_name": settings.COMPANY_NAME,
+    }
+
+
+def _track_response(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:
+    response = render(request, "tickets/public_track.html", context, status=status)
+    response["Referrer-Policy"] = "no-referrer"  # the token is the key; keep it out of referrers
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
 @require_GET
 def public_ticket_track(request: HttpRequest, token: str) -> HttpResponse:
-    """The customer's tracking page: status and public replies, never internal notes."""
+    """The customer's tracking page: status and public replies, never internal notes; the
+    customer can answer and, once resolved, confirm it."""
     try:
         ticket = selectors.ticket_get_by_token(token=token)
     except NotFound:
         return render(request, "tickets/public_track.html", {"ticket": None}, status=404)
-    context = {"ticket": ticket, "events": selectors.public_events(ticket=ticket)}
-    response = render(request, "tickets/public_track.html", context)
-    response["Referrer-Policy"] = "no-referrer"  # the token is the key; keep it out of referrers
-    response["X-Robots-Tag"] = "noindex"
-    return response
+    return _track_response(request, _track_context(ticket, done=request.GET.get("done", "")))
+
+
+@require_POST
+def public_ticket_answer(request: HttpRequest, token: str) -> HttpResponse:
+    """The customer writes to us from the tracking page (or says it is not resolved)."""
+    try:
+        ticket = selectors.ticket_get_by_token(token=token)
+    except NotFound:
+        return render(request, "tickets/public_track.html", {"ticket": None}, status=404)
+    if public_rate_limited(request):
+        return render(request, "tickets/public_limited.html", status=429)
+    form = PublicAnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            target, _action = messaging.ticket_customer_answer(
+                ticket=ticket, text=form.cleaned_data["text"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            url = reverse("tickets:track", args=[target.public_token])
+            return redirect(f"{url}?done=answered")
+    return _track_response(request, _track_context(ticket, form), status=400)
+
+
+@require_POST
+def public_ticket_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The customer confirms the problem is resolved; the ticket closes as confirmed."""
+    try:
+        ticket = selectors.ticket_get_by_token(token=token)
+    except NotFound:
+        return render(request, "tickets/public_track.html", {"ticket": None}, status=404)
+    if public_rate_limited(request):
+        return render(request, "tickets/public_limited.html", status=429)
+    # Already closed or reopened meanwhile: the page shows where it stands.
+    with contextlib.suppress(DomainError):
+        messaging.ticket_customer_confirm(ticket=ticket)
+    url = reverse("tickets:track", args=[ticket.public_token])
+    return redirect(f"{url}?done=confirmed")
