@@ -139,6 +139,14 @@ from rapport.tickets import api as tickets_api  # noqa: E402
 
 api.add_router("/tickets", tickets_api.router, tags=["tickets"])
 
+from rapport.channels import api as channels_api  # noqa: E402
+from rapport.tickets import api_conversations  # noqa: E402
+
+api.add_router("/conversations", api_conversations.router, tags=["conversations"])
+api.add_router("/outbox", channels_api.outbox_router, tags=["outbox"])
+api.add_router("/message-templates", channels_api.templates_router, tags=["message templates"])
+api.add_router("/channel-accounts", channels_api.accounts_router, tags=["channel accounts"])
+
 
 @csrf_exempt
 def not_found(request: HttpRequest, path: str = ""):
