@@ -1,9 +1,31 @@
 from django.urls import path
 
 from rapport.web import views
+from rapport.web.inbox import views as inbox
 
 app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("audit/", views.audit_log, name="audit"),
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/<int:conversation_id>/", inbox.conversation, name="conversation"),
+    path("inbox/<int:conversation_id>/claim/", inbox.conversation_claim, name="conversation-claim"),
+    path("inbox/<int:conversation_id>/reply/", inbox.conversation_reply, name="conversation-reply"),
+    path(
+        "inbox/<int:conversation_id>/convert/",
+        inbox.conversation_convert,
+        name="conversation-convert",
+    ),
+    path("inbox/<int:conversation_id>/link/", inbox.conversation_link, name="conversation-link"),
+    path("inbox/<int:conversation_id>/close/", inbox.conversation_close, name="conversation-close"),
+    path("inbox/messages/<int:message_id>/", inbox.message_full, name="message-full"),
+    path("inbox/messages/<int:message_id>/html/", inbox.message_html, name="message-html"),
+    path("inbox/attachments/<int:attachment_id>/", inbox.attachment, name="message-attachment"),
+    path("inbox/quarantine/", inbox.quarantine, name="quarantine"),
+    path(
+        "inbox/quarantine/<int:inbound_id>/replay/",
+        inbox.quarantine_replay,
+        name="quarantine-replay",
+    ),
+    path("inbox/simulate/", inbox.simulate, name="simulate"),
 ]

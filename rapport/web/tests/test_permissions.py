@@ -25,7 +25,11 @@ PAGES = [
     ("post", "/customers/{id}/reveal/", only("supervisor", "manager", "kam", "admin_user")),
     ("get", "/audit/", only("admin_user")),
     ("get", "/admin/", only("admin_user", refused=302)),
+    ("get", "/inbox/", only("agent", "specialist", "supervisor", "manager", "admin_user")),
+    ("get", "/inbox/quarantine/", only("admin_user")),
+    ("get", "/inbox/simulate/", only("admin_user")),
 ]
+SERVICE = ("agent", "specialist", "supervisor", "manager", "admin_user")
 
 ENDPOINTS = [
     ("get", "/api/v1/customers", ALL, None),
@@ -51,6 +55,10 @@ ENDPOINTS = [
     ),
     ("get", "/api/v1/customers/{id}/identities", ALL, None),
     ("get", "/api/v1/customers/{id}/assets", ALL, None),
+    ("get", "/api/v1/conversations", only(*SERVICE), None),
+    ("get", "/api/v1/outbox", only(*SERVICE), None),
+    ("get", "/api/v1/message-templates", only(*SERVICE), None),
+    ("get", "/api/v1/channel-accounts", only("admin_user"), None),
 ]
 
 

@@ -23,3 +23,14 @@ document.addEventListener("change", (event) => {
   // A filter marked data-autosubmit applies as soon as it changes.
   if (event.target.matches && event.target.matches("[data-autosubmit]")) event.target.form.requestSubmit();
 });
+// Copy buttons: <button data-copy="#input-id" data-copied="Copied">.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-copy]");
+  if (!button) return;
+  const source = document.querySelector(button.dataset.copy);
+  if (!source) return;
+  source.select();
+  const done = () => { const label = button.textContent; button.textContent = button.dataset.copied || label; setTimeout(() => { button.textContent = label; }, 1500); };
+  if (navigator.clipboard) navigator.clipboard.writeText(source.value).then(done, () => { document.execCommand("copy"); done(); });
+  else { document.execCommand("copy"); done(); }
+});

@@ -1,0 +1,72 @@
+"""Forms of the inbox pages: they parse, the services decide."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from rapport.channels.models import ChannelAccount, Conversation
+from rapport.tickets.models import Ticket
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Reply to the customer"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+
+class ConvertForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=pgettext_lazy("ticket", "Kind"),
+        choices=Ticket.Kind.choices,
+        initial=Ticket.Kind.COMPLAINT,
+    )
+
+
+class LinkForm(forms.Form):
+    ticket = forms.TypedChoiceField(label=_("Ticket"), coerce=int, choices=())
+
+    def __init__(self, *args, tickets=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ticket"].choices = [(t.pk, f"{t.number} {t.subject}") for t in tickets]
+
+
+class CloseForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Why"),
+        choices=Conversation.CloseReason.choices,
+        initial=Conversation.CloseReason.NO_ACTION,
+    )
+
+
+class SimulateForm(forms.Form):
+    """An e-mail as a customer would send it; it goes through the real inbound pipeline."""
+
+    account = forms.ModelChoiceField(
+        label=_("To mailbox"), queryset=ChannelAccount.objects.none(), empty_label=None
+    )
+    from_name = forms.CharField(label=_("Sender's name"), max_length=100, required=False)
+    from_address = forms.EmailField(label=_("From (e-mail address)"))
+    subject = forms.CharField(label=_("Subject"), max_length=300)
+    body = forms.CharField(
+        label=_("Text"), max_length=20000, widget=forms.Textarea(attrs={"rows": 8})
+    )
+    ticket_number = forms.RegexField(
+        label=_("Ticket number (optional)"),
+        regex=r"^\s*[Tt]?\d{1,9}\s*$",
+        required=False,
+        help_text=_("Adds [T000123] to the subject, as a customer's reply would carry it."),
+    )
+    in_reply_to = forms.CharField(
+        label=_("In-Reply-To (optional)"),
+        max_length=500,
+        required=False,
+        help_text=_("The Message-ID of one of our e-mails, to thread by headers."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = ChannelAccount.objects.filter(
+            is_active=True, kind=ChannelAccount.Kind.EMAIL
+        ).order_by("name")
