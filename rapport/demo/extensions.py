@@ -42,3 +42,8 @@ BUILDERS.insert(BUILDERS.index(build_tickets) + 1, build_sla)
 SEEDERS.insert(SEEDERS.index(seed_tickets) + 1, seed_sla)
 BENCHMARKS.extend(sla_benchmarks())
 BENCH_CONTEXT.append(sla_bench_context)
+
+# messaging (after tickets: a customer's reply threads into one of their open tickets)
+from rapport.demo.messaging import build_messaging  # noqa: E402
+
+BUILDERS.insert(BUILDERS.index(build_sla) + 1, build_messaging)
