@@ -11,13 +11,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from rapport.channels.services import outbox_queue
 from rapport.core.errors import Conflict, DomainError, Forbidden
 from rapport.customers.models import Customer, Identity
 from rapport.interactions.models import Interaction, Purpose
@@ -173,7 +173,8 @@ def _email_of(customer: Customer) -> str | None:
 
 @transaction.atomic
 def survey_deliver(*, send_id: int) -> str | None:
-    """Make the send's link and e-mail it in the customer's language; record it on the timeline.
+    """Make the send's link and queue it in the outbox in the customer's language; record it on
+    the timeline.
 
     Idempotent: a send no longer waiting is left alone (returns None). Returns the link's token,
     which is stored nowhere else — only its SHA-256 is kept. A customer without an e-mail address
@@ -217,7 +218,17 @@ def survey_deliver(*, send_id: int) -> str | None:
         % {"date": timezone.localtime(send.expires_at).strftime("%Y-%m-%d %H:%M")},
     )
     send.save(update_fields=["token_digest", "sent_at", "expires_at", "status", "interaction"])
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+    # Through the outbox, which picks the channel that reaches the customer and checks the stop
+    # conditions again when it sends; the key makes a repeated delivery one message.
+    outbox_queue(
+        customer=customer,
+        purpose="service",
+        source="survey_invitation",
+        subject=subject,
+        body=body,
+        idempotency_key=f"survey_invitation:{send.pk}",
+        by=send.sent_by,
+    )
     return token
 
 

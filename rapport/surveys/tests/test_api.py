@@ -1,13 +1,19 @@
 """The surveys API: permissions per endpoint and role, sends, responses and the analysis."""
 
 import pytest
-from django.core import mail
 
+from rapport.channels.models import OutboxMessage
 from rapport.customers.models import Identity
 from rapport.customers.tests.factories import CustomerFactory
 from rapport.surveys.models import SurveyCredit, SurveyResponse, SurveySend
 from rapport.surveys.services import AnswerInput, survey_respond
 from rapport.surveys.tests.factories import SendFactory, template
+
+
+def invitations():
+    """Survey invitations queued in the outbox (they used to go out by send_mail)."""
+    return list(OutboxMessage.objects.filter(source="survey_invitation").order_by("id"))
+
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +61,7 @@ def test_create_a_send_for_an_event_once(api_client, agent, django_capture_on_co
     data = response.json()
     assert data["trigger_key"] == "service_completed:WO-2026-0042"
     assert data["owner_id"] == agent.pk and data["template"] == "post_ticket_csat"
-    assert SurveySend.objects.get().status == "sent" and len(mail.outbox) == 1
+    assert SurveySend.objects.get().status == "sent" and len(invitations()) == 1
     again = client.post("/api/v1/surveys/sends", body, content_type="application/json")
     assert again.status_code == 409 and again.json()["code"] == "already_sent"
     assert SurveySend.objects.count() == 1

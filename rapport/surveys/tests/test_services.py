@@ -3,10 +3,10 @@
 from datetime import timedelta
 
 import pytest
-from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
+from rapport.channels.models import OutboxMessage
 from rapport.core.errors import Conflict, Forbidden
 from rapport.customers.models import Identity
 from rapport.customers.tests.factories import CustomerFactory
@@ -23,6 +23,12 @@ from rapport.surveys.models import (
 from rapport.surveys.services import AnswerInput, SurveyRefused
 from rapport.surveys.tests.factories import SendFactory, template
 from rapport.tickets.models import Ticket
+
+
+def invitations():
+    """Survey invitations queued in the outbox (they used to go out by send_mail)."""
+    return list(OutboxMessage.objects.filter(source="survey_invitation").order_by("id"))
+
 
 pytestmark = pytest.mark.django_db
 
@@ -55,9 +61,9 @@ def test_send_delivers_one_link_by_email_and_puts_it_on_the_timeline(
     assert send.status == SurveySend.Status.SENT
     assert send.token_digest and len(send.token_digest) == 64
     assert send.expires_at - send.sent_at == timedelta(days=14)
-    assert len(mail.outbox) == 1
-    message = mail.outbox[0]
-    assert message.to == ["wangfang@example.com"]
+    assert len(invitations()) == 1
+    message = invitations()[0]
+    assert message.to_address == "wangfang@example.com"
     assert "/s/" in message.body and "王芳" in message.body
     token = message.body.split("/s/")[1].split("/")[0]
     assert SurveySend.digest(token) == send.token_digest  # only the digest is stored
@@ -75,15 +81,15 @@ def test_the_email_is_in_the_customers_language(
     customer.save()
     with django_capture_on_commit_callbacks(execute=True):
         _send(agent, customer)
-    assert "Dear 王芳" in mail.outbox[0].body
-    assert "How did we do?" in mail.outbox[0].subject
+    assert "Dear 王芳" in invitations()[0].body
+    assert "How did we do?" in invitations()[0].subject
 
 
 def test_delivery_is_idempotent(agent, customer, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         send = _send(agent, customer)
     assert services.survey_deliver(send_id=send.pk) is None
-    assert len(mail.outbox) == 1
+    assert len(invitations()) == 1
     assert Interaction.objects.count() == 1
 
 
@@ -94,7 +100,7 @@ def test_a_customer_without_email_is_marked_undeliverable(
         send = _send(agent, CustomerFactory())
     send.refresh_from_db()
     assert send.status == SurveySend.Status.UNDELIVERABLE
-    assert send.token_digest is None and not mail.outbox
+    assert send.token_digest is None and not invitations()
 
 
 def test_one_send_per_event(agent, customer):
@@ -163,7 +169,7 @@ def test_rules_are_checked_again_at_delivery(agent, customer, django_capture_on_
     customer.save()
     assert services.survey_deliver(send_id=send.pk) is None
     send.refresh_from_db()
-    assert send.status == SurveySend.Status.UNDELIVERABLE and not mail.outbox
+    assert send.status == SurveySend.Status.UNDELIVERABLE and not invitations()
 
 
 def test_a_template_without_questions_cannot_be_sent(agent, customer):
