@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.channels import services as channel_services
-from rapport.channels.email.thread import (
+from rapport.channels.email import (
     message_id_hash,
     strip_subject_prefixes,
     subject_ticket_number,
