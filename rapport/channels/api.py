@@ -8,6 +8,7 @@ services as the pages; conversations are in rapport.tickets.api_conversations.
 from datetime import datetime
 from typing import Literal
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Header, Query, Router, Schema, Status
@@ -16,7 +17,7 @@ from rapport.channels.models import ChannelAccount, MessageTemplate, OutboxMessa
 
 from rapport.channels import services
 from rapport.core.api import ErrorOut, PageParams, page_schema, paginate
-from rapport.core.errors import Conflict, DomainError, Forbidden, NotFound
+from rapport.core.errors import Conflict, Forbidden, NotFound
 from rapport.customers.selectors import customer_get_for_staff
 from rapport.interactions.idempotency import IdempotencyKeyReused
 from rapport.staff.models import User
@@ -119,9 +120,7 @@ def outbox_create(
     try:
         customer = customer_get_for_staff(staff=user, customer_id=payload.customer_id)
     except NotFound as exc:
-        raise DomainError(
-            _("No such customer."), code="validation_error", field="customer_id"
-        ) from exc
+        raise ValidationError({"customer_id": [_("No such customer.")]}) from exc
     key = f"api:{user.pk}:{idempotency_key}"
     existing = OutboxMessage.objects.filter(idempotency_key=key).values_list("pk", flat=True)
     existed = existing.first()

@@ -129,7 +129,7 @@ def conversation_detail(*, conversation: Conversation, staff: User) -> dict:
         .order_by("-is_open", "-created_at")[:8]
     )
     return {
-        "messages": messages,
+        "thread": messages,
         "pending": pending,
         "identities": list(
             Identity.objects.filter(customer=customer, is_primary=True).order_by("kind")

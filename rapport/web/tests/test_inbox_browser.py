@@ -62,10 +62,10 @@ def test_simulated_mail_is_claimed_answered_and_sent(live_server, agent, admin_u
         finally:
             browser.close()
 
-    outbox = OutboxMessage.objects.get()
+    outbox = OutboxMessage.objects.get(source="conversation_reply")
     if outbox.state == OutboxMessage.State.QUEUED:  # no worker in the test: send it as one would
         channel_services.outbox_send(outbox_id=outbox.pk)
         outbox.refresh_from_db()
     assert outbox.state == OutboxMessage.State.SENT
-    sent = FakeSentMessage.objects.get()
+    sent = FakeSentMessage.objects.get(outbox_id=outbox.pk)
     assert sent.to_address == "zhou@example.cn" and "免费检查" in sent.body
