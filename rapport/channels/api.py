@@ -13,9 +13,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Header, Query, Router, Schema, Status
 from pydantic import Field
-from rapport.channels.models import ChannelAccount, MessageTemplate, OutboxMessage
 
 from rapport.channels import services
+from rapport.channels.models import ChannelAccount, MessageTemplate, OutboxMessage
 from rapport.core.api import ErrorOut, PageParams, page_schema, paginate
 from rapport.core.errors import Conflict, Forbidden, NotFound
 from rapport.customers.selectors import customer_get_for_staff
