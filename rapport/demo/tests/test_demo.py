@@ -3,12 +3,13 @@
 import pytest
 from django.core.management import call_command
 
+from rapport.channels.models import Conversation, InboundMessage, Message
 from rapport.customers.models import Customer
 from rapport.interactions.models import Interaction
 from rapport.sla.models import ServiceClock, SlaAlert
 from rapport.staff.models import User
 from rapport.surveys.models import SurveyResponse
-from rapport.tickets.models import Ticket
+from rapport.tickets.models import Ticket, TicketEvent
 
 
 @pytest.mark.django_db
@@ -17,7 +18,8 @@ def test_the_demo_builds_and_prints_the_logins(capsys):
     out = capsys.readouterr().out
     assert "rapport-demo" in out and "wangjl" in out
     assert User.objects.filter(is_active=True).count() >= 9
-    assert Customer.objects.count() == 200
+    # 200 customer files, and the stranger whose e-mail made a potential customer.
+    assert Customer.objects.count() == 201
     assert Interaction.objects.count() >= 2000
     assert Ticket.objects.count() >= 300
     assert set(Ticket.objects.values_list("status", flat=True)) >= {
@@ -32,5 +34,11 @@ def test_the_demo_builds_and_prints_the_logins(capsys):
     assert ServiceClock.objects.filter(breached_at__isnull=False).exists()
     assert SlaAlert.objects.filter(level=2).exists()  # escalated up to the service manager
     assert SurveyResponse.objects.count() > 100
+    # The mailbox: new mails in the inbox, a reply threaded into a ticket, an out-of-office
+    # recorded, a broken message in quarantine.
+    assert Conversation.objects.filter(state="unassigned").count() >= 4
+    assert TicketEvent.objects.filter(kind="customer_message", is_public=True).exists()
+    assert Message.objects.exclude(auto="").exists()
+    assert InboundMessage.objects.filter(state="quarantined").count() == 1
     call_command("loaddemo")  # a second run changes nothing
-    assert Customer.objects.count() == 200
+    assert Customer.objects.count() == 201
