@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0003_ticket_root_cause'),
+        ('tickets', '0004_public_submission_request_hash'),
     ]
 
     operations = [
