@@ -34,3 +34,7 @@ document.addEventListener("click", (event) => {
   if (navigator.clipboard) navigator.clipboard.writeText(source.value).then(done, () => { document.execCommand("copy"); done(); });
   else { document.execCommand("copy"); done(); }
 });
+document.addEventListener("focusin", (event) => {
+  // A read-only link to copy (the tracking link) is selected whole when focused.
+  if (event.target.matches && event.target.matches("[data-select-on-focus]")) event.target.select();
+});
