@@ -53,6 +53,10 @@ def main() -> int:
             str(args.seed),
             "--request-timeout",
             "30",
+            # schemathesis's own limit is 10 s; a shared CI machine may be slower than that
+            # without anything being wrong, a stalled worker (minutes) is still caught.
+            "--max-response-time",
+            "20",
             "--workers",
             "2",
             "--warnings",

@@ -52,11 +52,17 @@ def wait_for(url: str, timeout: float = 60) -> None:
         time.sleep(0.5)
 
 
+def _exit_on_sigterm(signum, frame):
+    raise SystemExit(128 + signum)
+
+
 @contextlib.contextmanager
 def served(
     prepare, *, workers: int = 2, threads: int = 4, log_name: str = "server.log", env_extra=None
 ):
     """Yield (base_url, env, data_dir) of a freshly prepared server; `prepare(env)` fills the db."""
+    # A SIGTERM (`timeout`, CI cancelling) unwinds like Ctrl+C, so the server is stopped too.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     with tempfile.TemporaryDirectory(prefix="rapport-served-") as data_dir:
         env = {
             **os.environ,

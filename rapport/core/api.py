@@ -1,7 +1,9 @@
 """Pieces every domain's API router shares: the error shape, pagination, actor access."""
 
+import re
 import types
 import typing
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -97,40 +99,92 @@ class _Refused:
 
 
 def _scalar(annotation: Any) -> type | None:
-    """`int` or `bool` when a field holds that (optionally None, optionally annotated)."""
+    """`int`, `bool`, `date` or `datetime` when a field holds that (optionally None, optionally
+    annotated)."""
     origin = typing.get_origin(annotation)
     if origin is Annotated:
         return _scalar(typing.get_args(annotation)[0])
     if origin in (typing.Union, types.UnionType):
         kinds = {_scalar(a) for a in typing.get_args(annotation) if a is not type(None)}
         return kinds.pop() if len(kinds) == 1 else None
-    return annotation if annotation in (int, bool) else None
+    return annotation if annotation in (int, bool, date, datetime) else None
+
+
+# The ISO 8601 forms the schema documents (`format: date` / `date-time`); pydantic would also
+# read a bare number ("0", 0.5) as seconds since 1970.
+_ISO = {
+    date: re.compile(r"^\d{4}-\d{2}-\d{2}$"),
+    datetime: re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}"),
+}
+
+
+def _wrong_type(kind: type | None, value: Any, *, json: bool) -> bool:
+    if kind in _ISO:
+        return value is not None and not (isinstance(value, str) and _ISO[kind].match(value))
+    if not json:
+        return False  # a query string holds text; pydantic reads the number or flag from it
+    if kind is int:
+        return isinstance(value, bool | str)
+    if kind is bool:
+        return value is not None and not isinstance(value, bool)
+    return False
+
+
+def _refuse_wrong_types(cls, data: Any, *, json: bool) -> Any:
+    # ninja hands the values over wrapped in a DjangoGetter.
+    raw = data._obj if isinstance(data, DjangoGetter) else data
+    if json and isinstance(raw, list | str | int | float | bool):
+        raise PydanticCustomError("model_type", _("Send a JSON object."))
+    if not isinstance(raw, dict):
+        return data
+    refused = {}
+    for name, field in cls.model_fields.items():
+        key = field.alias or name
+        if key in raw and _wrong_type(_scalar(field.annotation), raw[key], json=json):
+            refused[key] = _Refused(raw[key])
+    if not refused:
+        return data
+    if isinstance(data, DjangoGetter):
+        return DjangoGetter({**raw, **refused}, data._schema_cls, data._context)
+    return {**raw, **refused}
 
 
 class BodyIn(Schema):
     """A JSON request body, read with JSON's types as the schema states them: `true` is not the
-    integer 1, and neither 1 nor "yes" is the boolean true (pydantic's lax mode would take
-    them, so the server accepted what its own schema calls invalid)."""
+    integer 1, neither 1 nor "yes" is the boolean true, a date is an ISO string and not a number
+    of seconds, and the body is an object (pydantic's lax mode would take each of them, so the
+    server accepted what its own schema calls invalid)."""
 
     @model_validator(mode="before")
     @classmethod
     def _json_types(cls, data: Any) -> Any:
-        # ninja hands the body over wrapped in a DjangoGetter.
-        raw = data._obj if isinstance(data, DjangoGetter) else data
-        if not isinstance(raw, dict):
-            return data
-        refused = {}
-        for name, field in cls.model_fields.items():
-            key = field.alias or name
-            if key not in raw:
-                continue
-            value, kind = raw[key], _scalar(field.annotation)
-            if (kind is int and isinstance(value, bool | str)) or (
-                kind is bool and value is not None and not isinstance(value, bool)
-            ):
-                refused[key] = _Refused(value)
-        if not refused:
-            return data
-        if isinstance(data, DjangoGetter):
-            return DjangoGetter({**raw, **refused}, data._schema_cls, data._context)
-        return {**raw, **refused}
+        return _refuse_wrong_types(cls, data, json=True)
+
+
+class QueryIn(Schema):
+    """Query parameters: dates and times in the ISO forms the schema documents, never a bare
+    number read as seconds since 1970."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _iso_dates(cls, data: Any) -> Any:
+        return _refuse_wrong_types(cls, data, json=False)
+
+
+def _iso(kind: type):
+    def check(value: Any) -> Any:
+        if _wrong_type(kind, value, json=False):
+            raise PydanticCustomError(
+                f"{kind.__name__}_not_iso",
+                _("Give the date as YYYY-MM-DD.")
+                if kind is date
+                else _("Give the time as YYYY-MM-DDTHH:MM:SS with its zone."),
+            )
+        return value
+
+    return BeforeValidator(check)
+
+
+# For a date or time read outside a BodyIn/QueryIn schema (a plain query parameter).
+IsoDate = Annotated[date, _iso(date)]
+IsoDatetime = Annotated[datetime, _iso(datetime)]

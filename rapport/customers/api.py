@@ -4,9 +4,9 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 
-from rapport.core.api import ErrorOut, PageParams, page_schema, paginate
+from rapport.core.api import ErrorOut, PageParams, QueryIn, page_schema, paginate
 from rapport.core.errors import DomainError, Forbidden, NotFound
 from rapport.customers import selectors, services
 from rapport.customers.schemas import (
@@ -32,7 +32,7 @@ _BLANKABLE = {"churn_reason", "churn_note", "gender", "id_number", "city", "addr
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
-class CustomerFilters(Schema):
+class CustomerFilters(QueryIn):
     q: str = ""
     tier: TierT | None = None
     stage: StageT | None = None

@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Header, Query, Router, Schema, Status
+from ninja import Header, Query, Router, Status
 
-from rapport.core.api import ErrorOut, PageParams, page_schema, paginate
+from rapport.core.api import ErrorOut, PageParams, QueryIn, page_schema, paginate
 from rapport.core.errors import Forbidden, NotFound
 from rapport.customers.models import Asset, Contact, Customer
 from rapport.customers.selectors import customer_get_for_staff
@@ -89,7 +89,7 @@ def _staff(pk: int | None, field: str) -> User | None:
 # -- Interactions -------------------------------------------------------------------------------
 
 
-class InteractionFilters(Schema):
+class InteractionFilters(QueryIn):
     customer_id: int | None = None
     channel: ChannelT | None = None
     direction: DirectionT | None = None

@@ -4,7 +4,7 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
-from rapport.core.api import BodyIn
+from rapport.core.api import BodyIn, QueryIn
 from rapport.interactions.models import (
     AgentStatusInterval,
     FollowUpTask,
@@ -211,7 +211,7 @@ class MeasuresOut(Schema):
     channels: list[ChannelCountOut]
 
 
-class MeasuresQuery(Schema):
+class MeasuresQuery(QueryIn):
     start: date | None = Field(None, description="First day; defaults to this month's first day.")
     end: date | None = Field(None, description="Day after the last; defaults to next month.")
     team_id: int | None = None

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from rapport.core.api import BodyIn, ErrorOut
+from rapport.core.api import BodyIn, ErrorOut, QueryIn
 from rapport.core.calendar.selectors import calendar_get
 from rapport.core.errors import DomainError, Forbidden
 from rapport.sla import selectors, services
@@ -50,7 +50,7 @@ class PolicyOut(Schema):
     is_active: bool
 
 
-class ComplianceQuery(Schema):
+class ComplianceQuery(QueryIn):
     kind: KindT = "resolution"
     start: datetime
     end: datetime

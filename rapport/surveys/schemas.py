@@ -4,7 +4,7 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
-from rapport.core.api import BodyIn
+from rapport.core.api import BodyIn, QueryIn
 from rapport.surveys.models import Question, SurveyResponse, SurveySend, SurveyTemplate
 
 TriggerT = Literal["service_completed", "manual"]
@@ -132,7 +132,7 @@ class ResponseOut(Schema):
         )
 
 
-class AnalysisQuery(Schema):
+class AnalysisQuery(QueryIn):
     date_from: date | None = None
     date_to: date | None = None
     team_id: int | None = None

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Header, Query, Router, Schema, Status
 
-from rapport.core.api import ErrorOut, PageParams, page_schema, paginate
+from rapport.core.api import ErrorOut, PageParams, QueryIn, page_schema, paginate
 from rapport.core.errors import Forbidden, NotFound
 from rapport.customers.models import Asset
 from rapport.customers.selectors import customer_get_for_staff
@@ -72,7 +72,7 @@ def _out(ticket, user: User) -> TicketOut:
     return TicketOut.from_ticket(ticket, allowed_actions(ticket=ticket, staff=user))
 
 
-class TicketFilters(Schema):
+class TicketFilters(QueryIn):
     queue: QueueT = "all"
     status: StatusT | None = None
     kind: KindT | None = None

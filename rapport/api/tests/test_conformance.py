@@ -97,3 +97,34 @@ def test_json_types_are_read_as_the_schema_states_them(agent, api_client, field,
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == field
     assert not Customer.objects.filter(name="x").exists()
+
+
+@pytest.mark.parametrize("since", ["0", "0.5", "1700000000"])
+def test_a_number_is_no_date_in_a_query(agent, api_client, since):
+    response = api_client(agent).get(f"/api/v1/interactions?since={since}")
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "since"
+
+
+@pytest.mark.parametrize("birthday", [0, "0", "1990"])
+def test_a_number_is_no_date_in_a_body(agent, api_client, birthday):
+    response = _post(api_client(agent), "/api/v1/customers", {"name": "x", "birthday": birthday})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "birthday"
+    assert not Customer.objects.filter(name="x").exists()
+
+
+def test_a_body_is_an_object(agent, api_client):
+    customer = customer_create(by=agent, name="张伟", identities=[])
+    response = api_client(agent).patch(
+        f"/api/v1/customers/{customer.pk}", "[null, null]", content_type="application/json"
+    )
+    assert response.status_code == 422
+    customer.refresh_from_db()
+    assert customer.name == "张伟"
+
+
+def test_a_calendar_instant_is_iso(agent, api_client):
+    response = api_client(agent).get("/api/v1/calendars/1/due?start=0&minutes=60")
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "start"

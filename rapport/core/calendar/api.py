@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from rapport.core.api import BodyIn, ErrorOut
+from rapport.core.api import BodyIn, ErrorOut, IsoDatetime, QueryIn
 from rapport.core.calendar import add_business_minutes, business_minutes_between
 from rapport.core.calendar.selectors import calendar_get, calendar_list, calendar_snapshot
 from rapport.core.calendar.services import calendar_exception_add, calendar_exception_remove
@@ -69,7 +69,7 @@ class BetweenOut(Schema):
     minutes: int
 
 
-class YearFilter(Schema):
+class YearFilter(QueryIn):
     year: int | None = Field(None, ge=2000, le=2100, description="Exceptions of this year only.")
 
 
@@ -147,7 +147,7 @@ def remove_exception(request: HttpRequest, calendar_id: int, day: date):
 def due(
     request: HttpRequest,
     calendar_id: int,
-    start: datetime,
+    start: IsoDatetime,
     minutes: int = Query(..., ge=0, le=10_000_000),
 ):
     if start.tzinfo is None:
@@ -166,7 +166,7 @@ def due(
     response={200: BetweenOut, **ERRORS},
     summary="Business minutes between two instants",
 )
-def between(request: HttpRequest, calendar_id: int, start: datetime, end: datetime):
+def between(request: HttpRequest, calendar_id: int, start: IsoDatetime, end: IsoDatetime):
     for name, value in (("start", start), ("end", end)):
         if value.tzinfo is None:
             raise _naive(name)
