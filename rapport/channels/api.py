@@ -16,7 +16,7 @@ from pydantic import Field
 
 from rapport.channels import services
 from rapport.channels.models import ChannelAccount, MessageTemplate, OutboxMessage
-from rapport.core.api import ErrorOut, PageParams, page_schema, paginate
+from rapport.core.api import BodyIn, ErrorOut, PageParams, QueryIn, page_schema, paginate
 from rapport.core.errors import Conflict, Forbidden, NotFound
 from rapport.customers.selectors import customer_get_for_staff
 from rapport.interactions.idempotency import IdempotencyKeyReused
@@ -40,7 +40,7 @@ def _require(user: User, capability: str) -> None:
 # -- Outbox -------------------------------------------------------------------------------------
 
 
-class OutboxIn(Schema):
+class OutboxIn(BodyIn):
     customer_id: int
     purpose: PurposeT = "service"
     template_code: str | None = Field(None, max_length=40)
@@ -145,7 +145,7 @@ def outbox_create(
     return Status(200 if existed == outbox.pk else 201, OutboxOut.of(outbox))
 
 
-class OutboxFilters(Schema):
+class OutboxFilters(QueryIn):
     state: StateT | None = None
     customer_id: int | None = None
     ticket_id: int | None = None

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from rapport.channels import services as channel_services
 from rapport.channels.models import Conversation, Message
-from rapport.core.api import ErrorOut, PageParams, page_schema, paginate
+from rapport.core.api import BodyIn, ErrorOut, PageParams, page_schema, paginate
 from rapport.core.errors import Forbidden
 from rapport.staff.models import User
 from rapport.tickets import inbox_selectors as selectors
@@ -98,7 +98,7 @@ class ConversationDetailOut(ConversationOut):
     messages: list[MessageOut]
 
 
-class ReplyIn(Schema):
+class ReplyIn(BodyIn):
     body: str = Field(..., min_length=1, max_length=4000)
 
 
@@ -107,7 +107,7 @@ class ReplyOut(Schema):
     state: str
 
 
-class ConvertIn(Schema):
+class ConvertIn(BodyIn):
     kind: Literal["complaint", "service_request", "inquiry"] = "complaint"
 
 
