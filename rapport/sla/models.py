@@ -118,6 +118,9 @@ class ServiceClock(models.Model):
     warned_at = models.DateTimeField(_("warned at"), null=True, blank=True)
     breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
     next_check_at = models.DateTimeField(null=True, blank=True)
+    # The calendar's `updated_at` the instants were computed with: a clock behind its calendar
+    # is recomputed in the background (rapport.sla.recompute).
+    calendar_version = models.DateTimeField(null=True, blank=True)
     # Who is told, set by tickets when the clock starts and on every reassignment.
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -147,6 +150,23 @@ class ServiceClock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.ticket_id}"
+
+
+class CalendarRecompute(models.Model):
+    """How far the background recompute has followed a calendar: the calendar's `updated_at`
+    once every open clock under it has been recomputed. While it lags, the sweep walks them."""
+
+    calendar = models.OneToOneField(
+        "core.BusinessCalendar", on_delete=models.CASCADE, related_name="+"
+    )
+    done_for = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar recompute")
+        verbose_name_plural = _("calendar recomputes")
+
+    def __str__(self) -> str:
+        return f"{self.calendar_id} {self.done_for}"
 
 
 class ClockPause(models.Model):

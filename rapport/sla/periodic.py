@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from rapport.core.periodic import register
+from rapport.sla.recompute import sla_recompute_for_calendars
 from rapport.sla.sweep import sla_alerts_resend_unsent, sla_sweep
 
 
@@ -12,3 +13,9 @@ def run_sla_sweep():
 @register("sla.resend_unsent", every=timedelta(minutes=5))
 def resend_unsent_alerts():
     return sla_alerts_resend_unsent()
+
+
+@register("sla.recompute_for_calendars", every=timedelta(minutes=1))
+def recompute_for_calendars():
+    """Running clocks follow a calendar's new holidays and hours (rapport.sla.recompute)."""
+    return sla_recompute_for_calendars()

@@ -54,7 +54,17 @@ def _refresh(clock: ServiceClock) -> None:
         snapshot, amount=target * float(clock.warn_share), **kwargs
     )
     clock.next_check_at = _next_check(clock)
-    clock.save(update_fields=["due_at", "warn_at", "next_check_at", "state", "stopped_at"])
+    clock.calendar_version = clock.policy.calendar.updated_at
+    clock.save(
+        update_fields=[
+            "due_at",
+            "warn_at",
+            "next_check_at",
+            "state",
+            "stopped_at",
+            "calendar_version",
+        ]
+    )
 
 
 def _next_check(clock: ServiceClock) -> datetime | None:

@@ -15,3 +15,5 @@ class TicketsConfig(AppConfig):
 
         registry.register_inbound_threader(messaging.thread_inbound)
         registry.register_outbox_listener(messaging.on_outbox_change)
+        # Registers the timeline handler for due instants a calendar change moved (rapport.sla).
+        from rapport.tickets import clocks  # noqa: F401

@@ -9,10 +9,16 @@ transaction, so a refused action changes no clock.
 
 from datetime import datetime
 
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from rapport.core.models import BusinessCalendar
 from rapport.interactions.models import Interaction
 from rapport.sla import services as sla
 from rapport.sla.models import ServiceClock, SlaPolicy
-from rapport.tickets.models import Ticket
+from rapport.sla.recompute import on_due_moved
+from rapport.tickets.models import Ticket, TicketEvent
 
 FIRST, RESOLUTION = ServiceClock.Kind.FIRST_RESPONSE, ServiceClock.Kind.RESOLUTION
 CHANNEL_OF_SOURCE = {"public_form": "web_form", "api": "web_form", "message": "email"}
@@ -108,3 +114,36 @@ def clocks_retarget(ticket: Ticket) -> None:
 
 def clocks_reassign(ticket: Ticket) -> None:
     sla.clocks_reassign(ticket_id=ticket.pk, assignee=ticket.assignee, team=ticket.team)
+
+
+def _when(at: datetime | None) -> str:
+    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M") if at else "—"
+
+
+@on_due_moved("tickets.timeline")
+def record_due_moved(clock: ServiceClock, before: datetime | None, calendar: BusinessCalendar):
+    """A calendar change moved one of the ticket's due instants: say so on its timeline, in the
+    site's language like every event text."""
+    with translation.override(settings.LANGUAGE_CODE):
+        body = _(
+            "%(clock)s now due %(after)s (was %(before)s): the calendar “%(calendar)s” changed."
+        ) % {
+            "clock": clock.get_kind_display(),
+            "after": _when(clock.due_at),
+            "before": _when(before),
+            "calendar": calendar.name,
+        }
+    event = TicketEvent(
+        ticket_id=clock.ticket_id,
+        kind=TicketEvent.Kind.FLAG,
+        action="due_moved",
+        body=body,
+        data={
+            "clock": clock.kind,
+            "before": before.isoformat() if before else None,
+            "after": clock.due_at.isoformat() if clock.due_at else None,
+            "calendar": calendar.pk,
+        },
+    )
+    event.full_clean(exclude=["ticket", "actor"])
+    event.save()

@@ -171,3 +171,61 @@ def test_the_team_queue_sorts_by_time_left(agent, supervisor):
     assert ordered[:2] == [first, second]
     assert ordered[-1].resolution_state == "paused"
     assert ordered[0].resolution_due is not None and ordered[0].resolution_state == "running"
+
+
+def _office_policy():
+    return SlaPolicy.objects.create(
+        name="投诉 16 工时",
+        calendar=BusinessCalendar.objects.get(is_default=True),
+        ticket_kind="complaint",
+        resolution_seconds=16 * 3600,
+        precedence=1,
+    )
+
+
+def test_a_holiday_added_on_the_due_day_moves_the_running_clock_and_says_so(agent):
+    """Issue 15 #16: clocks already running follow the calendar's new holiday, in the
+    background, once, with the change on the ticket's timeline."""
+    from rapport.core.calendar.services import calendar_exception_add
+    from rapport.sla.recompute import sla_recompute_for_calendars
+    from rapport.sla.sweep import sla_sweep
+    from rapport.tickets.models import TicketEvent
+
+    policy = _office_policy()
+    ticket = in_progress(agent)
+    before = clock(ticket).due_at
+    calendar_exception_add(
+        calendar=policy.calendar,
+        date=timezone.localtime(before).date(),
+        kind="holiday",
+        name="新增假日",
+    )
+    assert clock(ticket).due_at == before  # nothing moves in the request itself
+
+    assert sla_recompute_for_calendars() == 1
+    after = clock(ticket).due_at
+    assert after > before + timedelta(hours=12)
+    assert clock(ticket).next_check_at <= after
+    event = TicketEvent.objects.get(ticket=ticket, action="due_moved")
+    assert event.kind == "flag" and not event.is_public
+    assert timezone.localtime(after).strftime("%Y-%m-%d %H:%M") in event.body
+    assert policy.calendar.name in event.body
+    # Idempotent: nothing left to do, no second entry.
+    assert sla_recompute_for_calendars() == 0
+    assert TicketEvent.objects.filter(ticket=ticket, action="due_moved").count() == 1
+    # No breach on the holiday.
+    assert sla_sweep(now=before + timedelta(minutes=1)).breached == []
+
+
+def test_changed_hours_move_running_clocks_and_leave_stopped_ones(agent):
+    from rapport.core.calendar.services import calendar_set_week
+    from rapport.sla.recompute import sla_recompute_for_calendars
+
+    policy = _office_policy()
+    running = in_progress(agent)
+    done = resolved(agent)
+    before_running, before_done = clock(running).due_at, clock(done).due_at
+    calendar_set_week(calendar=policy.calendar, intervals={d: "09:00-12:00" for d in range(5)})
+    assert sla_recompute_for_calendars() == 1
+    assert clock(running).due_at > before_running
+    assert clock(done).due_at == before_done
