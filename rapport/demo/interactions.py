@@ -439,7 +439,7 @@ def _set_lengths(intervals: list[AgentStatusInterval]) -> None:
 
 # -- Benchmark seed -----------------------------------------------------------------------------
 
-SEED_COUNTS = {"S": 100_000, "M": 1_000_000}
+SEED_COUNTS = {"XS": 200, "S": 100_000, "M": 1_000_000}
 SEED_BATCH = 20_000
 # One customer gets a long history so the 360 page is measured with a 1,000-entry timeline.
 LONG_TIMELINE = 1_000

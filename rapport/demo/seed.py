@@ -5,7 +5,9 @@ import time
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.apps import apps
+from django.core.management.color import no_style
+from django.db import connection, transaction
 from django.utils import timezone
 
 from rapport.core.text import pinyin_full, pinyin_initials
@@ -13,7 +15,8 @@ from rapport.customers.models import Asset, Customer, Identity
 from rapport.demo import names
 from rapport.staff.models import Team, User
 
-SIZES = {"S": {"customers": 10_000}, "M": {"customers": 100_000}}
+# XS is for tests of the seeding itself.
+SIZES = {"XS": {"customers": 50}, "S": {"customers": 10_000}, "M": {"customers": 100_000}}
 BATCH = 5_000
 
 
@@ -122,4 +125,17 @@ def seed(*, size: str, seed: int = 7, log=print) -> dict:
 
     for seeder in extensions.SEEDERS:
         seeder(size=size, rng=rng, customer_ids=customer_ids, log=log)
+    sequences_reset()
     return {"customers": len(customer_ids)}
+
+
+def sequences_reset() -> None:
+    """Move every table's id sequence past its highest id. The seeders insert explicit ids,
+    which PostgreSQL's sequences do not see: without this, the next row anyone creates takes
+    id 1 and fails (issue 15 #4). Nothing to do on SQLite, whose ids follow the table."""
+    statements = connection.ops.sequence_reset_sql(no_style(), apps.get_models())
+    if not statements:
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)

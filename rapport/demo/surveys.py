@@ -46,7 +46,7 @@ KANO_PROFILE = {
     "paper_forms": [((5, 1), 50), ((5, 3), 20), ((3, 3), 30)],  # reverse
 }
 CAMPAIGN_SEGMENT = "老客户关怀(活跃客户)"
-SEED_COUNTS = {"S": 12_000, "M": 120_000}
+SEED_COUNTS = {"XS": 40, "S": 12_000, "M": 120_000}
 COMMENTS = [
     "接待很热情,维修也及时,谢谢!",
     "等待时间太长了,希望能提前告知进度。",

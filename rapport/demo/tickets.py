@@ -493,7 +493,7 @@ def _offer(rng, ticket, by) -> list[Remedy]:
 
 # -- Benchmark seed -----------------------------------------------------------------------------
 
-SEED_COUNTS = {"S": 20_000, "M": 200_000}
+SEED_COUNTS = {"XS": 60, "S": 20_000, "M": 200_000}
 SEED_BATCH = 10_000
 STATUS_WEIGHTS = {
     "new": 5,

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from rapport.core.periodic import register
 from rapport.surveys import hooks, selectors
-from rapport.surveys.models import SurveySweep
+from rapport.surveys.models import SurveySend, SurveySweep
 
 # The first sweep looks back this far, so tickets closed just before deployment still get theirs.
 FIRST_LOOK_BACK = timedelta(days=1)
@@ -47,6 +47,37 @@ def surveys_sweep_closed_tickets(*, now=None, limit: int = 1000) -> int:
             if closed_at <= settled:
                 _advance(mark, closed_at, ticket_id)
     return sent
+
+
+# A send still waiting this long after it was made lost its delivery (the task failed, or the
+# worker died before queueing it); it is tried again for a while, then left for a person.
+RETRY_AFTER = timedelta(minutes=10)
+RETRY_WITHIN = timedelta(days=2)
+
+
+def surveys_retry_deliveries(*, now=None, limit: int = 500) -> int:
+    """Queue the delivery of each send still waiting after RETRY_AFTER; returns how many.
+    Delivery only acts on a waiting send, under a row lock, so a send queued twice goes once."""
+    from rapport.surveys.services import _enqueue_delivery
+
+    now = now or timezone.now()
+    ids = list(
+        SurveySend.objects.filter(
+            status=SurveySend.Status.PENDING,
+            created_at__lte=now - RETRY_AFTER,
+            created_at__gt=now - RETRY_WITHIN,
+        )
+        .order_by("created_at")
+        .values_list("id", flat=True)[:limit]
+    )
+    for send_id in ids:
+        _enqueue_delivery(send_id)
+    return len(ids)
+
+
+@register("surveys.retry_deliveries", every=timedelta(minutes=10))
+def retry_survey_deliveries() -> int:
+    return surveys_retry_deliveries()
 
 
 @register("surveys.ticket_closed", every=timedelta(minutes=2))

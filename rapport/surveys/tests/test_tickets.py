@@ -216,3 +216,21 @@ def test_a_follow_up_that_cannot_be_opened_says_why_on_the_list(
     client.force_login(supervisor)
     page = client.get("/satisfaction/surveys/").content.decode()
     assert "follow-up-failed" in page and "号码无效" in page
+
+
+def test_a_delivery_that_failed_is_tried_again(agent, customer, monkeypatch):
+    """Issue 15 #4: a queued delivery that failed (say the database refused the timeline entry)
+    is retried by the worker, once it works it is sent once."""
+    from rapport.surveys import services as survey_services
+    from rapport.surveys.periodic import surveys_retry_deliveries
+
+    ticket = closed(agent, customer)
+    with monkeypatch.context() as patched:
+        patched.setattr(survey_services, "_enqueue_delivery", lambda send_id: None)  # lost
+        send = hooks.survey_send_for_ticket_closed(ticket_id=ticket.pk)
+    assert surveys_retry_deliveries() == 0  # too fresh: its own task may still run
+    later = timezone.now() + timedelta(minutes=11)
+    assert surveys_retry_deliveries(now=later) == 1
+    send.refresh_from_db()
+    assert send.status == "sent" and len(mail.outbox) == 1
+    assert surveys_retry_deliveries(now=later) == 0
