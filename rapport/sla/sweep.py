@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from rapport.sla.models import ServiceClock, SlaAlert
-from rapport.sla.tasks import SEND_LEASE, sla_alert_notify
+from rapport.sla.tasks import send_lease, sla_alert_notify
 from rapport.staff.models import User
 
 State = ServiceClock.State
@@ -142,7 +142,7 @@ def sla_alerts_resend_unsent(*, now: datetime | None = None, limit: int = 500) -
     now = now or timezone.now()
     alert_ids = list(
         SlaAlert.objects.filter(
-            Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - SEND_LEASE),
+            Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - send_lease()),
             emailed_at__isnull=True,
             created_at__lte=now - RESEND_AFTER,
             created_at__gt=now - RESEND_WITHIN,

@@ -9,11 +9,15 @@ from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from rapport.core.task_leases import task_lease
 from rapport.sla.models import SlaAlert
 
-# How long a worker may take to send one alert before another may try: shorter than the task
-# lease (rapport.core.task_leases), so a task run again after its worker died finds it expired.
-SEND_LEASE = timedelta(minutes=2)
+
+def send_lease() -> timedelta:
+    """How long a worker may take to send one alert before another may try: half the task
+    lease (rapport.core.task_leases), so a task run again after its worker died finds it
+    expired."""
+    return task_lease() / 2
 
 
 def alert_message_id(alert: SlaAlert) -> str:
@@ -29,13 +33,13 @@ def send_mail(subject, body, sender, to, headers=None) -> int:
 
 @task()
 def sla_alert_notify(alert_id: int) -> bool:
-    """Send the alert by e-mail once. The row is claimed for `SEND_LEASE` before sending and
+    """Send the alert by e-mail once. The row is claimed for `send_lease()` before sending and
     marked sent after: a task retried while the claim holds sends nothing; one retried after a
     worker died mid-send (the claim expired) sends it. A failed send releases the claim."""
     now = timezone.now()
     claimed = (
         SlaAlert.objects.filter(pk=alert_id, emailed_at__isnull=True)
-        .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - SEND_LEASE))
+        .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - send_lease()))
         .update(email_claimed_at=now)
     )
     if not claimed:

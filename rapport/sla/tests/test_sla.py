@@ -347,7 +347,7 @@ def test_an_alert_email_cut_off_mid_send_is_sent_after_its_lease(
     assert mailoutbox == []
     assert tasks.sla_alert_notify.call(alert.pk) is False  # the claim holds while it may run
     assert mailoutbox == []
-    with time_machine.travel(timezone_now() + tasks.SEND_LEASE + timedelta(seconds=1)):
+    with time_machine.travel(timezone_now() + tasks.send_lease() + timedelta(seconds=1)):
         assert tasks.sla_alert_notify.call(alert.pk) is True
         assert tasks.sla_alert_notify.call(alert.pk) is False
     assert len(mailoutbox) == 1 and f"#{ticket.pk}" in mailoutbox[0].subject
