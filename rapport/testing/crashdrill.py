@@ -83,6 +83,16 @@ def surveys(args) -> None:
         periodic.surveys_retry_deliveries(now=timezone.now() + timedelta(minutes=11))
 
 
+def retry_deliveries(args) -> None:
+    """Deliveries left waiting, queued again and run inline (immediate task backend)."""
+    from rapport.surveys import periodic, tasks
+    from rapport.surveys import services as survey_services
+
+    survey_services.send_mail = _mailbox(args.mail, 0)
+    tasks.survey_deliver = _paced(tasks.survey_deliver, args.pace)
+    periodic.surveys_retry_deliveries()
+
+
 def auto_close(args) -> None:
     from rapport.tickets import services as ticket_services
 
@@ -122,7 +132,9 @@ def recompute(args) -> None:
     module.sla_recompute_for_calendars()
 
 
-JOBS = {f.__name__: f for f in (surveys, auto_close, sla_sweep, sla_notify, recompute)}
+JOBS = {
+    f.__name__: f for f in (surveys, retry_deliveries, auto_close, sla_sweep, sla_notify, recompute)
+}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -7,6 +7,10 @@ Each drill prepares rows here, hands the database to a child process
 test database itself), kills the child once it has done part of the work, checks that the kill
 landed mid-way, runs a fresh child to the end and counts. The web-process drill is in
 test_kill_web.py.
+
+Sweeps without a drill, and why none is needed: `interactions.idempotency_purge` is one DELETE
+(all or nothing); `sla.resend_unsent` and `core.tasks_requeue_stale` only queue tasks or flip a
+row with a conditional UPDATE, and run in the reruns below (sla_notify).
 """
 
 import json
@@ -166,6 +170,41 @@ def test_a_survey_sweep_killed_midway_sends_every_survey_once(agent, database, t
     delivered = [m["to"][0] for m in mailbox(box)]
     assert len(set(delivered)) == N  # every customer got the link
     assert len(delivered) <= N + 1  # at most the one in flight at the kill went twice
+
+
+def test_a_delivery_retry_killed_midway_delivers_each_survey_once(
+    agent, database, tmp_path, monkeypatch
+):
+    from rapport.surveys import hooks
+    from rapport.surveys import services as survey_services
+    from rapport.surveys.models import SurveySend
+
+    tickets = [open_ticket(agent, _customer(i)) for i in range(N)]
+    Ticket.objects.filter(pk__in=[t.pk for t in tickets]).update(
+        status="closed", is_open=False, closed_at=timezone.now() - timedelta(minutes=5)
+    )
+    with monkeypatch.context() as patched:
+        patched.setattr(survey_services, "_enqueue_delivery", lambda send_id: None)  # lost
+        for ticket in tickets:
+            hooks.survey_send_for_ticket_closed(ticket_id=ticket.pk)
+    SurveySend.objects.update(created_at=timezone.now() - timedelta(minutes=15))
+    assert SurveySend.objects.filter(status="pending").count() == N
+    database.hand_over()
+    box = tmp_path / "mail.jsonl"
+    immediate = {"TASKS_BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}
+    run_child(
+        database, "retry_deliveries", "--pace", PACE, "--mail", str(box),
+        kill_after=KILL_AFTER, env=immediate,
+    )  # fmt: skip
+
+    database.take_back()
+    assert 0 < SurveySend.objects.filter(status="sent").count() < N
+    run_child(database, "retry_deliveries", "--mail", str(box), env=immediate)
+
+    database.take_back()
+    assert set(SurveySend.objects.values_list("status", flat=True)) == {"sent"}
+    delivered = [m["to"][0] for m in mailbox(box)]
+    assert len(set(delivered)) == N and len(delivered) <= N + 1
 
 
 # --- auto-closing resolved tickets --------------------------------------------------------------
