@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test fuzz load bench bench-m lint messages clean
+.PHONY: demo test crash fuzz load bench bench-m lint messages clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $$(sh scripts/find-python) -m venv $(VENV)
@@ -29,6 +29,11 @@ fuzz: $(STAMP)
 load: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[load]'
 	$(PY) scripts/load.py $(LOAD_ARGS)
+
+# Only the kill -9 drills (workers mid-sweep, the sending task, gunicorn mid-transition); they
+# are part of `make test` too. With DATABASE_URL=postgres://… they run on PostgreSQL.
+crash: $(STAMP)
+	$(PY) -m pytest -q -m crash $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(PY) -m rapport.bench --size S
