@@ -56,7 +56,7 @@ def _post(url: str, token: str, body: dict) -> int:
     except urllib.error.HTTPError as exc:
         return exc.code
     except OSError:
-        return 0  # the server is gone
+        return 0
 
 
 def _start_server(database: Database, port: int) -> subprocess.Popen:
@@ -69,10 +69,12 @@ def _start_server(database: Database, port: int) -> subprocess.Popen:
         start_new_session=True,  # its own process group: the kill takes master and workers
     )
     deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline:  # until a worker answers (the master listens first)
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/", timeout=5):
                 return server
+        except urllib.error.HTTPError:
+            return server
         except OSError:
             if server.poll() is not None:
                 pytest.fail(f"gunicorn did not start: {server.stderr.read()[-3000:]}")
@@ -100,8 +102,9 @@ def test_a_web_process_killed_mid_transition_leaves_every_ticket_consistent(agen
         i = 0
         while not stop.is_set():
             status = _post(url, raw, actions[i % 2])
-            if status == 0:
-                return
+            if status == 0:  # timed out or refused: the server is busy or gone
+                time.sleep(0.1)
+                continue
             if status == 200:
                 with lock:
                     answered[ticket_id] += 1
