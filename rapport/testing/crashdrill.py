@@ -11,6 +11,7 @@ up what a dead worker left (task leases, unsent alerts, waiting deliveries).
 """
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -32,6 +33,24 @@ def _paced(func, pace: float):
         return result
 
     return wrapper
+
+
+class _PacedTransactions:
+    """Stands in for django.db.transaction in a sweep module whose loop opens one transaction
+    per item: reports each item after its commit, then waits, so the wait holds no lock."""
+
+    def __init__(self, pace: float):
+        self.pace = pace
+
+    @contextlib.contextmanager
+    def atomic(self, *args, **kwargs):
+        from django.db import transaction
+
+        with transaction.atomic(*args, **kwargs):
+            yield
+        _progress()
+        if self.pace:
+            time.sleep(self.pace)
 
 
 def _mailbox(path: str, pace: float):
@@ -68,11 +87,11 @@ def surveys(args) -> None:
     """The closed-ticket sweep; deliveries run inline (immediate task backend)."""
     from django.utils import timezone
 
-    from rapport.surveys import hooks, periodic
+    from rapport.surveys import periodic
     from rapport.surveys import services as survey_services
 
     survey_services.send_mail = _mailbox(args.mail, 0)
-    hooks.survey_send_for_ticket_closed = _paced(hooks.survey_send_for_ticket_closed, args.pace)
+    periodic.transaction = _PacedTransactions(args.pace)
     if args.via_worker:  # the real `rapport worker`: scheduler thread plus task loop
         from django.core.management import call_command
 

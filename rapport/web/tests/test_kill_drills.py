@@ -111,7 +111,7 @@ def run_child(database, job, *args, kill_after=None, sig=signal.SIGKILL, env=Non
                 child.send_signal(sig)
                 break
     try:
-        child.wait(timeout=15)
+        child.wait(timeout=30)
     except subprocess.TimeoutExpired:
         child.kill()
         child.wait()
@@ -156,7 +156,7 @@ def test_a_survey_sweep_killed_midway_sends_every_survey_once(agent, database, t
         # deliveries in its task loop.
         # A stopped worker finishes the task in hand before it exits, and the sweep thread
         # runs meanwhile: slower items keep the stop in the middle of the sweep.
-        run_child(database, "surveys", "--pace", "3.0", *mail, "--via-worker",
+        run_child(database, "surveys", "--pace", "1.5", *mail, "--via-worker",
                   kill_after=2, sig=sig)  # fmt: skip
     else:
         run_child(database, "surveys", "--pace", PACE, *mail, kill_after=KILL_AFTER, env=immediate)
