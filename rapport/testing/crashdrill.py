@@ -84,13 +84,11 @@ def _worker_batch() -> None:
 
 
 def surveys(args) -> None:
-    """The closed-ticket sweep; deliveries run inline (immediate task backend)."""
+    """The closed-ticket sweep; deliveries (into the outbox) run inline (immediate tasks)."""
     from django.utils import timezone
 
     from rapport.surveys import periodic
-    from rapport.surveys import services as survey_services
 
-    survey_services.send_mail = _mailbox(args.mail, 0)
     periodic.transaction = _PacedTransactions(args.pace)
     if args.via_worker:  # the real `rapport worker`: scheduler thread plus task loop
         from django.core.management import call_command
@@ -105,9 +103,7 @@ def surveys(args) -> None:
 def retry_deliveries(args) -> None:
     """Deliveries left waiting, queued again and run inline (immediate task backend)."""
     from rapport.surveys import periodic, tasks
-    from rapport.surveys import services as survey_services
 
-    survey_services.send_mail = _mailbox(args.mail, 0)
     tasks.survey_deliver = _paced(tasks.survey_deliver, args.pace)
     periodic.surveys_retry_deliveries()
 
