@@ -33,7 +33,7 @@ def main() -> int:
     # gunicorn answers a request line over 4 KB with its own HTML 414 before Rapport sees it;
     # the fuzzer's negative query strings reach that, so this server takes any length.
     gunicorn = {"GUNICORN_CMD_ARGS": "--limit-request-line 0"}
-    with served(prepare, log_name="fuzz-server.log", env_extra=gunicorn) as (base, env, _dir):
+    with served(prepare, log_name="fuzz-server.log", env_extra=gunicorn) as (base, env, _log):
         token = rapport(env, "token", "create", args.user, "--name", "fuzz", capture=True).strip()
         command = [
             schemathesis,

@@ -77,7 +77,7 @@ def main() -> int:
 
     users = [f"seed{i}" for i in range(8)]
     access = {"GUNICORN_CMD_ARGS": '--access-logformat "%(m)s %(U)s %(s)s %(D)s"'}
-    with served(prepare, log_name="load-server.log", env_extra=access) as (base, env, data_dir):
+    with served(prepare, log_name="load-server.log", env_extra=access) as (base, env, log):
         tokens = [rapport(env, "token", "create", u, capture=True).strip() for u in users]
         locust = shutil.which("locust") or str(Path(sys.executable).with_name("locust"))
         load_env = {
@@ -109,7 +109,6 @@ def main() -> int:
             env=load_env,
             cwd=HERE,
         )
-        log = data_dir / "load-server.log"
         table, server_errors = report(log)
         text = log.read_text(errors="replace")
         tracebacks = text.count("Traceback")

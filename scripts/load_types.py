@@ -5,6 +5,7 @@ import re
 
 # name, method, path pattern
 TYPES = [
+    ("readiness probe (openapi.json)", "GET", r"^/api/v1/openapi\.json$"),
     ("login page", "GET", r"^/login/$"),
     ("login", "POST", r"^/login/$"),
     ("home", "GET", r"^/$"),

@@ -60,7 +60,8 @@ def _exit_on_sigterm(signum, frame):
 def served(
     prepare, *, workers: int = 2, threads: int = 4, log_name: str = "server.log", env_extra=None
 ):
-    """Yield (base_url, env, data_dir) of a freshly prepared server; `prepare(env)` fills the db."""
+    """Yield (base_url, env, server_log) of a freshly prepared server; `prepare(env)` fills the
+    database."""
     # A SIGTERM (`timeout`, CI cancelling) unwinds like Ctrl+C, so the server is stopped too.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     with tempfile.TemporaryDirectory(prefix="rapport-served-") as data_dir:
@@ -98,7 +99,7 @@ def served(
             )
             try:
                 wait_for(f"{base}/api/v1/openapi.json")
-                yield base, env, Path(data_dir)
+                yield base, env, log_path
             finally:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(server.pid, signal.SIGTERM)

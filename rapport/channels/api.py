@@ -184,7 +184,7 @@ def outbox_read(request: HttpRequest, outbox_id: int):
 # -- Message templates --------------------------------------------------------------------------
 
 
-class TemplateOut(Schema):
+class MessageTemplateOut(Schema):
     code: str
     name: str
     purpose: PurposeT
@@ -196,8 +196,8 @@ class TemplateOut(Schema):
     is_active: bool
 
 
-def _template_out(t: MessageTemplate) -> TemplateOut:
-    return TemplateOut(
+def _template_out(t: MessageTemplate) -> MessageTemplateOut:
+    return MessageTemplateOut(
         code=t.code,
         name=t.name,
         purpose=t.purpose,
@@ -211,7 +211,7 @@ def _template_out(t: MessageTemplate) -> TemplateOut:
 
 
 @templates_router.get(
-    "", response={200: page_schema(TemplateOut), **ERRORS}, summary="Message templates"
+    "", response={200: page_schema(MessageTemplateOut), **ERRORS}, summary="Message templates"
 )
 def template_list(request: HttpRequest, page: Query[PageParams]):
     _require(request.user, "inbox.work")
@@ -219,7 +219,7 @@ def template_list(request: HttpRequest, page: Query[PageParams]):
 
 
 @templates_router.get(
-    "/{code}", response={200: TemplateOut, **ERRORS}, summary="One message template by code"
+    "/{code}", response={200: MessageTemplateOut, **ERRORS}, summary="One message template by code"
 )
 def template_read(request: HttpRequest, code: str):
     _require(request.user, "inbox.work")

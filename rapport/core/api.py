@@ -133,7 +133,7 @@ def _wrong_type(kind: type | None, value: Any, *, json: bool) -> bool:
 def _refuse_wrong_types(cls, data: Any, *, json: bool) -> Any:
     # ninja hands the values over wrapped in a DjangoGetter.
     raw = data._obj if isinstance(data, DjangoGetter) else data
-    if json and isinstance(raw, list | str | int | float | bool):
+    if json and (raw is None or isinstance(raw, list | str | int | float | bool)):
         raise PydanticCustomError("model_type", _("Send a JSON object."))
     if not isinstance(raw, dict):
         return data
