@@ -25,9 +25,14 @@ class Command(BaseCommand):
             return
         call_command("collectstatic", interactive=False, verbosity=0)
         rapport = [sys.executable, "-m", "rapport.cli"]
-        worker = subprocess.Popen([*rapport, "worker"], env=os.environ.copy())
+        worker = subprocess.Popen(
+            [*rapport, "worker"], env={**os.environ, "RAPPORT_DEMO_LIVE": "true"}
+        )
         self.stdout.write(
             self.style.SUCCESS(f"\nRapport is at http://{options['bind']}/  (Ctrl+C stops it)\n")
+        )
+        self.stdout.write(
+            "Customers write to the demo mailbox every 40 seconds: watch the inbox (收件箱).\n"
         )
         try:
             subprocess.call([*rapport, "serve", "--bind", options["bind"], "--no-collectstatic"])

@@ -1,0 +1,16 @@
+"""The live demo's sweep (rapport.demo.live), run only while `rapport demo` serves."""
+
+from django.conf import settings
+
+from rapport.core.periodic import register
+from rapport.demo.live import LIVE_EVERY
+
+
+def demo_live_mail() -> None:
+    from rapport.demo.live import live_mail_deliver
+
+    live_mail_deliver()
+
+
+if settings.RAPPORT_DEMO_LIVE:  # a production worker never registers the demo's sweep
+    register("demo.live_mail", every=LIVE_EVERY)(demo_live_mail)

@@ -1,0 +1,38 @@
+"""While `rapport demo` serves, customers keep writing to the demo mailbox (rapport.demo.live)."""
+
+import pytest
+
+from rapport.channels.models import Conversation, InboundMessage
+from rapport.channels.tests.factories import ChannelAccountFactory
+from rapport.customers.models import Customer, Identity
+from rapport.customers.tests.factories import CustomerFactory
+from rapport.demo.live import SCRIPT, live_mail_deliver
+from rapport.demo.messaging import DEMO_ADDRESS
+
+pytestmark = pytest.mark.django_db
+
+
+def test_each_tick_delivers_the_next_mail_through_the_pipeline_until_the_script_ends(
+    team, django_capture_on_commit_callbacks
+):
+    ChannelAccountFactory(name="客服邮箱", address=DEMO_ADDRESS, default_team=team)
+    known = CustomerFactory(name="周立")
+    Identity.objects.create(customer=known, kind="email", value="zhou.li@example.com")
+
+    delivered = []
+    for _ in range(len(SCRIPT) + 1):
+        with django_capture_on_commit_callbacks(execute=True):  # the worker's processing task
+            delivered.append(live_mail_deliver())
+
+    assert delivered[-1] is None
+    inbound = InboundMessage.objects.filter(provider_id__startswith="demo-live:")
+    assert inbound.count() == len(SCRIPT)
+    assert set(inbound.values_list("state", flat=True)) == {InboundMessage.State.PROCESSED}
+    # no open ticket here: every mail opens a conversation in the team's inbox
+    assert Conversation.objects.filter(team=team).count() == len(SCRIPT)
+    assert Customer.objects.filter(identities__value__startswith="zhang.").exists()
+
+
+def test_nothing_is_delivered_without_the_demo_mailbox():
+    assert live_mail_deliver() is None
+    assert not InboundMessage.objects.exists()
