@@ -183,11 +183,31 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", False)
 
-MAILERS = {
-    "default": {
-        "BACKEND": env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
+
+
+def _mailer() -> dict:
+    """The site-wide mailer: SMTP when EMAIL_HOST is set, else EMAIL_BACKEND (console)."""
+    host = env_str("EMAIL_HOST")
+    if not host:
+        return {
+            "BACKEND": env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+        }
+    security = env_str("EMAIL_SECURITY", "ssl").lower()  # ssl (465) | starttls (587) | none
+    return {
+        "BACKEND": env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"),
+        "OPTIONS": {
+            "host": host,
+            "port": env_int("EMAIL_PORT", {"ssl": 465, "starttls": 587}.get(security, 25)),
+            "username": env_str("EMAIL_HOST_USER"),
+            "password": env_str("EMAIL_HOST_PASSWORD"),
+            "use_ssl": security == "ssl",
+            "use_tls": security == "starttls",
+            "timeout": env_int("EMAIL_TIMEOUT", 20),
+        },
     }
-}
+
+
+MAILERS = {"default": _mailer()}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "service@rapport.example")
 
 SESSION_COOKIE_HTTPONLY = True
