@@ -4,6 +4,18 @@ from rapport.channels.tests.factories import ChannelAccountFactory
 from rapport.customers.services import IdentityInput, customer_create
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Raw mail and attachments go to a throwaway directory, not var/media."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+    }
+
+
 @pytest.fixture
 def account(team):
     return ChannelAccountFactory(
