@@ -59,12 +59,13 @@ INSTALLED_APPS = [
     "rapport.customers",
     "rapport.interactions",
     "rapport.sla",
-    "rapport.channels",
     "rapport.tickets",
     "rapport.surveys",
     "rapport.web",
     "rapport.api",
     "rapport.demo",
+    # Last: where another app translates the same words, its translation wins (first listed).
+    "rapport.channels",
 ]
 
 MIDDLEWARE = [
@@ -182,7 +183,6 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", False)
-
 
 
 def _mailer() -> dict:

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.template import Template, TemplateSyntaxError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rapport.channels.crypto import decrypt_secrets, encrypt_secrets
 from rapport.core.models import TimeStampedModel
@@ -182,7 +183,7 @@ class InboundMessage(models.Model):
     """One message as it arrived, stored before anything else happens to it."""
 
     class State(models.TextChoices):
-        RECEIVED = "received", _("Received")
+        RECEIVED = "received", pgettext_lazy("inbound message", "Received")
         PROCESSED = "processed", _("Processed")
         QUARANTINED = "quarantined", _("Quarantined")
         IGNORED = "ignored", _("Ignored")
@@ -203,7 +204,9 @@ class InboundMessage(models.Model):
     raw_file = models.FileField(
         _("raw message file"), upload_to=inbound_upload_to, max_length=300, blank=True
     )
-    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    received_at = models.DateTimeField(
+        pgettext_lazy("inbound message", "received at"), default=timezone.now
+    )
     state = models.CharField(
         _("state"), max_length=12, choices=State.choices, default=State.RECEIVED
     )
@@ -395,9 +398,9 @@ class Message(models.Model):
         on_delete=models.PROTECT,
         related_name="messages",
     )
-    sender = models.CharField(_("from"), max_length=254, blank=True)
+    sender = models.CharField(pgettext_lazy("message", "from"), max_length=254, blank=True)
     sender_name = models.CharField(_("sender name"), max_length=200, blank=True)
-    recipients = models.JSONField(_("to"), default=list, blank=True)
+    recipients = models.JSONField(pgettext_lazy("message", "to"), default=list, blank=True)
     subject = models.CharField(_("subject"), max_length=500, blank=True)
     text = models.TextField(_("full text"), blank=True)
     reply_text = models.TextField(_("reply"), blank=True)
@@ -513,7 +516,10 @@ class MessageTemplate(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=80)
     purpose = models.CharField(
-        _("purpose"), max_length=12, choices=Purpose.choices, default=Purpose.SERVICE
+        pgettext_lazy("message", "purpose"),
+        max_length=12,
+        choices=Purpose.choices,
+        default=Purpose.SERVICE,
     )
     subject_zh = models.CharField(
         _("Chinese subject"), max_length=300, blank=True, validators=[validate_variables_only]
@@ -521,8 +527,12 @@ class MessageTemplate(models.Model):
     subject_en = models.CharField(
         _("English subject"), max_length=300, blank=True, validators=[validate_variables_only]
     )
-    body_zh = models.TextField(_("Chinese text"), validators=[validate_variables_only])
-    body_en = models.TextField(_("English text"), validators=[validate_variables_only])
+    body_zh = models.TextField(
+        pgettext_lazy("message template", "Chinese text"), validators=[validate_variables_only]
+    )
+    body_en = models.TextField(
+        pgettext_lazy("message template", "English text"), validators=[validate_variables_only]
+    )
     variables = models.TextField(
         _("variables"), blank=True, help_text=_("What each variable means, one per line.")
     )
@@ -575,7 +585,9 @@ class OutboxMessage(models.Model):
         on_delete=models.PROTECT,
         related_name="outbox_messages",
     )
-    purpose = models.CharField(_("purpose"), max_length=12, choices=Purpose.choices)
+    purpose = models.CharField(
+        pgettext_lazy("message", "purpose"), max_length=12, choices=Purpose.choices
+    )
     source = models.CharField(_("source"), max_length=40)
     template = models.ForeignKey(
         MessageTemplate,
@@ -596,7 +608,7 @@ class OutboxMessage(models.Model):
         blank=True,
         related_name="outbox_messages",
     )
-    to_address = models.CharField(_("to"), max_length=254, blank=True)
+    to_address = models.CharField(pgettext_lazy("message", "to"), max_length=254, blank=True)
     subject = models.CharField(_("subject"), max_length=500, blank=True)
     body = models.TextField(_("text"))
     html = models.TextField(_("HTML"), blank=True)
@@ -736,7 +748,7 @@ class FakeSentMessage(models.Model):
     idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
     outbox_id = models.BigIntegerField(_("outbox message"))
     channel = models.CharField(_("channel"), max_length=8)
-    to_address = models.CharField(_("to"), max_length=254)
+    to_address = models.CharField(pgettext_lazy("message", "to"), max_length=254)
     subject = models.CharField(_("subject"), max_length=500, blank=True)
     body = models.TextField(_("text"))
     message_id = models.TextField(_("Message-ID"), blank=True)

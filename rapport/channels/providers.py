@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -107,17 +108,20 @@ def fake_send(outbox: OutboxMessage, account: ChannelAccount) -> ProviderResult:
         return ProviderResult(ok=False, reason="451 4.3.0 Try again later (fake)")
     if domain == FAKE_PERMANENT_DOMAIN:
         return ProviderResult(ok=False, permanent=True, reason="550 5.1.1 No such user (fake)")
-    row, created = FakeSentMessage.objects.get_or_create(
+    row = FakeSentMessage(
         idempotency_key=outbox.idempotency_key,
-        defaults={
-            "outbox_id": outbox.pk,
-            "channel": outbox.channel,
-            "to_address": outbox.to_address,
-            "subject": outbox.subject[:500],
-            "body": outbox.body,
-            "message_id": outbox.message_id,
-        },
+        outbox_id=outbox.pk,
+        channel=outbox.channel,
+        to_address=outbox.to_address,
+        subject=outbox.subject[:500],
+        body=outbox.body,
+        message_id=outbox.message_id,
     )
-    if not created:
-        FakeSentMessage.objects.filter(pk=row.pk).update(calls=F("calls") + 1)
-    return ProviderResult(ok=True, provider_message_id=outbox.message_id or f"fake-{row.pk}")
+    try:
+        with transaction.atomic():
+            row.save(force_insert=True)
+    except IntegrityError:  # the same key again: the same message, one more call
+        FakeSentMessage.objects.filter(idempotency_key=outbox.idempotency_key).update(
+            calls=F("calls") + 1
+        )
+    return ProviderResult(ok=True, provider_message_id=outbox.message_id or outbox.idempotency_key)

@@ -152,7 +152,12 @@ def interaction_log(
         handler=by,
         created_at=now,
     )
-    interaction.full_clean()
+    # The related rows were passed in as saved objects (and checked above); validating them
+    # again would cost a query each on every message the channels record.
+    interaction.full_clean(
+        exclude=["customer", "contact", "asset", "staff", "first_responder", "handler", "purpose"],
+        validate_constraints=False,  # the one constraint (duration ≥ 0) is checked above
+    )
     interaction.save()
     if follow_up is not None:
         follow_up_task_create(

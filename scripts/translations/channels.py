@@ -263,3 +263,16 @@ ZH.update(
         "This idempotency key was already used for another message.": "该幂等键已用于另一条消息。",
     }
 )
+
+# Words other apps translate differently: channels' own senses carry a context.
+ZH.update(
+    {
+        ("inbound message", "Received"): "已接收",
+        ("inbound message", "received at"): "接收时间",
+        ("message", "from"): "发件人",
+        ("message", "to"): "收件人",
+        ("message", "purpose"): "用途",
+        ("message template", "Chinese text"): "中文正文",
+        ("message template", "English text"): "英文正文",
+    }
+)

@@ -129,9 +129,6 @@ def inbound_receive(*, account: ChannelAccount, provider_id: str, raw: bytes) ->
         ]
     if errors:
         raise ValidationError(errors)
-    existing = InboundMessage.objects.filter(account=account, provider_id=provider_id).first()
-    if existing is not None:
-        return existing
     if not account.is_active:
         raise DomainError(_("This account is switched off."), code="account_inactive")
     raw = bytes(raw)
@@ -147,7 +144,7 @@ def inbound_receive(*, account: ChannelAccount, provider_id: str, raw: bytes) ->
         inbound.raw_bytes = raw
     else:
         inbound.raw_file.save(f"{account.pk}-{digest[:24]}.eml", ContentFile(raw), save=False)
-    try:
+    try:  # a repeated provider id (the common duplicate) fails on the unique constraint
         with transaction.atomic():
             inbound.save()
             transaction.on_commit(lambda: _enqueue_process(inbound.pk))
@@ -208,7 +205,6 @@ def inbound_process(*, inbound_id: int, now=None) -> InboundMessage | None:
     except Exception as exc:
         logger.exception("Inbound message %s could not be recorded", inbound.pk)
         _finish(inbound, InboundMessage.State.QUARANTINED, _error_text(exc))
-    inbound.refresh_from_db()
     return inbound
 
 
@@ -220,14 +216,18 @@ def _error_text(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"[:2000]
 
 
-def _finish(inbound: InboundMessage, state: str, reason: str) -> None:
-    InboundMessage.objects.filter(pk=inbound.pk).update(
+def _finish(inbound: InboundMessage, state: str, reason: str, **fields) -> None:
+    """Write the outcome to the row and to `inbound`."""
+    fields.update(
         state=state,
         error=reason[:4000],
         summary=inbound.summary,
         processed_at=timezone.now(),
         lease_until=None,
     )
+    InboundMessage.objects.filter(pk=inbound.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(inbound, name, value)
 
 
 def _parse(inbound: InboundMessage) -> Incoming:
@@ -311,7 +311,8 @@ def _process(inbound: InboundMessage) -> None:
             conversation = _open_conversation(account, customer, message, now)
     if conversation is not None:
         message.conversation = conversation
-        Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
+        if conversation.created_at != now:
+            Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
     message.interaction = interaction_log(
         by=None,
         customer=customer,
@@ -322,12 +323,10 @@ def _process(inbound: InboundMessage) -> None:
         started_at=min(now, incoming.sent_at) if incoming.sent_at else now,
     )
     message.save(update_fields=["ticket_id", "conversation", "interaction"])
-    InboundMessage.objects.filter(pk=inbound.pk).update(
-        state=InboundMessage.State.PROCESSED,
-        summary=inbound.summary,
-        error="",
-        processed_at=timezone.now(),
-        lease_until=None,
+    _finish(
+        inbound,
+        InboundMessage.State.PROCESSED,
+        "",
         conversation=conversation,
         message=message,
     )
@@ -464,12 +463,16 @@ def _open_conversation(
     conversation = Conversation(
         account=account,
         customer=customer,
-        team=account.default_team,
+        team_id=account.default_team_id,
         subject=(strip_subject_prefixes(message.subject) or message.subject)[:300],
         last_message_at=now,
         created_at=now,
     )
-    conversation.full_clean(exclude=["account", "customer", "team"])
+    # Built here from saved rows; the database constraints hold the one-row rules.
+    conversation.full_clean(
+        exclude=["account", "customer", "team", "claimed_by", "closed_by"],
+        validate_constraints=False,
+    )
     conversation.save()
     return conversation
 
@@ -497,10 +500,9 @@ def _interaction_channel(kind: str) -> str:
 
 
 def _purpose() -> Purpose:
-    return (
-        Purpose.objects.filter(code="information").first()
-        or Purpose.objects.filter(is_active=True).order_by("sort_order", "id").first()
-    )
+    from rapport.channels.services.outbox import interaction_purpose
+
+    return interaction_purpose("information")
 
 
 def _interaction_summary(message: Message) -> str:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.template import Context, Template
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -251,7 +251,12 @@ def outbox_queue(
         created_by=by,
         next_attempt_at=timezone.now(),
     )
-    outbox.full_clean(exclude=["customer", "template", "account", "conversation", "created_by"])
+    # The key's uniqueness is the IntegrityError below; the state constraints hold for a new row.
+    outbox.full_clean(
+        exclude=["customer", "template", "account", "conversation", "created_by"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     try:
         with transaction.atomic():
             outbox.save()
@@ -313,19 +318,31 @@ def _enqueue_send(outbox_id: int) -> None:
 # --- Sending ----------------------------------------------------------------------------------
 
 
-def _claim(outbox_id: int, now: datetime) -> int | None:
-    """Take the row for one attempt; returns the attempt number that identifies this claim."""
+def _claim(outbox_id: int, now: datetime) -> OutboxMessage | None:
+    """Take the row for one attempt: read it, then a conditional UPDATE that only succeeds if
+    no one changed it since (same state and attempt count). Returns the row as claimed; its
+    `attempts` identifies this claim in every later write."""
     due = Q(state=OutboxMessage.State.QUEUED, next_attempt_at__lte=now) | Q(
         state=OutboxMessage.State.SENDING, lease_until__lt=now
     )
-    claimed = OutboxMessage.objects.filter(due, pk=outbox_id).update(
-        state=OutboxMessage.State.SENDING,
-        lease_until=now + _lease(),
-        attempts=F("attempts") + 1,
+    outbox = (
+        OutboxMessage.objects.filter(due, pk=outbox_id)
+        .select_related("customer", "account", "created_by")
+        .first()
+    )
+    if outbox is None:
+        return None
+    lease_until = now + _lease()
+    claimed = OutboxMessage.objects.filter(
+        pk=outbox_id, state=outbox.state, attempts=outbox.attempts
+    ).update(
+        state=OutboxMessage.State.SENDING, lease_until=lease_until, attempts=outbox.attempts + 1
     )
     if not claimed:
         return None
-    return OutboxMessage.objects.values_list("attempts", flat=True).get(pk=outbox_id)
+    outbox.state, outbox.lease_until = OutboxMessage.State.SENDING, lease_until
+    outbox.attempts += 1
+    return outbox
 
 
 def quiet_hours_end(now: datetime, rules: MessagingSettings) -> datetime | None:
@@ -393,79 +410,88 @@ def outbox_send(*, outbox_id: int, now: datetime | None = None) -> OutboxMessage
     outbound Interaction and a Message are recorded in one transaction.
     """
     now = now or timezone.now()
-    attempt = _claim(outbox_id, now)
-    if attempt is None:
+    outbox = _claim(outbox_id, now)
+    if outbox is None:
         return None
-    outbox = OutboxMessage.objects.select_related("customer", "account", "created_by").get(
-        pk=outbox_id
-    )
+    attempt = outbox.attempts
     mine = OutboxMessage.objects.filter(
         pk=outbox_id, state=OutboxMessage.State.SENDING, attempts=attempt
     )
+
+    def write(**fields) -> bool:
+        """Change the row if this claim still holds it, and the object with it."""
+        if not mine.update(**fields):
+            return False
+        for name, value in fields.items():
+            setattr(outbox, name, value)
+        return True
+
     reason, defer_until = _stop(outbox, now)
     if defer_until is not None:
         with transaction.atomic():
-            mine.update(
+            write(  # waiting out quiet hours is not a failed attempt
                 state=OutboxMessage.State.QUEUED,
                 next_attempt_at=defer_until,
                 lease_until=None,
-                attempts=F("attempts") - 1,  # waiting out quiet hours is not a failed attempt
+                attempts=attempt - 1,
             )
             notify_listeners(outbox_id)
-        return _fresh(outbox_id)
+        return outbox
     account = outbox.account or default_account(outbox.channel)
     if not reason and account is None:
         reason = OutboxMessage.Reason.NO_ACCOUNT
     if reason:
         with transaction.atomic():
-            mine.update(state=OutboxMessage.State.REFUSED, reason=reason, lease_until=None)
+            write(state=OutboxMessage.State.REFUSED, reason=reason, lease_until=None)
             notify_listeners(outbox_id)
-        return _fresh(outbox_id)
+        return outbox
 
     result = providers.send(outbox, account)  # outside any transaction: it may take a while
 
+    taken_over = False
     with transaction.atomic():
         if result.ok:
-            if mine.update(
+            interaction = _record_sent(outbox, account, now)
+            if not write(
                 state=OutboxMessage.State.SENT,
                 sent_at=now,
                 lease_until=None,
                 provider_message_id=result.provider_message_id[:300],
                 account=account,
+                interaction=interaction,
                 reason="",
                 error="",
             ):
-                _record_sent(outbox, account, now)
+                # Our lease ran out and another worker took the row over: it records the send.
+                transaction.set_rollback(True)
+                taken_over = True
         elif result.permanent:
-            mine.update(
+            write(
                 state=OutboxMessage.State.FAILED,
                 reason=OutboxMessage.Reason.PROVIDER_REJECTED,
                 error=result.reason[:2000],
                 lease_until=None,
             )
         elif attempt >= MAX_ATTEMPTS:
-            mine.update(
+            write(
                 state=OutboxMessage.State.FAILED,
                 reason=OutboxMessage.Reason.TOO_MANY_ATTEMPTS,
                 error=result.reason[:2000],
                 lease_until=None,
             )
         else:
-            mine.update(
+            write(
                 state=OutboxMessage.State.QUEUED,
                 next_attempt_at=now + BACKOFF[min(attempt, len(BACKOFF)) - 1],
                 error=result.reason[:2000],
                 lease_until=None,
             )
-        notify_listeners(outbox_id)
-    return _fresh(outbox_id)
+        if not taken_over:
+            notify_listeners(outbox_id)
+    return OutboxMessage.objects.get(pk=outbox_id) if taken_over else outbox
 
 
-def _fresh(outbox_id: int) -> OutboxMessage:
-    return OutboxMessage.objects.get(pk=outbox_id)
-
-
-def _record_sent(outbox: OutboxMessage, account: ChannelAccount, now: datetime) -> None:
+def _record_sent(outbox: OutboxMessage, account: ChannelAccount, now: datetime) -> Interaction:
     """The outbound Interaction and Message of a sent row (same transaction as the state)."""
     from rapport.channels.email import message_id_hash
 
@@ -474,10 +500,7 @@ def _record_sent(outbox: OutboxMessage, account: ChannelAccount, now: datetime) 
         if outbox.created_by and outbox.created_by.can("interactions.log")
         else None
     )
-    purpose = (
-        InteractionPurpose.objects.filter(code=_interaction_purpose(outbox)).first()
-        or InteractionPurpose.objects.filter(is_active=True).order_by("sort_order", "id").first()
-    )
+    purpose = interaction_purpose(_interaction_purpose(outbox))
     interaction = interaction_log(
         by=by,
         customer=outbox.customer.merged_into or outbox.customer,
@@ -487,7 +510,6 @@ def _record_sent(outbox: OutboxMessage, account: ChannelAccount, now: datetime) 
         summary=f"{outbox.subject}\n{outbox.body}".strip()[:4000] or "—",
         started_at=min(now, timezone.now()),
     )
-    OutboxMessage.objects.filter(pk=outbox.pk).update(interaction=interaction)
     Message.objects.create(
         conversation_id=outbox.conversation_id,
         ticket_id=outbox.ticket_id,
@@ -512,6 +534,7 @@ def _record_sent(outbox: OutboxMessage, account: ChannelAccount, now: datetime) 
     )
     if outbox.conversation_id:
         Conversation.objects.filter(pk=outbox.conversation_id).update(last_message_at=now)
+    return interaction
 
 
 def _interaction_purpose(outbox: OutboxMessage) -> str:
@@ -522,8 +545,18 @@ def _interaction_purpose(outbox: OutboxMessage) -> str:
     }.get(outbox.source, "information")
 
 
+def interaction_purpose(code: str) -> InteractionPurpose:
+    """The interaction purpose with `code` (seed data), else the first active one."""
+    return (
+        InteractionPurpose.objects.filter(code=code).first()
+        or InteractionPurpose.objects.filter(is_active=True).order_by("sort_order", "id").first()
+    )
+
+
 def notify_listeners(outbox_id: int) -> None:
     """Call the registered outbox listeners after commit with the row as committed."""
+    if not registry.outbox_listeners():
+        return
 
     def call() -> None:
         outbox = OutboxMessage.objects.filter(pk=outbox_id).first()
