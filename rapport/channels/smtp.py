@@ -39,28 +39,31 @@ def build(outbox: OutboxMessage, account: ChannelAccount) -> bytes:
 
 
 def server_settings(account: ChannelAccount):
-    """The SMTP side of the account as the transport wants it, or None without an SMTP host."""
-    config = account.config or {}
-    if not config.get("smtp_host"):
-        return None
-    from rapport.channels.email.transport import ServerSettings
+    """The SMTP side of the account as the transport wants it, or None without an SMTP host.
 
-    port = int(config.get("smtp_port") or 465)
-    security = config.get("smtp_tls") or ("ssl" if port == 465 else "starttls")
-    return ServerSettings(
-        host=config["smtp_host"],
-        port=port,
-        security=security,
-        user=config.get("smtp_user") or account.address,
-        password=account.get_secrets().get("smtp_password", ""),
-        timeout=float(config.get("smtp_timeout") or 20),
-    )
+    One reading of the account's settings for polling, sending and the connection test
+    (rapport.channels.mailbox.server_settings_for); raises MailTransportError when they are
+    unusable (a bad port or TLS value, passwords that cannot be decrypted).
+    """
+    if not (account.config or {}).get("smtp_host"):
+        return None
+    from rapport.channels.mailbox import server_settings_for
+
+    return server_settings_for(account, "smtp")
 
 
 @register_sender("email")
 def email_send(outbox: OutboxMessage, account: ChannelAccount) -> ProviderResult:
+    from rapport.channels.email.smtp import smtp_send
+    from rapport.channels.email.transport import MailTransportError
+    from rapport.channels.mailbox import record_account_check
+
     raw = build(outbox, account)
-    server = server_settings(account)
+    try:
+        server = server_settings(account)
+    except MailTransportError as exc:
+        record_account_check(account.pk, protocol="SMTP", error=exc.message)
+        return ProviderResult(ok=False, reason=f"SMTP: {exc.message}")
     if server is None:
         sent = mailers.default.send_messages(
             [RawEmail(raw, from_email=account.address, to=[outbox.to_address])]
@@ -68,11 +71,12 @@ def email_send(outbox: OutboxMessage, account: ChannelAccount) -> ProviderResult
         if sent == 0:
             return ProviderResult(ok=False, reason="The mail backend sent nothing.")
         return ProviderResult(ok=True, provider_message_id=outbox.message_id)
-    from rapport.channels.email.smtp import smtp_send
-    from rapport.channels.email.transport import MailTransportError
-
     try:
         smtp_send(server, raw, account.address, [outbox.to_address])
     except MailTransportError as exc:
-        return ProviderResult(ok=False, permanent=exc.permanent, reason=exc.message)
+        if not exc.permanent and exc.code not in ("recipient_refused", "sender_refused"):
+            # The account is at fault (password, TLS, host), not this message: say so on it.
+            record_account_check(account.pk, protocol="SMTP", error=exc.message)
+        return ProviderResult(ok=False, permanent=exc.permanent, reason=f"SMTP: {exc.message}")
+    record_account_check(account.pk, protocol="SMTP")
     return ProviderResult(ok=True, provider_message_id=outbox.message_id)
