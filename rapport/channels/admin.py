@@ -23,6 +23,9 @@ SECRET_FIELDS = {
     "imap_password": _("IMAP password or authorisation code (授权码)"),
     "smtp_password": _("SMTP password or authorisation code (授权码)"),
     "api_secret": _("API secret (WeChat, WeCom, SMS)"),
+    "webhook_secret": _(
+        "Inbound webhook secret (signs POST /api/v1/channels/email/inbound/<account id>)"
+    ),
 }
 
 
