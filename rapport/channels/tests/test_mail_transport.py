@@ -308,3 +308,52 @@ def test_smtp_closed_port_is_a_clear_refused_error():
 
     assert caught.value.code == "refused"
     assert "465" in caught.value.message
+
+
+def test_a_built_reply_reaches_the_smtp_server_threaded_with_chinese_names_intact(smtp_sink):
+    from email import message_from_bytes, policy
+
+    from rapport.channels.email import (
+        build_email,
+        make_message_id,
+        own_token,
+        parse_email,
+        subject_ticket_number,
+    )
+
+    ours = make_message_id(ticket_id=123, outbox_id=45, own_domain="rapport.example")
+    raw = build_email(
+        from_addr=("瑞泰客服中心", "service@rapport.example"),
+        to=[("李雷", "li.lei@customer.test")],
+        subject="回复：[T000123] 发动机冷启动异响",
+        text="李先生您好，检测报告见附件。",
+        message_id=ours,
+        in_reply_to="q2@customer.test",
+        references=["q1@customer.test", "q2@customer.test"],
+        attachments=[("检测报告（第1版）.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")],
+    )
+
+    provider_id = smtp_send(
+        _smtp(smtp_sink), raw, "service@rapport.example", ["li.lei@customer.test"]
+    )
+
+    assert provider_id == ours
+    [envelope] = smtp_sink.messages
+    arrived = parse_email(envelope.original_content, own_domain="customer.test")
+    assert arrived.message_id == ours
+    assert arrived.in_reply_to == ["q2@customer.test"]
+    assert arrived.references == ["q1@customer.test", "q2@customer.test"]
+    assert arrived.subject == "回复：[T000123] 发动机冷启动异响"
+    assert subject_ticket_number(arrived.subject) == "T000123"
+    assert own_token([arrived.message_id], own_domain="rapport.example") == (123, 45)
+    [attachment] = arrived.attachments
+    assert (attachment.filename, attachment.content) == (
+        "检测报告（第1版）.pdf",
+        b"%PDF-1.4\n%%EOF\n",
+    )
+    # What a standard client shows: the same names through Python's own parser.
+    shown = message_from_bytes(envelope.original_content, policy=policy.default)
+    # build_email folds the long encoded subject onto its own line ("Subject:\r\n =?utf-8?…");
+    # Python keeps that folding space where mail clients trim it.
+    assert shown["Subject"].lstrip() == "回复：[T000123] 发动机冷启动异响"
+    assert [p.get_filename() for p in shown.iter_attachments()] == ["检测报告（第1版）.pdf"]
