@@ -19,15 +19,23 @@ import time
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Status
+from ninja import Router, Schema, Status
 
 from rapport.channels.crypto import SecretsUnreadable
 from rapport.channels.email.parse import MAX_EMAIL_BYTES
 from rapport.channels.mailbox import provider_id_for
 from rapport.channels.models import ChannelAccount, InboundMessage
 from rapport.channels.services import inbound_receive
+from rapport.core.api import ErrorOut
 
 router = Router(auth=None)
+
+
+class InboundAccepted(Schema):
+    inbound_id: int
+    state: str
+    duplicate: bool
+
 
 SIGNATURE_HEADER = "X-Rapport-Signature"
 TIMESTAMP_HEADER = "X-Rapport-Timestamp"
@@ -71,7 +79,7 @@ def _read_body(request: HttpRequest, limit: int) -> bytes | None:
 @router.post(
     "/inbound/{account_id}",
     summary="Receive a raw e-mail (HMAC-signed)",
-    response={200: dict, 401: dict, 413: dict, 422: dict},
+    response={200: InboundAccepted, 401: ErrorOut, 404: ErrorOut, 413: ErrorOut, 422: ErrorOut},
 )
 def email_inbound(request: HttpRequest, account_id: int):
     unauthorised = _(
