@@ -146,6 +146,7 @@ api.add_router("/conversations", api_conversations.router, tags=["conversations"
 api.add_router("/outbox", channels_api.outbox_router, tags=["outbox"])
 api.add_router("/message-templates", channels_api.templates_router, tags=["message templates"])
 api.add_router("/channel-accounts", channels_api.accounts_router, tags=["channel accounts"])
+
 from rapport.channels import webhook_api as channels_webhook_api  # noqa: E402
 
 api.add_router("/channels/email", channels_webhook_api.router, tags=["channels"])
