@@ -320,3 +320,23 @@ def services_public(ticket):
     from rapport.tickets.selectors import public_events
 
     return public_events(ticket=ticket)
+
+
+def test_the_detail_page_reads_every_replys_delivery_state_in_one_query(
+    as_user, agent, customer, account
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ticket = in_progress(agent, customer, contact_email=EMAIL)
+    services.ticket_reply(ticket=ticket, by=agent, body="第一次答复", channel="email")
+    client = as_user(agent)
+    client.get(f"/tickets/{ticket.pk}/")
+    with CaptureQueriesContext(connection) as one:
+        client.get(f"/tickets/{ticket.pk}/")
+    for n in range(5):
+        services.ticket_reply(ticket=ticket, by=agent, body=f"答复 {n}", channel="email")
+    with CaptureQueriesContext(connection) as six:
+        body = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert len(six) == len(one)
+    assert body.count("排队中") == 6
