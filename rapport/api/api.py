@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
+from rapport.core.bounds import BoundedParser
 from rapport.core.calendar.api import router as calendars_router
 from rapport.core.errors import DomainError
 from rapport.core.middleware import RETRY_AFTER_DEFAULT
@@ -33,6 +34,7 @@ api = NinjaAPI(
     "Authenticate with `Authorization: Bearer <token>` (create one with `rapport token create USER`).",
     auth=BearerAuth(),
     urls_namespace="api",
+    parser=BoundedParser(),
 )
 
 
@@ -117,6 +119,8 @@ def on_forbidden(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
+    if isinstance(exc.__cause__, NinjaValidationError):  # the parser refused a field
+        return on_validation_error(request, exc.__cause__)
     return _error(request, exc.status_code, "error", str(exc))
 
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
+from rapport.core.bounds import BoundedFormMixin
 from rapport.core.calendar.compute import CalendarError, format_intervals
 from rapport.core.calendar.selectors import calendar_weekly_pattern
 from rapport.core.calendar.services import calendar_exception_check_hours, week_minutes
@@ -62,7 +63,7 @@ class WorkingIntervalInline(admin.TabularInline):
     min_num = 1
 
 
-class CalendarExceptionForm(forms.ModelForm):
+class CalendarExceptionForm(BoundedFormMixin, forms.ModelForm):
     """Checks a make-up or half day against the calendar's saved weekly hours."""
 
     class Meta:
@@ -95,7 +96,7 @@ class CalendarExceptionInline(admin.TabularInline):
     ordering = ["-date"]
 
 
-class BusinessCalendarForm(forms.ModelForm):
+class BusinessCalendarForm(BoundedFormMixin, forms.ModelForm):
     class Meta:
         model = BusinessCalendar
         fields = ["name", "time_zone", "is_default", "description"]

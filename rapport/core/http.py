@@ -35,6 +35,12 @@ def staff_view(capability: str | None = None) -> Callable:
     return decorator
 
 
+def filter_status(form) -> int:
+    """400 when a page's filter form was given values it refuses (an id beyond 64 bits, a date
+    outside 1900–2200): the page still renders, with the field's error, unfiltered."""
+    return 400 if form.is_bound and form.errors else 200
+
+
 def add_service_errors(form, exc: ValidationError) -> None:
     """Put a service's ValidationError on the form: field errors on their fields, the rest on
     the form, so the person sees the field and the limit."""

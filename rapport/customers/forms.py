@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from rapport.core.bounds import BoundedFormMixin
 from rapport.customers.models import Asset, Contact, Customer, Identity
 from rapport.staff.models import Team, User
 
@@ -29,7 +30,7 @@ PROFILE_FIELDS = [
 ]
 
 
-class CustomerProfileForm(forms.ModelForm):
+class CustomerProfileForm(BoundedFormMixin, forms.ModelForm):
     class Meta:
         model = Customer
         fields = PROFILE_FIELDS
@@ -108,14 +109,14 @@ class CustomerCreateForm(CustomerProfileForm):
         fields = [*PROFILE_FIELDS[:4], "phone", "email", "wechat", *PROFILE_FIELDS[4:]]
 
 
-class IdentityForm(forms.Form):
+class IdentityForm(BoundedFormMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Identity.Kind.choices)
     value = forms.CharField(label=_("Value"), max_length=254)
     label = forms.CharField(label=_("Label"), max_length=30, required=False)
     is_primary = forms.BooleanField(label=_("Primary"), required=False)
 
 
-class AssetForm(forms.ModelForm):
+class AssetForm(BoundedFormMixin, forms.ModelForm):
     class Meta:
         model = Asset
         fields = [
@@ -137,13 +138,13 @@ class AssetForm(forms.ModelForm):
         }
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(BoundedFormMixin, forms.ModelForm):
     class Meta:
         model = Contact
         fields = ["name", "title", "is_primary", "is_decision_maker"]
 
 
-class TagsForm(forms.Form):
+class TagsForm(BoundedFormMixin, forms.Form):
     tags = forms.CharField(
         label=_("Tags"),
         max_length=400,
@@ -161,7 +162,7 @@ class TagsForm(forms.Form):
         return names
 
 
-class MergeForm(forms.Form):
+class MergeForm(BoundedFormMixin, forms.Form):
     duplicate = forms.IntegerField(
         label=_("Customer number of the duplicate"),
         min_value=1,
@@ -171,7 +172,7 @@ class MergeForm(forms.Form):
     )
 
 
-class CustomerFilterForm(forms.Form):
+class CustomerFilterForm(BoundedFormMixin, forms.Form):
     q = forms.CharField(required=False, max_length=100)
     tier = forms.ChoiceField(required=False, choices=[("", _("All tiers")), *Customer.Tier.choices])
     stage = forms.ChoiceField(

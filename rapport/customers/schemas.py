@@ -6,6 +6,7 @@ from ninja import Schema
 from pydantic import Field
 
 from rapport.core.api import BodyIn, amount_type
+from rapport.core.bounds import BoundedDate
 from rapport.core.masking import mask_id_number, mask_phone
 from rapport.customers.models import Asset, Customer, Identity
 
@@ -59,7 +60,7 @@ class CustomerFields(BodyIn):
     churn_reason: ChurnT | None = None
     churn_note: str | None = Field(None, max_length=500)
     gender: GenderT | None = None
-    birthday: date | None = None
+    birthday: BoundedDate | None = None
     lunar_birthday_month: int | None = Field(None, ge=1, le=12)
     lunar_birthday_day: int | None = Field(None, ge=1, le=30)
     id_number: str | None = Field(None, max_length=32)
@@ -182,10 +183,10 @@ class AssetIn(BodyIn):
     plate: str = Field("", max_length=10)
     model: str = Field("", max_length=60)
     mileage_km: int | None = Field(None, ge=0, le=2_000_000)
-    purchased_on: date | None = None
-    warranty_ends_on: date | None = None
-    expires_on: date | None = None
-    last_service_on: date | None = None
+    purchased_on: BoundedDate | None = None
+    warranty_ends_on: BoundedDate | None = None
+    expires_on: BoundedDate | None = None
+    last_service_on: BoundedDate | None = None
     notes: str = Field("", max_length=500)
 
 
@@ -195,10 +196,10 @@ class AssetPatch(BodyIn):
     plate: str | None = Field(None, max_length=10)
     model: str | None = Field(None, max_length=60)
     mileage_km: int | None = Field(None, ge=0, le=2_000_000)
-    purchased_on: date | None = None
-    warranty_ends_on: date | None = None
-    expires_on: date | None = None
-    last_service_on: date | None = None
+    purchased_on: BoundedDate | None = None
+    warranty_ends_on: BoundedDate | None = None
+    expires_on: BoundedDate | None = None
+    last_service_on: BoundedDate | None = None
     notes: str | None = Field(None, max_length=500)
 
 

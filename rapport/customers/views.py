@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rapport.core.errors import DomainError, Forbidden
-from rapport.core.http import FastPaginator, add_service_errors, staff_view
+from rapport.core.http import FastPaginator, add_service_errors, filter_status, staff_view
 from rapport.customers import selectors, services
 from rapport.customers.errors import DuplicateIdentity
 from rapport.customers.exports import customers_xlsx
@@ -36,7 +36,8 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     )
     page = FastPaginator(customers, 25).get_page(request.GET.get("page"))
     template = "customers/list.html#results" if request.htmx else "customers/list.html"
-    return render(request, template, {"page": page, "form": form, "filters": filters})
+    context = {"page": page, "form": form, "filters": filters}
+    return render(request, template, context, status=filter_status(form))
 
 
 @require_GET

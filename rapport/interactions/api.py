@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Header, Query, Router, Status
 
 from rapport.core.api import ErrorOut, PageParams, QueryIn, page_schema, paginate
+from rapport.core.bounds import BoundedDatetime
 from rapport.core.errors import Forbidden, NotFound
 from rapport.customers.models import Asset, Contact, Customer
 from rapport.customers.selectors import customer_get_for_staff
@@ -94,8 +95,8 @@ class InteractionFilters(QueryIn):
     channel: ChannelT | None = None
     direction: DirectionT | None = None
     staff_id: int | None = None
-    since: datetime | None = None
-    until: datetime | None = None
+    since: BoundedDatetime | None = None
+    until: BoundedDatetime | None = None
 
 
 @router.get("/purposes", response={200: list[PurposeOut], **ERRORS}, summary="List purposes")

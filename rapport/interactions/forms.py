@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rapport.core.bounds import DUE_AHEAD, BoundedDateTimeField, BoundedFormMixin
 from rapport.interactions.models import (
     AgentStatusInterval,
     FollowUpTask,
@@ -38,7 +39,7 @@ class DateTimeLocalInput(forms.DateTimeInput):
         return value
 
 
-class QuickLogForm(forms.Form):
+class QuickLogForm(BoundedFormMixin, forms.Form):
     """The 360 page's quick log: four fields and an optional follow-up, keyboard only."""
 
     channel = forms.ChoiceField(
@@ -65,7 +66,8 @@ class QuickLogForm(forms.Form):
         required=False,
         help_text=_("Optional: the next step"),
     )
-    follow_up_due = forms.DateTimeField(
+    follow_up_due = BoundedDateTimeField(
+        latest_ahead=DUE_AHEAD,
         label=_("Due"),
         required=False,
         widget=DateTimeLocalInput(),
@@ -76,7 +78,7 @@ class QuickLogForm(forms.Form):
         return self.cleaned_data.get("follow_up_due") or timezone.now() + timedelta(days=1)
 
 
-class CorrectForm(forms.ModelForm):
+class CorrectForm(BoundedFormMixin, forms.ModelForm):
     reason = forms.CharField(
         label=_("Reason for the correction"),
         max_length=300,
@@ -116,7 +118,7 @@ class CorrectForm(forms.ModelForm):
         pass
 
 
-class TransferForm(forms.Form):
+class TransferForm(BoundedFormMixin, forms.Form):
     to_staff = StaffChoiceField(label=_("Transfer to"), queryset=User.objects.none())
     # The kind follows from the colleague's role; choosing one is a check, not a label.
     kind = forms.ChoiceField(
@@ -132,9 +134,11 @@ class TransferForm(forms.Form):
         self.fields["to_staff"].queryset = targets if targets is not None else User.objects.none()
 
 
-class TaskForm(forms.Form):
+class TaskForm(BoundedFormMixin, forms.Form):
     title = forms.CharField(label=_("What"), max_length=200)
-    due_at = forms.DateTimeField(label=_("Due"), widget=DateTimeLocalInput())
+    due_at = BoundedDateTimeField(
+        label=_("Due"), widget=DateTimeLocalInput(), latest_ahead=DUE_AHEAD
+    )
     assignee = StaffChoiceField(
         label=_("Assignee"), queryset=User.objects.filter(is_active=True), required=False
     )
@@ -143,17 +147,17 @@ class TaskForm(forms.Form):
     )
 
 
-class TaskFilterForm(forms.Form):
+class TaskFilterForm(BoundedFormMixin, forms.Form):
     status = forms.ChoiceField(
         choices=FollowUpTask.Status.choices, required=False, initial=FollowUpTask.Status.OPEN
     )
 
 
-class AgentStatusForm(forms.Form):
+class AgentStatusForm(BoundedFormMixin, forms.Form):
     status = forms.ChoiceField(choices=AgentStatusInterval.Status.choices)
 
 
-class TimelineFilterForm(forms.Form):
+class TimelineFilterForm(BoundedFormMixin, forms.Form):
     channel = forms.ChoiceField(
         label=_("Channel"),
         choices=[("", _("All channels")), *Interaction.Channel.choices],
@@ -167,7 +171,7 @@ class TimelineFilterForm(forms.Form):
     cursor = forms.CharField(required=False, max_length=200)
 
 
-class MeasuresFilterForm(forms.Form):
+class MeasuresFilterForm(BoundedFormMixin, forms.Form):
     team = forms.ModelChoiceField(
         label=_("Team"),
         queryset=Team.objects.filter(is_active=True),

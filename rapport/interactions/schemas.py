@@ -1,10 +1,11 @@
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 
 from ninja import Schema
 from pydantic import Field
 
 from rapport.core.api import BodyIn, QueryIn
+from rapport.core.bounds import BoundedDate, BoundedDatetime, DueDatetime
 from rapport.interactions.models import (
     AgentStatusInterval,
     FollowUpTask,
@@ -26,7 +27,7 @@ AgentStatusT = Literal[
 
 class FollowUpIn(BodyIn):
     title: str = Field(..., min_length=1, max_length=200)
-    due_at: datetime
+    due_at: DueDatetime
     assignee_id: int | None = Field(None, description="Defaults to the caller when no team.")
     assignee_team_id: int | None = None
 
@@ -38,7 +39,7 @@ class InteractionIn(BodyIn):
     purpose: str = Field(..., description="A purpose code, e.g. information, complaint.")
     summary: str = Field(..., min_length=1, max_length=4000)
     outcome: str = Field("", max_length=500)
-    started_at: datetime | None = Field(None, description="Defaults to now.")
+    started_at: BoundedDatetime | None = Field(None, description="Defaults to now.")
     duration_seconds: int = 0
     contact_id: int | None = None
     asset_id: int | None = None
@@ -52,7 +53,7 @@ class InteractionPatch(BodyIn):
     purpose: str | None = None
     summary: str | None = Field(None, min_length=1, max_length=4000)
     outcome: str | None = Field(None, max_length=500)
-    started_at: datetime | None = None
+    started_at: BoundedDatetime | None = None
     duration_seconds: int | None = None
 
 
@@ -99,7 +100,7 @@ class TaskIn(BodyIn):
     customer_id: int
     interaction_id: int | None = None
     title: str = Field(..., min_length=1, max_length=200)
-    due_at: datetime
+    due_at: DueDatetime
     assignee_id: int | None = None
     assignee_team_id: int | None = None
 
@@ -212,7 +213,9 @@ class MeasuresOut(Schema):
 
 
 class MeasuresQuery(QueryIn):
-    start: date | None = Field(None, description="First day; defaults to this month's first day.")
-    end: date | None = Field(None, description="Day after the last; defaults to next month.")
+    start: BoundedDate | None = Field(
+        None, description="First day; defaults to this month's first day."
+    )
+    end: BoundedDate | None = Field(None, description="Day after the last; defaults to next month.")
     team_id: int | None = None
     staff_id: int | None = None

@@ -10,6 +10,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from rapport.core.api import BodyIn, ErrorOut, QueryIn
+from rapport.core.bounds import BoundedDatetime
 from rapport.core.calendar.selectors import calendar_get
 from rapport.core.errors import DomainError, Forbidden
 from rapport.sla import selectors, services
@@ -52,8 +53,8 @@ class PolicyOut(Schema):
 
 class ComplianceQuery(QueryIn):
     kind: KindT = "resolution"
-    start: datetime
-    end: datetime
+    start: BoundedDatetime
+    end: BoundedDatetime
     by: Literal["team", "person", "type", "channel", "priority", "kind"] | None = None
 
 

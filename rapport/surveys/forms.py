@@ -4,6 +4,7 @@ filters, campaigns and segments."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from rapport.core.bounds import BoundedFormMixin
 from rapport.customers.models import Customer
 from rapport.interactions.models import Interaction
 from rapport.staff.models import Team, User
@@ -33,7 +34,7 @@ def _scale(question: Question, low: int, high: int) -> forms.TypedChoiceField:
     )
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(BoundedFormMixin, forms.Form):
     """One field per question, two for a SERVQUAL or KANO pair; names are the question codes."""
 
     def __init__(self, *args, questions: list[Question], **kwargs):
@@ -163,7 +164,7 @@ class AnswerForm(forms.Form):
         return initial
 
 
-class AnalysisFilterForm(forms.Form):
+class AnalysisFilterForm(BoundedFormMixin, forms.Form):
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -224,7 +225,7 @@ class AnalysisFilterForm(forms.Form):
         )
 
 
-class SegmentForm(forms.ModelForm):
+class SegmentForm(BoundedFormMixin, forms.ModelForm):
     class Meta:
         model = SavedSegment
         fields = ["name", "tier", "stage", "tag"]
@@ -234,7 +235,7 @@ class SegmentForm(forms.ModelForm):
         }
 
 
-class CampaignForm(forms.Form):
+class CampaignForm(BoundedFormMixin, forms.Form):
     segment = forms.ModelChoiceField(
         label=_("Segment"), queryset=SavedSegment.objects.none(), empty_label=_("Choose a segment")
     )

@@ -1,10 +1,11 @@
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 
 from ninja import Schema
 from pydantic import Field
 
 from rapport.core.api import BodyIn, QueryIn
+from rapport.core.bounds import BoundedDate
 from rapport.surveys.models import Question, SurveyResponse, SurveySend, SurveyTemplate
 
 TriggerT = Literal["service_completed", "manual"]
@@ -133,8 +134,8 @@ class ResponseOut(Schema):
 
 
 class AnalysisQuery(QueryIn):
-    date_from: date | None = None
-    date_to: date | None = None
+    date_from: BoundedDate | None = None
+    date_to: BoundedDate | None = None
     team_id: int | None = None
     agent_id: int | None = None
     channel: str = ""

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rapport.core.errors import DomainError
-from rapport.core.http import FastPaginator, add_service_errors, staff_view
+from rapport.core.http import FastPaginator, add_service_errors, filter_status, staff_view
 from rapport.surveys import analysis, selectors, services
 from rapport.surveys.exports import CHARTS, as_csv, as_xlsx, chart_rows
 from rapport.surveys.forms import AnalysisFilterForm, AnswerForm, CampaignForm, SegmentForm
@@ -37,7 +37,12 @@ def analysis_page(request: HttpRequest) -> HttpResponse:
     if request.GET.get("part") == "loyalty":
         parts = tuple(analysis.PARTS)
     summary = analysis.analysis_summary(staff=request.user, filters=filters, parts=parts)
-    return render(request, "surveys/analysis.html", {"form": form, **analysis_context(summary)})
+    return render(
+        request,
+        "surveys/analysis.html",
+        {"form": form, **analysis_context(summary)},
+        status=filter_status(form),
+    )
 
 
 @require_GET

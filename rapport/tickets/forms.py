@@ -6,6 +6,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from rapport.core.bounds import (
+    DUE_AHEAD,
+    BoundedDateField,
+    BoundedDateTimeField,
+    BoundedFormMixin,
+)
 from rapport.interactions.forms import DateTimeLocalInput, StaffChoiceField
 from rapport.tickets import selectors
 from rapport.tickets.models import (
@@ -52,7 +58,7 @@ class TypeChoiceField(forms.ModelChoiceField):
         return f"— {obj}" if obj.parent_id else str(obj)
 
 
-class TicketCreateForm(forms.Form):
+class TicketCreateForm(BoundedFormMixin, forms.Form):
     """Intake by staff: the complete record the process asks for (接收与记录)."""
 
     kind = forms.ChoiceField(
@@ -84,7 +90,7 @@ class TicketCreateForm(forms.Form):
         self.fields["asset"].queryset = customer.assets.all() if customer else None
 
 
-class PublicTicketForm(forms.Form):
+class PublicTicketForm(BoundedFormMixin, forms.Form):
     """The public form: what a customer can tell us without an account."""
 
     kind = forms.ChoiceField(
@@ -144,7 +150,7 @@ def new_form_token() -> str:
     return signing.dumps({"n": uuid.uuid4().hex}, salt=FORM_TOKEN_SALT)
 
 
-class PublicAnswerForm(forms.Form):
+class PublicAnswerForm(BoundedFormMixin, forms.Form):
     text = forms.CharField(
         label=_("Your message"),
         max_length=4000,
@@ -152,7 +158,7 @@ class PublicAnswerForm(forms.Form):
     )
 
 
-class QueueFilterForm(forms.Form):
+class QueueFilterForm(BoundedFormMixin, forms.Form):
     queue = forms.ChoiceField(
         label=_("Queue"),
         required=False,
@@ -213,7 +219,7 @@ class QueueFilterForm(forms.Form):
 # -- One form per action of the table -----------------------------------------------------------
 
 
-class ActionForm(forms.Form):
+class ActionForm(BoundedFormMixin, forms.Form):
     def __init__(self, *args, ticket=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.ticket = ticket
@@ -343,7 +349,9 @@ class AttachForm(ActionForm):
 class InvestigateForm(ActionForm):
     team = forms.ModelChoiceField(label=_("Department"), queryset=selectors.investigation_teams())
     question = forms.CharField(label=_("What to find out"), max_length=500)
-    due_at = forms.DateTimeField(label=_("Due"), widget=DateTimeLocalInput())
+    due_at = BoundedDateTimeField(
+        label=_("Due"), widget=DateTimeLocalInput(), latest_ahead=DUE_AHEAD
+    )
 
 
 class AnswerInvestigationForm(ActionForm):
@@ -383,7 +391,9 @@ class ImproveForm(ActionForm):
     )
     description = forms.CharField(label=_("What will change"), max_length=500)
     owner = StaffChoiceField(label=_("Owner"), queryset=selectors.work_staff())
-    due_on = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = BoundedDateField(
+        label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}), latest_ahead=DUE_AHEAD
+    )
 
 
 class ArchiveForm(ActionForm):

@@ -1,4 +1,4 @@
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -6,6 +6,7 @@ from ninja import Schema
 from pydantic import Field
 
 from rapport.core.api import BodyIn, amount_type
+from rapport.core.bounds import BoundedDatetime, DueDate, DueDatetime
 from rapport.core.masking import mask_phone
 from rapport.tickets.models import (
     ImprovementAction,
@@ -53,7 +54,7 @@ class TicketIn(BodyIn):
     contact_name: str = Field(..., min_length=1, max_length=100)
     contact_phone: str = Field("", max_length=32)
     contact_email: str = Field("", max_length=254)
-    occurred_at: datetime
+    occurred_at: BoundedDatetime
     occurred_where: str = Field(..., min_length=1, max_length=200)
     asset_id: int | None = None
     interaction_id: int | None = None
@@ -65,7 +66,7 @@ class TicketPatch(BodyIn):
     contact_name: str | None = Field(None, min_length=1, max_length=100)
     contact_phone: str | None = Field(None, max_length=32)
     contact_email: str | None = Field(None, max_length=254)
-    occurred_at: datetime | None = None
+    occurred_at: BoundedDatetime | None = None
     occurred_where: str | None = Field(None, min_length=1, max_length=200)
     customer_words: str | None = Field(
         None, description="Refused: the customer's own words are never edited."
@@ -151,7 +152,7 @@ class TransitionIn(BodyIn):
     partner_contact: str = Field("", max_length=200)
     team_id: int | None = None
     question: str = Field("", max_length=500)
-    due_at: datetime | None = None
+    due_at: DueDatetime | None = None
     problem: str = Field("", max_length=2000)
     cause: str = Field("", max_length=2000)
     remedy: str = Field("", max_length=2000)
@@ -231,7 +232,7 @@ class ImprovementIn(BodyIn):
     kind: ImprovementKindT
     description: str = Field(..., min_length=1, max_length=500)
     owner_id: int
-    due_on: date
+    due_on: DueDate
 
 
 class ImprovementOut(Schema):
@@ -240,7 +241,7 @@ class ImprovementOut(Schema):
     kind: str
     description: str
     owner_id: int
-    due_on: date
+    due_on: DueDate
     status: str
     completed_at: datetime | None
 
@@ -284,7 +285,7 @@ class PublicTicketIn(BodyIn):
     phone: str = Field("", max_length=32)
     email: str = Field("", max_length=254)
     customer_words: str = Field(..., min_length=1, max_length=4000)
-    occurred_at: datetime
+    occurred_at: BoundedDatetime
     occurred_where: str = Field(..., min_length=1, max_length=200)
 
 

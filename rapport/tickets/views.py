@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rapport.core.errors import DomainError, NotFound
-from rapport.core.http import FastPaginator, add_service_errors, staff_view
+from rapport.core.http import FastPaginator, add_service_errors, filter_status, staff_view
 from rapport.customers.selectors import customer_get_for_staff
 from rapport.interactions.selectors import interaction_get_for_staff
 from rapport.tickets import messaging, selectors, services
@@ -54,10 +54,11 @@ def ticket_queue(request: HttpRequest) -> HttpResponse:
     tickets = selectors.ticket_queue(staff=request.user, **filters)
     page = FastPaginator(tickets, PAGE_SIZE, cap=10_000).get_page(request.GET.get("page"))
     context = {"page": page, "form": form, "filters": filters, "queue": filters["queue"]}
+    status = filter_status(form)
     if request.htmx:
-        return render(request, "tickets/queue.html#results", context)
+        return render(request, "tickets/queue.html#results", context, status=status)
     context["counts"] = selectors.queue_counts(staff=request.user)
-    return render(request, "tickets/queue.html", context)
+    return render(request, "tickets/queue.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])

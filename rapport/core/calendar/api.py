@@ -1,8 +1,8 @@
 """Business calendars over HTTP: read the week and its exceptions, add or remove exceptions,
 and ask the calendar for a due instant or the business minutes between two instants."""
 
-from datetime import date, datetime
-from typing import Literal
+from datetime import date, datetime, timedelta
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -10,6 +10,8 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from rapport.core.api import BodyIn, ErrorOut, IsoDatetime, QueryIn
+from rapport.core.api import BodyIn, ErrorOut
+from rapport.core.bounds import BoundedDate, InBounds
 from rapport.core.calendar import add_business_minutes, business_minutes_between
 from rapport.core.calendar.selectors import calendar_get, calendar_list, calendar_snapshot
 from rapport.core.calendar.services import calendar_exception_add, calendar_exception_remove
@@ -17,6 +19,8 @@ from rapport.core.errors import Forbidden, NotFound
 from rapport.core.models import BusinessCalendar, CalendarException
 
 router = Router()
+# The longest span the endpoints compute over: five years of days, a few milliseconds of work.
+MAX_SPAN = timedelta(days=5 * 366)
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
@@ -48,7 +52,7 @@ class CalendarDetailOut(CalendarOut):
 
 
 class ExceptionIn(BodyIn):
-    date: date
+    date: BoundedDate
     kind: Literal["holiday", "workday", "half_day", "custom"]
     name: str = Field("", max_length=80)
     hours: str = Field("", max_length=200)
@@ -129,7 +133,7 @@ def add_exception(request: HttpRequest, calendar_id: int, payload: ExceptionIn):
     response={204: None, **ERRORS},
     summary="Remove the exception on a date",
 )
-def remove_exception(request: HttpRequest, calendar_id: int, day: date):
+def remove_exception(request: HttpRequest, calendar_id: int, day: BoundedDate):
     _require_manage(request)
     calendar = calendar_get(calendar_id=calendar_id)
     exception = CalendarException.objects.filter(calendar=calendar, date=day).first()
@@ -147,7 +151,7 @@ def remove_exception(request: HttpRequest, calendar_id: int, day: date):
 def due(
     request: HttpRequest,
     calendar_id: int,
-    start: IsoDatetime,
+    start: Annotated[IsoDatetime, InBounds],
     minutes: int = Query(..., ge=0, le=10_000_000),
 ):
     if start.tzinfo is None:
@@ -157,7 +161,7 @@ def due(
         "calendar_id": calendar_id,
         "start": start,
         "minutes": minutes,
-        "due": add_business_minutes(snapshot, start, minutes),
+        "due": add_business_minutes(snapshot, start, minutes, within=MAX_SPAN),
     }
 
 
@@ -166,7 +170,7 @@ def due(
     response={200: BetweenOut, **ERRORS},
     summary="Business minutes between two instants",
 )
-def between(request: HttpRequest, calendar_id: int, start: IsoDatetime, end: IsoDatetime):
+    start: Annotated[IsoDatetime, InBounds],
     for name, value in (("start", start), ("end", end)):
         if value.tzinfo is None:
             raise _naive(name)
@@ -175,7 +179,7 @@ def between(request: HttpRequest, calendar_id: int, start: IsoDatetime, end: Iso
         "calendar_id": calendar_id,
         "start": start,
         "end": end,
-        "minutes": business_minutes_between(snapshot, start, end),
+        "minutes": business_minutes_between(snapshot, start, end, within=MAX_SPAN),
     }
 
 

@@ -284,22 +284,28 @@ def next_working_instant(cal: CalendarSnapshot, instant: datetime) -> datetime:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def add_business_minutes(cal: CalendarSnapshot, start: datetime, minutes: int) -> datetime:
+def add_business_minutes(
+    cal: CalendarSnapshot, start: datetime, minutes: int, *, within: timedelta | None = None
+) -> datetime:
     """The instant `minutes` business minutes after `start`, in `start`'s time zone.
 
     See the module docstring for the conventions at 0 minutes and at interval ends.
     Raises ValueError for negative minutes or a naive start, CalendarError when the calendar has
-    no working time.
+    no working time or (with `within`) the due instant lies further than `within` after start.
     """
     _utc(start)
     if minutes < 0:
         raise ValueError("Business minutes to add must not be negative.")
-    return add_business_time(cal, start, timedelta(minutes=minutes))
+    return add_business_time(cal, start, timedelta(minutes=minutes), within=within)
 
 
-def add_business_time(cal: CalendarSnapshot, start: datetime, amount: timedelta) -> datetime:
+def add_business_time(
+    cal: CalendarSnapshot, start: datetime, amount: timedelta, *, within: timedelta | None = None
+) -> datetime:
     """`add_business_minutes` for an exact amount (a paused clock leaves seconds behind).
 
+    Work is proportional to the working intervals passed, and with `within` stops (CalendarError,
+    code ``span_too_long``) once the search passes that far beyond `start`.
     Raises ValueError for a negative amount or a naive start, CalendarError when the calendar
     has no working time.
     """
@@ -309,32 +315,58 @@ def add_business_time(cal: CalendarSnapshot, start: datetime, amount: timedelta)
     if amount == timedelta(0):
         return next_working_instant(cal, start)
     remaining = amount
+    limit = _utc(start) + within if within is not None else None
     for s, e in _working_stretches(cal, start):
+        if limit is not None and s > limit:
+            raise span_too_long_error(within, field="minutes")
         if e - s >= remaining:
             return (s + remaining).astimezone(start.tzinfo)
         remaining -= e - s
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def business_time_between(cal: CalendarSnapshot, start: datetime, end: datetime) -> timedelta:
-    """Working time between two instants, exact; negative when `end` is before `start`."""
+def span_too_long_error(span: timedelta, *, field: str) -> CalendarError:
+    return CalendarError(
+        _("Business time is computed over at most %(days)d days; shorten the span.")
+        % {"days": span.days},
+        code="span_too_long",
+        field=field,
+    )
+
+
+def business_time_between(
+    cal: CalendarSnapshot, start: datetime, end: datetime, *, within: timedelta | None = None
+) -> timedelta:
+    """Working time between two instants, exact; negative when `end` is before `start`.
+
+    Work is proportional to the days with working time in the span (days without any are
+    skipped). With `within`, a span longer than that raises CalendarError (``span_too_long``,
+    field ``end``) before any work.
+    """
     start, end = _utc(start), _utc(end)
+    if within is not None and abs(end - start) > within:
+        raise span_too_long_error(within, field="end")
     if end < start:
         return -business_time_between(cal, end, start)
     total = timedelta(0)
     day = _local_date(cal, start) - ONE_DAY
     last = _local_date(cal, end)
     while day <= last:
-        for s, e in cal.instants_on(day):
+        found = cal.next_day_with_work(day, limit=last + ONE_DAY)
+        if found is None:
+            break
+        for s, e in cal.instants_on(found):
             overlap = min(e, end) - max(s, start)
             if overlap > timedelta(0):
                 total += overlap
-        day += ONE_DAY
+        day = found + ONE_DAY
     return total
 
 
-def business_minutes_between(cal: CalendarSnapshot, start: datetime, end: datetime) -> int:
+def business_minutes_between(
+    cal: CalendarSnapshot, start: datetime, end: datetime, *, within: timedelta | None = None
+) -> int:
     """Whole business minutes between two instants, truncated toward zero; signed."""
-    exact = business_time_between(cal, start, end)
+    exact = business_time_between(cal, start, end, within=within)
     whole = abs(exact) // timedelta(minutes=1)
     return whole if exact >= timedelta(0) else -whole
