@@ -1,6 +1,10 @@
+from urllib.parse import unquote_to_bytes, urlencode
+
 from django.conf import settings
+from django.http import HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 
 class ChineseFirstLocaleMiddleware(LocaleMiddleware):
@@ -35,3 +39,56 @@ class RetryAfterMiddleware:
         if response.status_code == 429 and "Retry-After" not in response:
             response["Retry-After"] = str(RETRY_AFTER_DEFAULT)
         return response
+
+
+# Chinese legacy encodings a browser or an embedded form may declare; GB18030 decodes all three.
+_CHINESE_CHARSETS = {"gb18030", "gbk", "gb2312", "cp936", "euc-cn", "euc_cn"}
+
+
+class FormCharsetMiddleware:
+    """A form body declared in a Chinese legacy charset (`charset=GB18030`, GBK, GB2312) is
+    decoded and handed on as UTF-8; any other charset than UTF-8 is refused with 415 and a
+    clear message, before anything (the CSRF check, the form) reads the body.
+
+    Django reads url-encoded bodies as UTF-8 only and raises BadRequest for another charset,
+    and its 400 page reads the body again through the CSRF check, which made a 500 of it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            request.method in ("POST", "PUT", "PATCH")
+            and request.content_type == "application/x-www-form-urlencoded"
+        ):
+            charset = (request.content_params.get("charset") or "utf-8").strip().lower()
+            if charset.replace("_", "-") not in ("utf-8", "utf8"):
+                if charset not in _CHINESE_CHARSETS:
+                    return _unsupported_charset(charset)
+                _transcode_to_utf8(request, "gb18030")
+        return self.get_response(request)
+
+
+def _transcode_to_utf8(request, charset: str) -> None:
+    pairs = []
+    for part in request.body.split(b"&"):
+        if not part:
+            continue
+        key, _sep, value = part.partition(b"=")
+        key, value = (
+            unquote_to_bytes(x.replace(b"+", b" ")).decode(charset, "replace") for x in (key, value)
+        )
+        pairs.append((key, value))
+    request._body = urlencode(pairs).encode("ascii")
+    request.META["CONTENT_TYPE"] = "application/x-www-form-urlencoded; charset=utf-8"
+    request.META["CONTENT_LENGTH"] = str(len(request._body))
+    request.content_params = {"charset": "utf-8"}
+    request.encoding = "utf-8"
+
+
+def _unsupported_charset(charset: str) -> HttpResponse:
+    message = _(
+        "This form was sent in the character set “%(charset)s”, which Rapport does not read. "
+        "Send it as UTF-8 (or GB18030)."
+    ) % {"charset": charset[:40]}
+    return HttpResponse(message, status=415, content_type="text/plain; charset=utf-8")

@@ -10,7 +10,6 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from rapport.core.api import BodyIn, ErrorOut, IsoDatetime, QueryIn
-from rapport.core.api import BodyIn, ErrorOut
 from rapport.core.bounds import BoundedDate, InBounds
 from rapport.core.calendar import add_business_minutes, business_minutes_between
 from rapport.core.calendar.selectors import calendar_get, calendar_list, calendar_snapshot
@@ -170,7 +169,12 @@ def due(
     response={200: BetweenOut, **ERRORS},
     summary="Business minutes between two instants",
 )
+def between(
+    request: HttpRequest,
+    calendar_id: int,
     start: Annotated[IsoDatetime, InBounds],
+    end: Annotated[IsoDatetime, InBounds],
+):
     for name, value in (("start", start), ("end", end)):
         if value.tzinfo is None:
             raise _naive(name)
