@@ -17,6 +17,7 @@ from rapport.channels.models import (
     MessagingSettings,
     OutboxMessage,
 )
+from rapport.core.bounds import BoundedFormMixin
 
 # The secrets an account may hold; each is a password field that is never shown back.
 SECRET_FIELDS = {
@@ -29,7 +30,7 @@ SECRET_FIELDS = {
 }
 
 
-class ChannelAccountForm(forms.ModelForm):
+class ChannelAccountForm(BoundedFormMixin, forms.ModelForm):
     """Passwords are write-only: empty keeps the stored one, "forget" removes them all."""
 
     forget_secrets = forms.BooleanField(

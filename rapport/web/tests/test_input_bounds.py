@@ -289,3 +289,33 @@ def test_task_form_refuses_a_due_date_in_9999(agent, as_user):
 
     assert response.status_code == 302  # back to the interaction, with the reason as a message
     assert not FollowUpTask.objects.exists()
+
+
+# --- every form has the bounds -----------------------------------------------------------------
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def test_every_form_of_rapport_refuses_control_characters_and_unbounded_values():
+    import django.forms
+    from django.contrib import admin
+    from django.urls import get_resolver
+
+    from rapport.core.bounds import BoundedFormMixin
+
+    get_resolver().url_patterns  # noqa: B018 - imports every view and so every form
+    admin.autodiscover()
+    ours = [
+        form
+        for form in _subclasses(django.forms.BaseForm)
+        if form.__module__.startswith("rapport.") and ".tests." not in form.__module__
+    ]
+
+    assert len(ours) > 30
+    assert [
+        f"{f.__module__}.{f.__qualname__}" for f in ours if not issubclass(f, BoundedFormMixin)
+    ] == []
