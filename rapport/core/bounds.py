@@ -215,6 +215,8 @@ class BoundedParser(Parser):
         errors: list[dict] = []
         for key, value in result.items():
             for item in value if isinstance(value, list) else [value]:
+                if not isinstance(item, str):  # an uploaded file: its checks are the service's
+                    continue
                 loc = ("query", key)
                 if message := control_character_message(key) or control_character_message(item):
                     errors.append(_error(loc, message, "control_character"))

@@ -7,15 +7,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.functional import cached_property
 
-from rapport.core.errors import Forbidden, NotFound
+from rapport.core.errors import DomainError, Forbidden, NotFound
 from rapport.core.queries import capped_count
 
 
 def staff_view(capability: str | None = None) -> Callable:
     """Login required, the capability checked on the server, and domain 'not found' / 'forbidden'
-    errors turned into 404 / 403 so views stay free of try/except for them."""
+    errors turned into 404 / 403 (any other refusal into its status with its message) so views
+    stay free of try/except for them."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @login_required
@@ -29,6 +31,10 @@ def staff_view(capability: str | None = None) -> Callable:
                 raise Http404(exc.message) from exc
             except Forbidden as exc:
                 raise PermissionDenied(exc.message) from exc
+            except DomainError as exc:
+                # A refusal the view did not put on a form: say it, never a 500.
+                context = {"message": exc.message}
+                return render(request, "web/refused.html", context, status=exc.status)
 
         return wrapper
 

@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rapport.core.bounds import control_character_message
 from rapport.core.errors import DomainError, NotFound
 from rapport.core.http import FastPaginator, add_service_errors, staff_view
 from rapport.customers.models import Customer
@@ -33,7 +34,12 @@ from rapport.interactions.models import AgentStatusInterval, FollowUpTask
 
 def _next_url(request: HttpRequest, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}):
+    # A path on this site only: `redirect` would try any other text as a view name (a 500).
+    if (
+        target.startswith("/")
+        and control_character_message(target) is None
+        and url_has_allowed_host_and_scheme(target, {request.get_host()})
+    ):
         return target
     return default
 

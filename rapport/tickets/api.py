@@ -11,7 +11,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Header, Query, Router, Schema, Status
+from ninja import File, Header, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from pydantic import Field
 
 from rapport.core.api import ErrorOut, PageParams, QueryIn, page_schema, paginate
 from rapport.core.errors import Forbidden, NotFound
@@ -76,7 +78,7 @@ class TicketFilters(QueryIn):
     queue: QueueT = "all"
     status: StatusT | None = None
     kind: KindT | None = None
-    priority: int | None = None
+    priority: int | None = Field(None, ge=1, le=4, description="1 low … 4 urgent.")
     impact: ImpactT | None = None
     ticket_type_id: int | None = None
     customer_id: int | None = None
@@ -489,3 +491,24 @@ def public_create(
         + reverse("tickets:track", args=[ticket.public_token]),
     )
     return Status(201 if created else 200, body)
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    created_at: datetime
+
+
+@router.post(
+    "/{int:ticket_id}/attachments",
+    response={201: list[AttachmentOut], **ERRORS},
+    summary="Attach photos or PDF files (multipart, field `files`)",
+    description="JPEG, PNG, WebP or PDF, at most 5 MB each and 10 per ticket; the content must "
+    "match the extension. A refused file answers 422 with the reason under `attachments`.",
+)
+def add_attachments(request: HttpRequest, ticket_id: int, files: File[list[UploadedFile]]):
+    ticket = selectors.ticket_get_for_staff(staff=request.user, ticket_id=ticket_id)
+    saved = services.attachment_add(ticket=ticket, by=request.user, files=files)
+    return Status(201, saved)

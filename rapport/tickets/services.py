@@ -246,6 +246,9 @@ def _validate_files(files: list[UploadedFile], existing: int = 0) -> list[tuple]
         if item.size > MAX_ATTACHMENT_BYTES:
             errors.append(_("%(name)s is too large: at most 5 MB per file.") % {"name": name})
             continue
+        if not item.size:
+            errors.append(_("%(name)s is an empty file.") % {"name": name})
+            continue
         if ext not in ALLOWED_FILES:
             errors.append(
                 _("%(name)s is not allowed: attach JPEG, PNG, WebP images or PDF files.")
