@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rapport.core.bounds import DUE_AHEAD, datetime_message
 from rapport.core.errors import Conflict, DomainError, Forbidden
 from rapport.customers.models import Asset, Contact, Customer
 from rapport.interactions.models import (
@@ -72,6 +73,8 @@ def _check_interaction_fields(
         errors["duration_seconds"] = [_("The duration cannot be negative.")]
     if started_at is not None and started_at > now + CLOCK_SKEW:
         errors["started_at"] = [_("The start time cannot be in the future.")]
+    elif started_at is not None and (message := datetime_message(started_at)):
+        errors["started_at"] = [message]  # every way in, not only forms and the API
     if contact is not None and contact.organisation_id != customer.pk:
         errors["contact"] = [_("That contact belongs to another customer.")]
     if asset is not None and asset.customer_id != customer.pk:
@@ -87,6 +90,8 @@ def _validate_task(task: FollowUpTask, now: datetime) -> None:
         errors["due_at"] = [_("A task needs a due date.")]
     elif task.due_at < now:
         errors["due_at"] = [_("The due date cannot be before the task is created.")]
+    elif message := datetime_message(task.due_at, latest=now + DUE_AHEAD):
+        errors["due_at"] = [message]
     if task.assignee is None and task.assignee_team is None:
         errors["assignee"] = [_("A task needs a person or a team to do it.")]
     if task.assignee is not None and not task.assignee.is_active:

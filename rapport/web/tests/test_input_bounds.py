@@ -319,3 +319,37 @@ def test_every_form_of_rapport_refuses_control_characters_and_unbounded_values()
     assert [
         f"{f.__module__}.{f.__qualname__}" for f in ours if not issubclass(f, BoundedFormMixin)
     ] == []
+
+
+def test_services_refuse_extreme_instants_whatever_calls_them(agent):
+    from django.core.exceptions import ValidationError
+    from django.utils.dateparse import parse_datetime
+
+    from rapport.interactions import services
+    from rapport.interactions.tests.factories import purpose
+
+    customer = CustomerFactory()
+
+    with pytest.raises(ValidationError) as logged:
+        services.interaction_log(
+            by=agent,
+            customer=customer,
+            channel="phone",
+            direction="inbound",
+            purpose=purpose("complaint"),
+            summary="来电",
+            started_at=parse_datetime("1899-12-31T00:00:00+08:00"),
+        )
+    with pytest.raises(ValidationError) as tasked:
+        services.follow_up_task_create(
+            by=agent,
+            customer=customer,
+            title="回电",
+            due_at=parse_datetime("9999-12-31T23:59:59+14:00"),
+            assignee=agent,
+        )
+
+    assert set(logged.value.message_dict) == {"started_at"}
+    assert set(tasked.value.message_dict) == {"due_at"}
+    assert not Interaction.objects.exists()
+    assert not FollowUpTask.objects.exists()

@@ -119,7 +119,7 @@ def _patterns(resolver=None, prefix: str = "") -> list[tuple[str, URLPattern]]:
         route = prefix + str(p.pattern)
         if isinstance(p, URLResolver):
             found += _patterns(p, route)
-        elif not route.startswith(SKIPPED_PREFIXES):
+        elif not route.lstrip("^").startswith(SKIPPED_PREFIXES):
             found.append((route, p))
     return found
 
