@@ -5,10 +5,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from rapport.channels.models import ChannelAccount, Conversation
+from rapport.core.bounds import BoundedFormMixin
 from rapport.tickets.models import Ticket
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(BoundedFormMixin, forms.Form):
     body = forms.CharField(
         label=_("Reply to the customer"),
         max_length=4000,
@@ -16,7 +17,7 @@ class ReplyForm(forms.Form):
     )
 
 
-class ConvertForm(forms.Form):
+class ConvertForm(BoundedFormMixin, forms.Form):
     kind = forms.ChoiceField(
         label=pgettext_lazy("ticket", "Kind"),
         choices=Ticket.Kind.choices,
@@ -24,7 +25,7 @@ class ConvertForm(forms.Form):
     )
 
 
-class LinkForm(forms.Form):
+class LinkForm(BoundedFormMixin, forms.Form):
     ticket = forms.TypedChoiceField(label=_("Ticket"), coerce=int, choices=())
 
     def __init__(self, *args, tickets=(), **kwargs):
@@ -32,7 +33,7 @@ class LinkForm(forms.Form):
         self.fields["ticket"].choices = [(t.pk, f"{t.number} {t.subject}") for t in tickets]
 
 
-class CloseForm(forms.Form):
+class CloseForm(BoundedFormMixin, forms.Form):
     reason = forms.ChoiceField(
         label=_("Why"),
         choices=Conversation.CloseReason.choices,
@@ -40,7 +41,7 @@ class CloseForm(forms.Form):
     )
 
 
-class SimulateForm(forms.Form):
+class SimulateForm(BoundedFormMixin, forms.Form):
     """An e-mail as a customer would send it; it goes through the real inbound pipeline."""
 
     account = forms.ModelChoiceField(
