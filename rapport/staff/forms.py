@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from rapport.core.addresses import client_ip
+from rapport.core.bounds import BoundedFormMixin
 from rapport.staff import signin
 
 
@@ -50,9 +51,9 @@ class ThrottledSignInMixin:
         return cleaned
 
 
-class SignInForm(ThrottledSignInMixin, AuthenticationForm):
+class SignInForm(BoundedFormMixin, ThrottledSignInMixin, AuthenticationForm):
     pass
 
 
-class AdminSignInForm(ThrottledSignInMixin, AdminAuthenticationForm):
+class AdminSignInForm(BoundedFormMixin, ThrottledSignInMixin, AdminAuthenticationForm):
     pass
