@@ -67,14 +67,14 @@ def test_a_customer_answers_a_survey_on_a_phone(live_server, current_styles, rea
             box = page.locator("#q-csat label.pick").first.bounding_box()
             assert box["height"] >= 44  # a thumb-sized target
             page.get_by_role("button", name="提交回答").click()
-            expect(page.locator("h1")).to_have_text("谢谢您!")
+            expect(page.locator("h1")).to_have_text("谢谢您！")
 
             # the same link shows the answers for editing, and a change replaces them
             page.goto(url)
             expect(page.locator("#q-csat input[value='5']")).to_be_checked()
             page.locator("#q-csat label.pick", has_text="满意").nth(0).click()
             page.get_by_role("button", name="保存修改").click()
-            expect(page.locator("h1")).to_have_text("谢谢您!")
+            expect(page.locator("h1")).to_have_text("谢谢您！")
         finally:
             browser.close()
 

@@ -112,9 +112,9 @@ def test_loyalty_loads_after_the_page_and_without_javascript_too(as_user, manage
     )
     html = part.content.decode()
     assert html.lstrip().startswith('<div id="loyalty">') and "<html" not in html
-    assert "满意(CSAT 4–5 或推荐者)" in html
+    assert "满意（CSAT 4–5 或推荐者）" in html
     full = client.get(reverse("surveys:analysis"), {"part": "loyalty"}).content.decode()
-    assert "<html" in full and "满意(CSAT 4–5 或推荐者)" in full and 'hx-get="?part' not in full
+    assert "<html" in full and "满意（CSAT 4–5 或推荐者）" in full and 'hx-get="?part' not in full
 
 
 def test_the_excel_export_is_a_workbook(as_user, manager):
