@@ -4,6 +4,7 @@ import re
 from urllib.parse import quote
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from rapport.customers.tests.factories import CustomerFactory
@@ -11,6 +12,11 @@ from rapport.interactions.models import Interaction, Purpose
 from rapport.tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limit_left_by_other_tests():
+    cache.clear()  # the public form's per-address limit lives in the cache
 
 
 def _client_with_token(url: str, user=None) -> tuple[Client, str]:
