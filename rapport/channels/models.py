@@ -612,6 +612,9 @@ class OutboxMessage(models.Model):
     subject = models.CharField(_("subject"), max_length=500, blank=True)
     body = models.TextField(_("text"))
     html = models.TextField(_("HTML"), blank=True)
+    # What the customer's timeline says about it; empty: the subject and text. Callers whose text
+    # carries a secret (a one-time link) give this so the secret is never written to the timeline.
+    summary = models.CharField(_("timeline text"), max_length=1000, blank=True)
     message_id = models.TextField(_("Message-ID"), blank=True)
     thread_message_id = models.TextField(_("in reply to"), blank=True)
     thread_references = models.JSONField(_("thread references"), default=list, blank=True)

@@ -121,6 +121,7 @@ def outbox_queue(
     subject: str | None = None,
     body: str | None = None,
     html: str | None = None,
+    summary: str | None = None,
     channel: str | None = None,
     to_address: str | None = None,
     ticket_id: int | None = None,
@@ -137,6 +138,11 @@ def outbox_queue(
     channel is the caller's, or the thread's, or the first that reaches the customer
     (outbox_choose_channel); the address likewise. `thread` (a Message) makes it a reply in that
     thread (In-Reply-To/References, its conversation and ticket).
+
+    The outbox alone writes the outbound Interaction, once, when the message is actually sent;
+    callers never log their own. Its summary is `summary` (plain timeline text) when given, else
+    the subject and text. A caller whose text carries a secret — a one-time survey link, a ticket
+    tracking link — must give a `summary` without it: the timeline is read by every agent and kept.
 
     Refuses nothing but bad input (ValidationError keyed by field): the stop conditions are
     checked when it is sent. A repeated `idempotency_key` with the same request returns the first
@@ -179,6 +185,8 @@ def outbox_queue(
         html=html,
         channel=channel,
         to=to_address,
+        # Only when given, so rows queued before `summary` existed keep their hash.
+        **({"summary": summary} if summary else {}),
         ticket=ticket_id,
         thread=thread.pk if thread is not None else None,
     )
@@ -241,6 +249,7 @@ def outbox_queue(
         subject=(subject or "").replace("\r", " ").replace("\n", " ").strip()[:500],
         body=body or "",
         html=html or "",
+        summary=(summary or "").strip()[:1000],
         thread_message_id=thread.message_id if thread is not None else "",
         thread_references=_references(thread),
         auto_submitted=auto_submitted,
@@ -507,7 +516,7 @@ def _record_sent(outbox: OutboxMessage, account: ChannelAccount, now: datetime) 
         channel={"wecom": "wechat"}.get(outbox.channel, outbox.channel),
         direction=Interaction.Direction.OUTBOUND,
         purpose=purpose,
-        summary=f"{outbox.subject}\n{outbox.body}".strip()[:4000] or "—",
+        summary=(outbox.summary or f"{outbox.subject}\n{outbox.body}").strip()[:4000] or "—",
         started_at=min(now, timezone.now()),
     )
     Message.objects.create(
