@@ -6,3 +6,11 @@ class SurveysConfig(AppConfig):
     name = "rapport.surveys"
     label = "surveys"
     verbose_name = _("Satisfaction")
+
+    def ready(self) -> None:
+        # The invitation's timeline entry is written by the outbox when it sends; channels hands
+        # the row up through its registry (channels never imports surveys).
+        from rapport.channels import registry
+        from rapport.surveys import services
+
+        registry.register_outbox_listener(services.on_invitation_sent)

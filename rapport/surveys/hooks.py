@@ -133,6 +133,6 @@ def survey_open_follow_up(*, response: SurveyResponse) -> Ticket:
         contact_name=name[:100],
         occurred_at=response.submitted_at,
         occurred_where=where,
-        interaction=send.interaction,
+        interaction=selectors.invitation_interaction(send),
         **_contact(response),
     )

@@ -4,12 +4,30 @@ from django.core import signing
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from rapport.channels.models import OutboxMessage
 from rapport.core.errors import NotFound
 from rapport.customers.models import Customer
 from rapport.customers.selectors import customer_list
+from rapport.interactions.models import Interaction
 from rapport.staff.models import User
 from rapport.surveys.models import SavedSegment, SurveyResponse, SurveySend, SurveyTemplate
 from rapport.tickets.models import Priority, Ticket, TicketEvent
+
+# The outbox source of survey invitations; the row's key is "survey_invitation:<send id>".
+INVITATION_SOURCE = "survey_invitation"
+
+
+def invitation_interaction(send: SurveySend) -> Interaction | None:
+    """The timeline entry of the send's invitation: the send's link, else the one the outbox
+    wrote when it sent it (its listener has not run yet); None while it is not sent."""
+    if send.interaction_id:
+        return send.interaction
+    return Interaction.objects.filter(
+        pk__in=OutboxMessage.objects.filter(
+            idempotency_key=f"{INVITATION_SOURCE}:{send.pk}"
+        ).values("interaction_id")
+    ).first()
+
 
 LINK_SALT = "rapport.surveys.link"
 

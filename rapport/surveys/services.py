@@ -17,11 +17,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from rapport.channels.models import OutboxMessage
 from rapport.channels.services import outbox_queue
 from rapport.core.errors import Conflict, DomainError, Forbidden
 from rapport.customers.models import Customer, Identity
-from rapport.interactions.models import Interaction, Purpose
-from rapport.interactions.services import interaction_log
 from rapport.staff.models import Team, User
 from rapport.surveys import hooks, selectors
 from rapport.surveys.models import (
@@ -34,6 +33,7 @@ from rapport.surveys.models import (
     SurveySettings,
     SurveyTemplate,
 )
+from rapport.surveys.selectors import INVITATION_SOURCE
 
 logger = logging.getLogger(__name__)
 
@@ -173,12 +173,15 @@ def _email_of(customer: Customer) -> str | None:
 
 @transaction.atomic
 def survey_deliver(*, send_id: int) -> str | None:
-    """Make the send's link and queue it in the outbox in the customer's language; record it on
-    the timeline.
+    """Make the send's link and queue it in the outbox in the customer's language.
 
     Idempotent: a send no longer waiting is left alone (returns None). Returns the link's token,
     which is stored nowhere else — only its SHA-256 is kept. A customer without an e-mail address
-    is marked undeliverable. The rules are checked again, as they may have changed since."""
+    is marked undeliverable. The rules are checked again, as they may have changed since.
+
+    The timeline entry is the outbox's, written once when the invitation is actually sent; its
+    text is the `summary` given here, never the e-mail (which carries the token). The send is
+    linked to that entry by on_invitation_sent."""
     send = (
         SurveySend.objects.select_for_update()
         .select_related("template", "customer", "sent_by")
@@ -206,30 +209,39 @@ def survey_deliver(*, send_id: int) -> str | None:
             "survey": send.template.name,
         }
         body = render_to_string("surveys/email.txt", context)
-    send.interaction = interaction_log(
-        by=send.sent_by,
-        customer=customer,
-        channel=Interaction.Channel.EMAIL,
-        direction=Interaction.Direction.OUTBOUND,
-        purpose=Purpose.objects.get(code="survey"),
-        summary=_("Survey sent: %(survey)s") % {"survey": send.template.name_zh}
-        + (f" — {send.subject}" if send.subject else ""),
-        outcome=_("Link valid until %(date)s")
-        % {"date": timezone.localtime(send.expires_at).strftime("%Y-%m-%d %H:%M")},
-    )
-    send.save(update_fields=["token_digest", "sent_at", "expires_at", "status", "interaction"])
+    # For the staff who read the timeline (the site's language), without the link.
+    summary = _("Survey invitation: %(survey)s") % {"survey": send.template.name_zh}
+    if send.subject:
+        summary += f" — {send.subject}"
+    summary += "\n" + _("Link valid until %(date)s") % {
+        "date": timezone.localtime(send.expires_at).strftime("%Y-%m-%d %H:%M")
+    }
+    send.save(update_fields=["token_digest", "sent_at", "expires_at", "status"])
     # Through the outbox, which picks the channel that reaches the customer and checks the stop
     # conditions again when it sends; the key makes a repeated delivery one message.
     outbox_queue(
         customer=customer,
         purpose="service",
-        source="survey_invitation",
+        source=INVITATION_SOURCE,
         subject=subject,
         body=body,
-        idempotency_key=f"survey_invitation:{send.pk}",
+        summary=summary,
+        idempotency_key=f"{INVITATION_SOURCE}:{send.pk}",
         by=send.sent_by,
     )
     return token
+
+
+def on_invitation_sent(outbox: OutboxMessage) -> None:
+    """Outbox listener: link a send to the timeline entry the outbox wrote when it sent the
+    invitation (the follow-up ticket of a poor answer points at it)."""
+    if outbox.source != INVITATION_SOURCE or not outbox.interaction_id:
+        return
+    send_id = outbox.idempotency_key.removeprefix(f"{INVITATION_SOURCE}:")
+    if send_id.isdigit():
+        SurveySend.objects.filter(pk=int(send_id), interaction__isnull=True).update(
+            interaction_id=outbox.interaction_id
+        )
 
 
 def _headline(answers: list[AnswerInput]) -> dict:
