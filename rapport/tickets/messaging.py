@@ -459,6 +459,13 @@ def tracking_link_send(*, ticket: Ticket, by: User) -> OutboxMessage:
         source="tracking_link",
         subject=subject,
         body=body,
+        # The link opens the ticket to whoever holds it: the timeline gets no copy of it.
+        summary=_site(
+            lambda: (
+                _("[%(number)s] Tracking link sent (the link is in the e-mail only).")
+                % {"number": ticket.number}
+            )
+        ),
         channel="email",
         to_address=to,
         ticket_id=ticket.pk,

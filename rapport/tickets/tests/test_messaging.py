@@ -340,3 +340,33 @@ def test_the_detail_page_reads_every_replys_delivery_state_in_one_query(
         body = client.get(f"/tickets/{ticket.pk}/").content.decode()
     assert len(six) == len(one)
     assert body.count("排队中") == 6
+
+
+def test_an_email_reply_is_one_outbound_interaction_written_when_it_is_sent(
+    agent, customer, account, django_capture_on_commit_callbacks
+):
+    ticket = in_progress(agent, customer, contact_email=EMAIL)
+    before = set(Interaction.objects.values_list("pk", flat=True))
+    event = services.ticket_reply(ticket=ticket, by=agent, body="明天上午修好。", channel="email")
+    assert set(Interaction.objects.values_list("pk", flat=True)) == before  # none before sending
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = channel_services.outbox_send(outbox_id=event.data["outbox_id"])
+    new = Interaction.objects.exclude(pk__in=before)
+    assert [i.pk for i in new] == [sent.interaction_id]
+    assert new.get().direction == "outbound" and "明天上午修好。" in new.get().summary
+
+
+def test_the_tracking_link_is_one_interaction_without_the_link(
+    agent, customer, account, django_capture_on_commit_callbacks
+):
+    ticket = in_progress(agent, customer, contact_email=EMAIL)
+    before = set(Interaction.objects.values_list("pk", flat=True))
+    outbox = messaging.tracking_link_send(ticket=ticket, by=agent)
+    assert set(Interaction.objects.values_list("pk", flat=True)) == before
+
+    with django_capture_on_commit_callbacks(execute=True):
+        channel_services.outbox_send(outbox_id=outbox.pk)
+    new = Interaction.objects.exclude(pk__in=before).get()
+    assert ticket.number in new.summary
+    assert ticket.public_token not in new.summary and "/support/t/" not in new.summary
