@@ -41,6 +41,10 @@ SECRETS = {
     "task": "甲组交办事项机密",
     "survey": "甲组回访主题机密",
     "attachment": "jia-secret-scan.pdf",
+    "mail_subject": "甲组客户来信机密主题",
+    "mail_body": "甲组客户来信机密正文",
+    "mail_attachment": "jia-secret-invoice.pdf",
+    "reply": "甲组回复客户机密内容",
 }
 
 # Path parameter → (key of the id in the world, whether the object belongs to a team).
@@ -63,12 +67,22 @@ PARAMS = {
     "task_id": ("task", True),
     "alert_id": ("alert", True),
     "send_id": ("send", True),
+    # Messaging (issue 9, rapport.channels): a conversation of team A's inbox, its inbound
+    # message and attachment, the reply queued in the outbox, the quarantined mail.
+    "conversation_id": ("conversation", True),
+    "message_id": ("message", True),
+    "outbox_id": ("outbox", True),
+    # Administrators only (messaging.admin): refused to every representative by capability.
+    "inbound_id": ("inbound", True),
+    "account_id": ("account", True),
+    # Message templates are the company's wording, readable by everyone in the inbox.
+    "code": ("code", False),
 }
 
-# Parameters of the messaging pages and endpoints (issue 9, rapport.channels) that landed after
-# this walk was written: their objects are not built in the world yet, so these pages and
-# operations are skipped with this reason until someone adds them to PARAMS and the world.
-NOT_YET_WALKED = {"conversation_id", "message_id", "inbound_id", "outbox_id", "account_id", "code"}
+# The same parameter name meaning another object on one page.
+PARAMS_ON = {
+    "/inbox/attachments/{attachment_id}/": {"attachment_id": "message_attachment"},
+}
 
 # Shared across teams on purpose; the walk still checks that no secret shows on them.
 CROSS_TEAM = {
@@ -98,12 +112,18 @@ CROSS_TEAM = {
     "/api/v1/calendars/{calendar_id}/exceptions",  # administrators only: 403 for everyone else
     "/api/v1/calendars/{calendar_id}/exceptions/{day}",
     "/api/v1/surveys/templates/{template_id}",
+    # Message templates are the company's wording for every team's replies (channels.api).
+    "/api/v1/message-templates/{code}",
     # Lead-only analysis exports: refused to representatives by capability.
     "/satisfaction/export/{chart}.{fmt}",
     # The customer's own links: the unguessable token is the key, whoever holds it.
     "/support/t/{token}/",
     "/s/{token}/",
 }
+
+# Not staff endpoints: the sender proves itself with a signature, and a staff session is no
+# signature, so the refusal is 401 (channels.webhook_api).
+SIGNED = {"/api/v1/channels/email/inbound/{account_id}"}
 
 # A contact's follow-up tasks are part of its record (DOMAIN.md §8: "any follow-up tasks it
 # created: who, what, due date, status"), so their titles show on the company-wide contact pages;
@@ -117,6 +137,16 @@ SHARED_ON_CONTACT_PAGES = {
         "/api/v1/interactions/customers/{customer_id}/timeline",
     }
 }
+# A customer's mail is a contact like a call (DOMAIN.md §2: "every contact is recorded, whatever
+# its channel, in one timeline per customer"; messaging.md: inbound_process records an inbound
+# Interaction), so its subject and text show where the customer's contacts do — including the
+# customer panel of the other team's own ticket. The conversation, its attachments and the
+# replies stay with the team.
+_CONTACTS = SHARED_ON_CONTACT_PAGES["task"] - {"/interactions/{interaction_id}/"} | {
+    "/api/v1/interactions",
+    "/tickets/{ticket_id}/",
+}
+SHARED_ON_CONTACT_PAGES["mail_subject"] = SHARED_ON_CONTACT_PAGES["mail_body"] = _CONTACTS
 
 # Valid bodies for writes on one object, so a refusal is about who asks, not what was sent.
 BODIES = {
@@ -148,6 +178,8 @@ BODIES = {
         "owner_id": "{specialist}",
         "due_on": "2030-01-02",
     },
+    ("post", "/api/v1/conversations/{conversation_id}/reply"): {"body": "walk"},
+    ("post", "/api/v1/conversations/{conversation_id}/convert"): {"kind": "complaint"},
 }
 # Writes whose refusal by role/scope comes before the body is read (no body needed).
 NO_BODY = {"delete", "get"}
@@ -199,7 +231,9 @@ def world(agent, team, specialist, kam, other_team_agent, tmp_path, settings):
     # The other team's own ticket about the same customer: its pages may be opened, and must
     # still show nothing of team A's ticket.
     own_ticket = in_progress(other_team_agent, customer, subject="二组自己的工单")
+    messaging = _messaging_world(team, agent, customer)
     return {
+        **messaging,
         "own_ticket": own_ticket.pk,
         "customer": customer.pk,
         "other_customer": CustomerFactory().pk,
@@ -221,6 +255,45 @@ def world(agent, team, specialist, kam, other_team_agent, tmp_path, settings):
         "alert": alert.pk,
         "send": send.pk,
         "specialist": specialist.pk,
+    }
+
+
+def _messaging_world(team, agent, customer) -> dict:
+    """Team A's inbox: a customer's mail with an attachment in a conversation agent claimed and
+    answered, and a quarantined mail on the same account."""
+    from rapport.channels import services as channel_services
+    from rapport.channels.models import Conversation, InboundMessage, MessageTemplate
+    from rapport.channels.tests.factories import ChannelAccountFactory
+    from rapport.channels.tests.helpers import mail, receive
+
+    account = ChannelAccountFactory(address="jia@rapport.example", default_team=team)
+    customer.identities.get_or_create(kind="email", value="jia-customer@qq.com")
+    raw = mail(
+        sender="甲组客户 <jia-customer@qq.com>",
+        to="jia@rapport.example",
+        subject=SECRETS["mail_subject"],
+        body=SECRETS["mail_body"],
+        attachments=[(SECRETS["mail_attachment"], b"%PDF-1.4\n", "application/pdf")],
+    )
+    inbound = receive(account, raw)
+    conversation = Conversation.objects.get(pk=inbound.conversation_id, team=team)
+    message = conversation.messages.get(direction="inbound")
+    outbox = channel_services.conversation_reply(
+        conversation=conversation, by=agent, body=SECRETS["reply"]
+    )
+    quarantined = receive(account, mail(sender="", to="jia@rapport.example"))
+    assert quarantined.state == InboundMessage.State.QUARANTINED
+    template = MessageTemplate.objects.first() or MessageTemplate.objects.create(
+        code="walk", name="walk", body_zh="您好", body_en="Hello"
+    )
+    return {
+        "conversation": conversation.pk,
+        "message": message.pk,
+        "message_attachment": message.attachments.get().pk,
+        "inbound": quarantined.pk,
+        "outbox": outbox.pk,
+        "account": account.pk,
+        "code": template.code,
     }
 
 
@@ -249,20 +322,29 @@ OPERATIONS = sorted(_operations())
 
 
 def _fill(template: str, names: list[str], world: dict) -> str:
-    pending = sorted(set(names) & NOT_YET_WALKED)
-    if pending:
-        pytest.skip(f"{pending}: messaging objects not yet built in the walk's world")
     unknown = [n for n in names if n not in PARAMS]
     assert not unknown, f"name the object for {unknown} in PARAMS"
-    return template.format(**{n: world[PARAMS[n][0]] for n in names})
+    keys = {n: PARAMS_ON.get(template, {}).get(n, PARAMS[n][0]) for n in names}
+    return template.format(**{n: world[key] for n, key in keys.items()})
 
 
 def _is_team_owned(template: str, names: list[str]) -> bool:
     return any(PARAMS.get(n, ("", False))[1] for n in names) and template not in CROSS_TEAM
 
 
-def _assert_nothing_leaks(response, where: str, template: str) -> None:
+def _text(response) -> str:
+    """The body as read: JSON escapes Chinese as \\uXXXX, which a plain search would miss."""
     body = response.content.decode("utf-8", "replace")
+    if response.get("Content-Type", "").startswith("application/json"):
+        try:
+            return json.dumps(json.loads(body), ensure_ascii=False)
+        except ValueError:
+            pass
+    return body
+
+
+def _assert_nothing_leaks(response, where: str, template: str) -> None:
+    body = _text(response)
     leaked = [
         k
         for k, text in SECRETS.items()
@@ -311,7 +393,7 @@ def test_api_as_another_teams_representative(
     url = _fill(template, names, world)
     body = BODIES.get((method, template))
     team_owned = _is_team_owned(template, names)
-    if body is None and names and method not in NO_BODY:
+    if body is None and names and method not in NO_BODY and template not in SIGNED:
         operation = api.get_openapi_schema()["paths"][template][method]
         assert "requestBody" not in operation or not team_owned, (
             f"give {method} {template} a valid body in BODIES"
@@ -329,5 +411,20 @@ def test_api_as_another_teams_representative(
     )
 
     _assert_nothing_leaks(response, f"{method.upper()} {url}", template)
-    if team_owned or (names and method != "get" and (method, template) in BODIES):
+    if template in SIGNED:
+        assert response.status_code == 401, f"{method.upper()} {url}: {response.status_code}"
+    elif team_owned or (names and method != "get" and (method, template) in BODIES):
         assert response.status_code in (403, 404), f"{method.upper()} {url}: {response.status_code}"
+
+
+def test_team_a_sees_its_own_messaging_secrets(world, agent, as_user, api_client):
+    """The walk can fail: the pages it refuses to team B do show the secrets to team A, and
+    the API's escaped JSON is read as text."""
+    page = _text(as_user(agent).get(f"/inbox/{world['conversation']}/"))
+    api = _text(api_client(agent).get(f"/api/v1/conversations/{world['conversation']}"))
+    outbox = _text(api_client(agent).get(f"/api/v1/outbox/{world['outbox']}"))
+    for body in (page, api):
+        assert SECRETS["mail_subject"] in body and SECRETS["mail_attachment"] in body
+    assert SECRETS["reply"] in outbox
+    attachment = as_user(agent).get(f"/inbox/attachments/{world['message_attachment']}/")
+    assert attachment.status_code == 200
