@@ -18,6 +18,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
@@ -176,11 +177,13 @@ BODIES = {
         "kind": "training",
         "description": "walk",
         "owner_id": "{specialist}",
-        "due_on": "2030-01-02",
+        "due_on": "{due}",
     },
     ("post", "/api/v1/conversations/{conversation_id}/reply"): {"body": "walk"},
     ("post", "/api/v1/conversations/{conversation_id}/convert"): {"kind": "complaint"},
 }
+# Uploads, posted as multipart with one small PDF in the named field.
+MULTIPART = {("post", "/api/v1/tickets/{ticket_id}/attachments"): "files"}
 # Writes whose refusal by role/scope comes before the body is read (no body needed).
 NO_BODY = {"delete", "get"}
 
@@ -393,7 +396,8 @@ def test_api_as_another_teams_representative(
     url = _fill(template, names, world)
     body = BODIES.get((method, template))
     team_owned = _is_team_owned(template, names)
-    if body is None and names and method not in NO_BODY and template not in SIGNED:
+    body_needed = (method, template) not in MULTIPART and template not in SIGNED
+    if body is None and names and method not in NO_BODY and body_needed:
         operation = api.get_openapi_schema()["paths"][template][method]
         assert "requestBody" not in operation or not team_owned, (
             f"give {method} {template} a valid body in BODIES"
@@ -402,13 +406,16 @@ def test_api_as_another_teams_representative(
         json.dumps(body or {})
         .replace('"{other_customer}"', str(world["other_customer"]))
         .replace('"{specialist}"', str(world["specialist"]))
+        .replace("{due}", (timezone.localdate() + timedelta(days=30)).isoformat())
     )
 
-    response = (
-        getattr(client, method)(url, json.dumps(data), content_type="application/json")
-        if method != "get"
-        else client.get(url)
-    )
+    if (method, template) in MULTIPART:
+        upload = SimpleUploadedFile("walk.pdf", b"%PDF-1.4\n", "application/pdf")
+        response = client.post(url, {MULTIPART[(method, template)]: [upload]})
+    elif method != "get":
+        response = getattr(client, method)(url, json.dumps(data), content_type="application/json")
+    else:
+        response = client.get(url)
 
     _assert_nothing_leaks(response, f"{method.upper()} {url}", template)
     if template in SIGNED:
