@@ -508,7 +508,11 @@ class AttachmentOut(Schema):
     description="JPEG, PNG, WebP or PDF, at most 5 MB each and 10 per ticket; the content must "
     "match the extension. A refused file answers 422 with the reason under `attachments`.",
 )
-def add_attachments(request: HttpRequest, ticket_id: int, files: File[list[UploadedFile]]):
+def add_attachments(
+    request: HttpRequest,
+    ticket_id: int,
+    files: list[UploadedFile] = File(..., min_length=1),  # noqa: B008 — ninja's parameter marker
+):
     ticket = selectors.ticket_get_for_staff(staff=request.user, ticket_id=ticket_id)
     saved = services.attachment_add(ticket=ticket, by=request.user, files=files)
     return Status(201, saved)

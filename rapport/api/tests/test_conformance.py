@@ -22,6 +22,8 @@ def _post(client, url, data):
         ("post", "/api/v1/tasks/abc/complete"),
         ("patch", "/api/v1/tickets/1.5"),
         ("delete", "/api/v1/no-such-thing"),
+        ("get", "/api/v1/calendars/%0A%C2%96)"),  # a newline in the path (found by make fuzz)
+        ("post", "/api/v1/tickets/remedies/1%0A/approval"),
     ],
 )
 def test_a_path_naming_no_operation_is_a_json_404(agent, api_client, method, path):
@@ -29,6 +31,13 @@ def test_a_path_naming_no_operation_is_a_json_404(agent, api_client, method, pat
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json")
     assert response.json()["code"] == "not_found"
+
+
+def test_an_upload_without_files_is_outside_the_schema_and_refused(agent, api_client):
+    schema = api.get_openapi_schema()
+    body = schema["paths"]["/api/v1/tickets/{ticket_id}/attachments"]["post"]["requestBody"]
+    files = body["content"]["multipart/form-data"]["schema"]["properties"]["files"]
+    assert files["minItems"] == 1  # an empty list was schema-valid yet refused (make fuzz)
 
 
 def test_every_operation_documents_its_error_answers():
