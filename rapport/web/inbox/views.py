@@ -96,27 +96,37 @@ def conversation_claim(request: HttpRequest, conversation_id: int) -> HttpRespon
     return _back(found.pk)
 
 
+def _act(request, found, name: str, form, act, *, not_found_field: str | None = None):
+    """Run `act(cleaned_data)` for a valid form and return its answer; on bad input or a
+    refusal show the conversation again with the reasons on the form `name` (400)."""
+    if form.is_valid():
+        try:
+            return act(form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except NotFound as exc:
+            form.add_error(
+                not_found_field, _("No such ticket.") if not_found_field else exc.message
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+    context = _page_context(request, found, **{name: form})
+    return render(request, "web/inbox/conversation.html", context, status=400)
+
+
 @require_POST
 @staff_view("inbox.work")
 def conversation_reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
     found = selectors.conversation_get_for_staff(
         staff=request.user, conversation_id=conversation_id
     )
-    form = ReplyForm(request.POST)
-    if form.is_valid():
-        try:
-            channel_services.conversation_reply(
-                conversation=found, by=request.user, body=form.cleaned_data["body"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("Reply queued; it is sent within a minute."))
-            return _back(found.pk)
-    context = _page_context(request, found, reply=form)
-    return render(request, "web/inbox/conversation.html", context, status=400)
+
+    def reply(data) -> HttpResponse:
+        channel_services.conversation_reply(conversation=found, by=request.user, body=data["body"])
+        messages.success(request, _("Reply queued; it is sent within a minute."))
+        return _back(found.pk)
+
+    return _act(request, found, "reply", ReplyForm(request.POST), reply)
 
 
 @require_POST
@@ -125,21 +135,15 @@ def conversation_convert(request: HttpRequest, conversation_id: int) -> HttpResp
     found = selectors.conversation_get_for_staff(
         staff=request.user, conversation_id=conversation_id
     )
-    form = ConvertForm(request.POST)
-    if form.is_valid():
-        try:
-            ticket = ticket_messaging.conversation_convert(
-                conversation=found, by=request.user, kind=form.cleaned_data["kind"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("Ticket %(number)s opened.") % {"number": ticket.number})
-            return redirect("tickets:detail", ticket.pk)
-    context = _page_context(request, found, convert=form)
-    return render(request, "web/inbox/conversation.html", context, status=400)
+
+    def convert(data) -> HttpResponse:
+        ticket = ticket_messaging.conversation_convert(
+            conversation=found, by=request.user, kind=data["kind"]
+        )
+        messages.success(request, _("Ticket %(number)s opened.") % {"number": ticket.number})
+        return redirect("tickets:detail", ticket.pk)
+
+    return _act(request, found, "convert", ConvertForm(request.POST), convert)
 
 
 @require_POST
@@ -149,22 +153,15 @@ def conversation_link(request: HttpRequest, conversation_id: int) -> HttpRespons
         staff=request.user, conversation_id=conversation_id
     )
     detail = selectors.conversation_detail(conversation=found, staff=request.user)
+
+    def link(data) -> HttpResponse:
+        ticket = ticket_get_for_staff(staff=request.user, ticket_id=data["ticket"])
+        ticket_messaging.conversation_attach(conversation=found, ticket=ticket, by=request.user)
+        messages.success(request, _("Added to ticket %(number)s.") % {"number": ticket.number})
+        return redirect("tickets:detail", ticket.pk)
+
     form = LinkForm(request.POST, tickets=detail["open_tickets"])
-    if form.is_valid():
-        try:
-            ticket = ticket_get_for_staff(staff=request.user, ticket_id=form.cleaned_data["ticket"])
-            ticket_messaging.conversation_attach(conversation=found, ticket=ticket, by=request.user)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except NotFound:
-            form.add_error("ticket", _("No such ticket."))
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("Added to ticket %(number)s.") % {"number": ticket.number})
-            return redirect("tickets:detail", ticket.pk)
-    context = _page_context(request, found, link=form)
-    return render(request, "web/inbox/conversation.html", context, status=400)
+    return _act(request, found, "link", form, link, not_found_field="ticket")
 
 
 @require_POST
@@ -173,21 +170,15 @@ def conversation_close(request: HttpRequest, conversation_id: int) -> HttpRespon
     found = selectors.conversation_get_for_staff(
         staff=request.user, conversation_id=conversation_id
     )
-    form = CloseForm(request.POST)
-    if form.is_valid():
-        try:
-            channel_services.conversation_close(
-                conversation=found, by=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("Conversation closed."))
-            return redirect("web:inbox")
-    context = _page_context(request, found, close=form)
-    return render(request, "web/inbox/conversation.html", context, status=400)
+
+    def close(data) -> HttpResponse:
+        channel_services.conversation_close(
+            conversation=found, by=request.user, reason=data["reason"]
+        )
+        messages.success(request, _("Conversation closed."))
+        return redirect("web:inbox")
+
+    return _act(request, found, "close", CloseForm(request.POST), close)
 
 
 @require_GET
