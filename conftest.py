@@ -11,6 +11,9 @@ from rapport.staff.tests.factories import StaffFactory, TeamFactory
 
 @pytest.fixture(autouse=True)
 def _plain_settings(settings):
+    from rapport.core.memo import clear_all
+
+    clear_all()  # rows a rolled-back or flushed database took away without a save
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Plain static names: a manifest left by a local collectstatic must not change test pages,

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from rapport.channels.crypto import decrypt_secrets, encrypt_secrets
+from rapport.core.memo import ProcessMemo
 from rapport.core.models import TimeStampedModel
 
 
@@ -702,6 +703,9 @@ class OutboxMessage(models.Model):
         return self.state in self.FINAL_STATES
 
 
+SETTINGS_MEMO = ProcessMemo("messaging settings", ttl=30)
+
+
 class MessagingSettings(models.Model):
     """Site-wide messaging rules, one row (pk=1), edited by administrators."""
 
@@ -737,8 +741,19 @@ class MessagingSettings(models.Model):
 
     @classmethod
     def current(cls) -> "MessagingSettings":
+        """The row, read now (for editing)."""
         row, _created = cls.objects.get_or_create(pk=1)
         return row
+
+    @classmethod
+    def cached(cls) -> "MessagingSettings":
+        """The rules as the pipeline reads them for every message: a copy kept per process
+        (rapport.core.memo); a change reaches every worker within SETTINGS_MEMO.ttl seconds."""
+        return SETTINGS_MEMO.get(cls, lambda: cls.objects.filter(pk=1).first()) or cls(pk=1)
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        SETTINGS_MEMO.forget(type(self))
 
 
 class FakeSentMessage(models.Model):

@@ -44,6 +44,10 @@ BENCHMARKS.extend(sla_benchmarks())
 BENCH_CONTEXT.append(sla_bench_context)
 
 # messaging (after tickets: a customer's reply threads into one of their open tickets)
+from rapport.demo.messaging import bench_context as messaging_bench_context  # noqa: E402
+from rapport.demo.messaging import benchmarks as messaging_benchmarks  # noqa: E402
 from rapport.demo.messaging import build_messaging  # noqa: E402
 
 BUILDERS.insert(BUILDERS.index(build_sla) + 1, build_messaging)
+BENCHMARKS.extend(messaging_benchmarks())
+BENCH_CONTEXT.append(messaging_bench_context)

@@ -145,3 +145,55 @@ def build_messaging(*, rng: random.Random, users: dict[str, User], customers: li
         b"Content-Type: text/plain; charset=gb2312\r\n\r\n\xc4\xfa\xba\xc3\r\n"
     )
     _receive(account, n, broken)
+
+
+def bench_context(ctx: dict) -> dict:
+    """An unassigned conversation of a few messages in the bench database (made once, through
+    the real inbound pipeline) for the inbox and conversation scenarios."""
+    from rapport.channels.models import Conversation
+
+    account = ChannelAccount.objects.filter(name="bench-mailbox").first()
+    if account is None:
+        team = Team.objects.filter(is_active=True).order_by("id").first()
+        account = ChannelAccount.objects.create(
+            name="bench-mailbox",
+            address="service@rapport.example",
+            default_team=team,
+            provider=ChannelAccount.Provider.FAKE,
+        )
+    conversation = (
+        Conversation.objects.filter(account=account, subject="bench: 发动机异响")
+        .order_by("id")
+        .first()
+    )
+    if conversation is None:
+        first = None
+        for n, body in enumerate([NEW_MAILS[0][1], THREAD_REPLY, NEW_MAILS[1][1]]):
+            headers = {"In-Reply-To": first, "References": first} if first else {}
+            message_id, raw = _mail(
+                name="王先生",
+                address="bench.wang@qq.com",
+                subject="回复：bench: 发动机异响" if first else "bench: 发动机异响",
+                body=body,
+                **headers,
+            )
+            first = first or message_id
+            inbound = channel_services.inbound_receive(
+                account=account, provider_id=f"bench-conversation:{n}", raw=raw
+            )
+            channel_services.inbound_process(inbound_id=inbound.pk)
+        conversation = Conversation.objects.get(account=account, subject="bench: 发动机异响")
+    return {"conversation_id": conversation.pk}
+
+
+def benchmarks() -> list:
+    from rapport.demo.benchmarks import Scenario
+
+    return [
+        Scenario("Inbox (unassigned conversations, first page)", "GET", lambda c: "/inbox/"),
+        Scenario(
+            "Conversation page (three messages, 360 context)",
+            "GET",
+            lambda c: f"/inbox/{c['conversation_id']}/",
+        ),
+    ]

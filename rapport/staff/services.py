@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from rapport.core.audit import audit_record
+from rapport.core.memo import ProcessMemo
 from rapport.core.models import AuditEntry
 from rapport.staff.models import ApiToken, Team, User
 
@@ -40,13 +41,18 @@ def staff_create(
 
 
 SYSTEM_USERNAME = "rapport-system"
+SYSTEM_USER_MEMO = ProcessMemo("system user", ttl=300)
 
 
 def staff_system_user() -> User:
     """The account that records what no person did: a customer's e-mail arriving, a message the
     outbox sent on its own. It cannot sign in (inactive, no usable password) and is in no team,
     so it never appears in assignment lists."""
-    user = User.objects.filter(username=SYSTEM_USERNAME).first()
+    # Kept per process once it exists (read for every message the channels record); one
+    # created just now is not kept, in case the transaction that created it rolls back.
+    user = SYSTEM_USER_MEMO.get(
+        SYSTEM_USERNAME, lambda: User.objects.filter(username=SYSTEM_USERNAME).first()
+    )
     if user is not None:
         return user
     user, _created = User.objects.get_or_create(

@@ -101,7 +101,7 @@ def _message_text(message: Message) -> str:
 def _reopen_window_open(ticket: Ticket, now: datetime) -> bool:
     if ticket.status != S.CLOSED:
         return True
-    days = MessagingSettings.current().reopen_window_days
+    days = MessagingSettings.cached().reopen_window_days
     return ticket.closed_at is not None and now - ticket.closed_at <= timedelta(days=days)
 
 

@@ -514,7 +514,7 @@ def _interaction_summary(message: Message) -> str:
 
 def _acknowledge(account: ChannelAccount, customer: Customer, message: Message) -> None:
     """One automatic acknowledgement per sender address and day (RFC 3834), if switched on."""
-    if not MessagingSettings.current().acknowledgement_enabled or not message.sender:
+    if not MessagingSettings.cached().acknowledgement_enabled or not message.sender:
         return
     from rapport.channels.services.outbox import outbox_queue
 

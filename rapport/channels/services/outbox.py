@@ -8,6 +8,7 @@ another worker sends it again with the same key, which the provider treats as th
 So sending is at-least-once towards the provider and exactly once as the customer sees it.
 """
 
+import copy
 import hashlib
 import json
 import logging
@@ -33,6 +34,7 @@ from rapport.channels.models import (
     Purpose,
 )
 from rapport.core.errors import Conflict
+from rapport.core.memo import ProcessMemo
 from rapport.customers.identities import normalize_identity
 from rapport.customers.models import Customer, Identity
 from rapport.interactions.models import Interaction
@@ -55,6 +57,7 @@ MAX_ATTEMPTS = 6
 IDENTITY_KIND = {"email": "email", "sms": "phone", "wechat": "wechat", "wecom": "wechat"}
 # The order channels are tried in when the caller names none.
 CHANNEL_ORDER = ("email", "wechat", "wecom", "sms")
+PURPOSE_MEMO = ProcessMemo("interaction purposes", ttl=300)
 SENT_STATES = (OutboxMessage.State.SENT, OutboxMessage.State.DELIVERED)
 
 
@@ -334,13 +337,14 @@ def _claim(outbox_id: int, now: datetime) -> OutboxMessage | None:
     due = Q(state=OutboxMessage.State.QUEUED, next_attempt_at__lte=now) | Q(
         state=OutboxMessage.State.SENDING, lease_until__lt=now
     )
-    outbox = (
+    found = list(
         OutboxMessage.objects.filter(due, pk=outbox_id)
         .select_related("customer", "account", "created_by")
-        .first()
+        .order_by()[:1]
     )
-    if outbox is None:
+    if not found:
         return None
+    outbox = found[0]
     lease_until = now + _lease()
     claimed = OutboxMessage.objects.filter(
         pk=outbox_id, state=outbox.state, attempts=outbox.attempts
@@ -393,7 +397,7 @@ def _stop(outbox: OutboxMessage, now: datetime) -> tuple[str, datetime | None]:
         ).exists()
     ):
         return R.UNDELIVERABLE, None
-    rules = MessagingSettings.current()
+    rules = MessagingSettings.cached()
     quiet_end = quiet_hours_end(now, rules)
     if quiet_end is not None and (marketing or not rules.service_in_quiet_hours):
         return "", quiet_end
@@ -438,21 +442,21 @@ def outbox_send(*, outbox_id: int, now: datetime | None = None) -> OutboxMessage
     reason, defer_until = _stop(outbox, now)
     if defer_until is not None:
         with transaction.atomic():
-            write(  # waiting out quiet hours is not a failed attempt
+            if write(  # waiting out quiet hours is not a failed attempt
                 state=OutboxMessage.State.QUEUED,
                 next_attempt_at=defer_until,
                 lease_until=None,
                 attempts=attempt - 1,
-            )
-            notify_listeners(outbox_id)
+            ):
+                notify_listeners(outbox_id, outbox)
         return outbox
     account = outbox.account or default_account(outbox.channel)
     if not reason and account is None:
         reason = OutboxMessage.Reason.NO_ACCOUNT
     if reason:
         with transaction.atomic():
-            write(state=OutboxMessage.State.REFUSED, reason=reason, lease_until=None)
-            notify_listeners(outbox_id)
+            if write(state=OutboxMessage.State.REFUSED, reason=reason, lease_until=None):
+                notify_listeners(outbox_id, outbox)
         return outbox
 
     result = providers.send(outbox, account)  # outside any transaction: it may take a while
@@ -461,7 +465,7 @@ def outbox_send(*, outbox_id: int, now: datetime | None = None) -> OutboxMessage
     with transaction.atomic():
         if result.ok:
             interaction = _record_sent(outbox, account, now)
-            if not write(
+            held = write(
                 state=OutboxMessage.State.SENT,
                 sent_at=now,
                 lease_until=None,
@@ -470,33 +474,34 @@ def outbox_send(*, outbox_id: int, now: datetime | None = None) -> OutboxMessage
                 interaction=interaction,
                 reason="",
                 error="",
-            ):
+            )
+            if not held:
                 # Our lease ran out and another worker took the row over: it records the send.
                 transaction.set_rollback(True)
                 taken_over = True
         elif result.permanent:
-            write(
+            held = write(
                 state=OutboxMessage.State.FAILED,
                 reason=OutboxMessage.Reason.PROVIDER_REJECTED,
                 error=result.reason[:2000],
                 lease_until=None,
             )
         elif attempt >= MAX_ATTEMPTS:
-            write(
+            held = write(
                 state=OutboxMessage.State.FAILED,
                 reason=OutboxMessage.Reason.TOO_MANY_ATTEMPTS,
                 error=result.reason[:2000],
                 lease_until=None,
             )
         else:
-            write(
+            held = write(
                 state=OutboxMessage.State.QUEUED,
                 next_attempt_at=now + BACKOFF[min(attempt, len(BACKOFF)) - 1],
                 error=result.reason[:2000],
                 lease_until=None,
             )
-        if not taken_over:
-            notify_listeners(outbox_id)
+        if held:  # else the worker that took the row over tells the listeners
+            notify_listeners(outbox_id, outbox)
     return OutboxMessage.objects.get(pk=outbox_id) if taken_over else outbox
 
 
@@ -555,20 +560,28 @@ def _interaction_purpose(outbox: OutboxMessage) -> str:
 
 
 def interaction_purpose(code: str) -> InteractionPurpose:
-    """The interaction purpose with `code` (seed data), else the first active one."""
-    return (
-        InteractionPurpose.objects.filter(code=code).first()
-        or InteractionPurpose.objects.filter(is_active=True).order_by("sort_order", "id").first()
+    """The interaction purpose with `code` (seed data), else the first active one; kept per
+    process for a few minutes (read for every message sent)."""
+    return PURPOSE_MEMO.get(
+        code,
+        lambda: (
+            InteractionPurpose.objects.filter(code=code).order_by().first()
+            or InteractionPurpose.objects.filter(is_active=True)
+            .order_by("sort_order", "id")
+            .first()
+        ),
     )
 
 
-def notify_listeners(outbox_id: int) -> None:
-    """Call the registered outbox listeners after commit with the row as committed."""
+def notify_listeners(outbox_id: int, outbox: OutboxMessage | None = None) -> None:
+    """Call the registered outbox listeners after commit with the row as committed: `outbox`
+    when the caller holds it exactly as it wrote it (saves a read per message), else read."""
     if not registry.outbox_listeners():
         return
+    committed = copy.copy(outbox) if outbox is not None else None
 
     def call() -> None:
-        outbox = OutboxMessage.objects.filter(pk=outbox_id).first()
+        outbox = committed or OutboxMessage.objects.filter(pk=outbox_id).first()
         if outbox is None:
             return
         for listener in registry.outbox_listeners():
