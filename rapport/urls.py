@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path, re_path
 
 from rapport.api.api import api
@@ -12,6 +14,8 @@ from rapport.web.customer360 import customer_detail
 admin.site.login_form = AdminSignInForm  # the admin's sign-in is throttled the same way
 
 urlpatterns = [
+    # Browsers ask for /favicon.ico whatever the page says; the neutral icon, not a 404.
+    path("favicon.ico", lambda request: HttpResponsePermanentRedirect(static("web/favicon-public.svg"))),
     path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

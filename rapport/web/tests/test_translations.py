@@ -40,3 +40,34 @@ def test_every_string_is_translated_and_compiled(po):
         assert "fuzzy" not in comments, f"fuzzy in {po}: {msgid!r}"
         found = compiled.pgettext(context, msgid) if context else compiled.gettext(msgid)
         assert found == msgstr, f".mo is stale for {msgid!r} in {po}"
+
+
+CJK = r"[\u3400-\u9fff\uf900-\ufaff]"
+# Placeholders, markup and links keep their ASCII punctuation: %(name)s, {count}, <a href=…>.
+PLACEHOLDER = re.compile(r"%\([^)]*\)[-+ #0-9.]*[sdfrix]|%[sdfr]|\{[^{}]*\}|<[^<>]*>|https?://\S+")
+HALF_WIDTH_BESIDE_CHINESE = re.compile(rf"(?<={CJK})\s*[,:?!;()]|[,:?!;()]\s*(?={CJK})")
+
+
+@pytest.mark.parametrize("po", PO_FILES, ids=lambda p: p.parts[-5])
+def test_chinese_text_uses_full_width_punctuation(po):
+    """，：？！；（） in Chinese text, never , : ? ! ; ( ) beside a Chinese character."""
+    wrong = [
+        msgstr
+        for _comments, _context, _msgid, msgstr in entries(po)
+        if HALF_WIDTH_BESIDE_CHINESE.search(PLACEHOLDER.sub("X", msgstr))
+    ]
+    assert not wrong, f"half-width punctuation in Chinese text of {po}: {wrong[:5]}"
+
+
+def test_the_punctuation_rule_catches_half_width_and_spares_placeholders():
+    def flagged(text: str) -> bool:
+        return bool(HALF_WIDTH_BESIDE_CHINESE.search(PLACEHOLDER.sub("X", text)))
+
+    assert flagged("请注意:明天")
+    assert flagged("客户(已合并)")
+    assert flagged("确定吗?")
+    assert not flagged("请注意：明天")
+    assert not flagged("%(name)s（已合并）")
+    assert not flagged("第 %(count)d 页，共 %(total)d 页")
+    assert not flagged('<a href="/x?a=1">打开</a>')
+    assert not flagged("14:05 到店")
