@@ -15,7 +15,10 @@ admin.site.login_form = AdminSignInForm  # the admin's sign-in is throttled the 
 
 urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page says; the neutral icon, not a 404.
-    path("favicon.ico", lambda request: HttpResponsePermanentRedirect(static("web/favicon-public.svg"))),
+    path(
+        "favicon.ico",
+        lambda request: HttpResponsePermanentRedirect(static("web/favicon-public.svg")),
+    ),
     path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
