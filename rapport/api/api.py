@@ -152,8 +152,10 @@ api.add_router("/message-templates", channels_api.templates_router, tags=["messa
 api.add_router("/channel-accounts", channels_api.accounts_router, tags=["channel accounts"])
 
 from rapport.channels import webhook_api as channels_webhook_api  # noqa: E402
+from rapport.channels.wechat import callback as chat_callback  # noqa: E402
 
 api.add_router("/channels/email", channels_webhook_api.router, tags=["channels"])
+api.add_router("/channels", chat_callback.router, tags=["channels"])
 
 
 @csrf_exempt

@@ -29,3 +29,23 @@ def queue_mailbox_polls() -> int:
     for account_id in account_ids:
         mailbox_poll_task.enqueue(account_id=account_id)
     return len(account_ids)
+
+
+@register("channels.chat_tokens", every=timedelta(minutes=5))
+def refresh_chat_tokens() -> int:
+    """WeChat/WeCom access tokens that expire within 10 minutes, refreshed by one worker."""
+    from rapport.channels.wechat.client import tokens_refresh_due
+
+    return tokens_refresh_due()
+
+
+@register("channels.wecom_sync", every=timedelta(minutes=1))
+def queue_wecom_syncs() -> int:
+    """The safety net behind the WeCom callback: a sync per active account no one is syncing."""
+    from rapport.channels.wecom.sync import wecom_sync_due
+    from rapport.channels.wecom.tasks import wecom_sync_task
+
+    account_ids = wecom_sync_due()
+    for account_id in account_ids:
+        wecom_sync_task.enqueue(account_id=account_id)
+    return len(account_ids)

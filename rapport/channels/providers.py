@@ -28,6 +28,10 @@ class ProviderResult:
     permanent: bool = False  # a failure that no retry fixes (bad address, rejected content)
     provider_message_id: str = ""
     reason: str = ""
+    # Refused rather than failed: a rule of the channel says no (the 48-hour window is closed);
+    # `code` is an OutboxMessage.Reason, `reason` the words (with the provider's code if any).
+    refused: bool = False
+    code: str = ""
 
 
 Sender = Callable[[OutboxMessage, ChannelAccount], ProviderResult]
@@ -37,11 +41,20 @@ _senders: dict[str, Sender] = {}
 _checks: dict[str, ConnectionCheck] = {}
 
 
-def register_sender(name: str) -> Callable[[Sender], Sender]:
-    """Register the sender for a channel kind ("email") or a special provider ("fake")."""
+_handles_fake: set[str] = set()
+
+
+def register_sender(name: str, *, handles_fake: bool = False) -> Callable[[Sender], Sender]:
+    """Register the sender for a channel kind ("email") or a special provider ("fake").
+
+    `handles_fake`: the kind's sender also serves its fake accounts (it applies the channel's
+    rules — the 48-hour window — and records instead of calling out), so demo and tests see them.
+    """
 
     def decorator(func: Sender) -> Sender:
         _senders[name] = func
+        if handles_fake:
+            _handles_fake.add(name)
         return func
 
     return decorator
@@ -58,7 +71,9 @@ def register_connection_check(kind: str) -> Callable[[ConnectionCheck], Connecti
 
 
 def provider_name(account: ChannelAccount) -> str:
-    return "fake" if account.provider == ChannelAccount.Provider.FAKE else account.kind
+    if account.provider == ChannelAccount.Provider.FAKE and account.kind not in _handles_fake:
+        return "fake"
+    return account.kind
 
 
 def send(outbox: OutboxMessage, account: ChannelAccount) -> ProviderResult:

@@ -36,8 +36,28 @@ class ThreadDecision:
 InboundThreader = Callable[["Message", Any, "ChannelAccount"], ThreadDecision | None]
 OutboxListener = Callable[["OutboxMessage"], None]
 
+InboundParser = Callable[[Any], Any]  # func(inbound: InboundMessage) -> services.inbound.Incoming
+
 _threaders: list[InboundThreader] = []
 _outbox_listeners: list[OutboxListener] = []
+_parsers: dict[str, InboundParser] = {}
+
+
+def register_inbound_parser(kind: str) -> Callable[[InboundParser], InboundParser]:
+    """Register `func(inbound) -> Incoming` that reads the stored raw message of a channel kind
+    (wechat, wecom, sms). E-mail is built in. The parser runs inside the processing transaction;
+    it may raise services.inbound.Quarantine / Ignore with a reason, or return an Incoming whose
+    `handled` text says it was dealt with without a message (a follow event)."""
+
+    def decorator(func: InboundParser) -> InboundParser:
+        _parsers[kind] = func
+        return func
+
+    return decorator
+
+
+def inbound_parser(kind: str) -> InboundParser | None:
+    return _parsers.get(kind)
 
 
 def register_inbound_threader(func: InboundThreader) -> InboundThreader:

@@ -9,6 +9,9 @@ from django.utils.translation import gettext as _
 from rapport.core.phones import national_digits, normalize_phone
 
 WECHAT_RE = re.compile(r"^[A-Za-z][-_A-Za-z0-9]{5,19}$")
+# openid, unionid and WeCom external_userid: opaque ids issued by Tencent, case-sensitive.
+OPAQUE_ID_RE = re.compile(r"^[A-Za-z0-9_-]{6,128}$")
+OPAQUE_KINDS = ("wxopenid", "wxunion", "wecom")
 
 
 def normalize_identity(kind: str, raw: str) -> str:
@@ -31,6 +34,12 @@ def normalize_identity(kind: str, raw: str) -> str:
                 code="invalid",
             )
         return text.lower()
+    if kind in OPAQUE_KINDS:
+        if not OPAQUE_ID_RE.match(text):
+            raise ValidationError(
+                _("A WeChat/WeCom user id has 6 to 128 letters, digits, - or _."), code="invalid"
+            )
+        return text  # case matters in these ids
     raise ValidationError(_("Unknown identity kind “%(kind)s”."), params={"kind": kind})
 
 

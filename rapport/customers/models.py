@@ -252,6 +252,9 @@ class Identity(TimeStampedModel):
         PHONE = "phone", _("Phone")
         EMAIL = "email", _("E-mail")
         WECHAT = "wechat", _("WeChat")
+        WX_OPENID = "wxopenid", _("WeChat follower (openid)")
+        WX_UNIONID = "wxunion", _("WeChat unionid")
+        WECOM = "wecom", _("WeCom customer (external_userid)")
 
     customer = models.ForeignKey(
         Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="identities"

@@ -93,6 +93,13 @@ class Incoming:
     own_outbox_id: int | None = None
     bounce: Any = None
     parsed: Any = None  # the channel's own parsed form, for threaders
+    # Chat channels (WeChat, WeCom, SMS): the identity kind the sender id is, a customer the
+    # parser already resolved, threading into the customer's open conversation on the account,
+    # and `handled`: dealt with by the parser (an event), no Message — the text is the summary.
+    identity_kind: str = "email"
+    customer: Any = None
+    thread_by_customer: bool = False
+    handled: str = ""
 
 
 def own_domain(account: ChannelAccount) -> str:
@@ -233,7 +240,10 @@ def _finish(inbound: InboundMessage, state: str, reason: str, **fields) -> None:
 def _parse(inbound: InboundMessage) -> Incoming:
     account = inbound.account
     if account.kind != ChannelAccount.Kind.EMAIL:
-        raise Quarantine(_("Messages of this channel cannot be read yet."))
+        parser = registry.inbound_parser(account.kind)
+        if parser is None:
+            raise Quarantine(_("Messages of this channel cannot be read yet."))
+        return parser(inbound)
     from rapport.channels.email import EmailParseError, message_id_hash, own_token, parse_email
 
     domain = own_domain(account)
@@ -271,7 +281,11 @@ def _parse(inbound: InboundMessage) -> Incoming:
 def _process(inbound: InboundMessage) -> None:
     account = inbound.account
     incoming = _parse(inbound)
-    inbound.summary = f"{incoming.sender} {incoming.subject}".strip()[:300]
+    if incoming.handled:
+        inbound.summary = incoming.handled[:300]
+        _finish(inbound, InboundMessage.State.PROCESSED, "")
+        return
+    inbound.summary = f"{incoming.sender} {incoming.subject or incoming.text[:80]}".strip()[:300]
     if incoming.auto == Message.Auto.LOOP:
         raise Ignore(_("Our own message came back (a mail loop); not recorded again."))
     bounced_outbox = _handle_bounce(incoming)
@@ -299,6 +313,14 @@ def _process(inbound: InboundMessage) -> None:
     )
     # Threading, step 1 and 2: our own Message-ID token, then Message-IDs we already know.
     conversation = _known_thread(message, incoming)
+    if conversation is None and incoming.thread_by_customer:
+        conversation = (
+            Conversation.objects.filter(
+                account=account, customer=customer, state__in=Conversation.OPEN_STATES
+            )
+            .order_by("-last_message_at", "-id")
+            .first()
+        )
     message.save()
     _save_attachments(message, incoming.attachments)
     # Step 3: the registered threaders (tickets); they see message.ticket_id as a hint.
@@ -366,6 +388,8 @@ def _handle_bounce(incoming: Incoming) -> OutboxMessage | None:
 
 
 def _customer_of(incoming: Incoming, bounced_outbox: OutboxMessage | None) -> Customer:
+    if incoming.customer is not None:
+        return _live(incoming.customer)
     if bounced_outbox is not None:
         return _live(bounced_outbox.customer)
     if incoming.auto == Message.Auto.BOUNCE:
@@ -388,7 +412,7 @@ def _customer_of(incoming: Incoming, bounced_outbox: OutboxMessage | None) -> Cu
         return customer
     try:
         customer, _created = customer_get_or_create_from_contact(
-            kind="email", value=incoming.sender, name=incoming.sender_name
+            kind=incoming.identity_kind, value=incoming.sender, name=incoming.sender_name
         )
     except ValidationError as exc:
         raise Quarantine(
@@ -420,6 +444,8 @@ def _known_thread(message: Message, incoming: Incoming) -> Conversation | None:
                 return None
     if incoming.own_ticket_id and message.ticket_id is None:
         message.ticket_id = incoming.own_ticket_id
+    if not (incoming.in_reply_to or incoming.references):
+        return None
     from rapport.channels.email import message_id_hash
 
     ids = [*incoming.in_reply_to, *reversed(incoming.references)][:50]
@@ -464,7 +490,11 @@ def _open_conversation(
         account=account,
         customer=customer,
         team_id=account.default_team_id,
-        subject=(strip_subject_prefixes(message.subject) or message.subject)[:300],
+        subject=(
+            strip_subject_prefixes(message.subject)
+            or message.subject
+            or " ".join((message.reply_text or message.text).split())[:60]
+        )[:300],
         last_message_at=now,
         created_at=now,
     )
@@ -514,6 +544,8 @@ def _interaction_summary(message: Message) -> str:
 
 def _acknowledge(account: ChannelAccount, customer: Customer, message: Message) -> None:
     """One automatic acknowledgement per sender address and day (RFC 3834), if switched on."""
+    if account.kind != ChannelAccount.Kind.EMAIL:  # chat customers see the answer, not a receipt
+        return
     if not MessagingSettings.cached().acknowledgement_enabled or not message.sender:
         return
     from rapport.channels.services.outbox import outbox_queue

@@ -54,10 +54,12 @@ BACKOFF = (
 )
 MAX_ATTEMPTS = 6
 # The identity kind that reaches a customer on each channel.
-IDENTITY_KIND = {"email": "email", "sms": "phone", "wechat": "wechat", "wecom": "wechat"}
+IDENTITY_KIND = {"email": "email", "sms": "phone", "wechat": "wxopenid", "wecom": "wecom"}
 # The order channels are tried in when the caller names none.
 CHANNEL_ORDER = ("email", "wechat", "wecom", "sms")
 PURPOSE_MEMO = ProcessMemo("interaction purposes", ttl=300)
+# Channels whose address is an id issued per account (openid, external_userid).
+CHAT_CHANNELS = ("wechat", "wecom")
 SENT_STATES = (OutboxMessage.State.SENT, OutboxMessage.State.DELIVERED)
 
 
@@ -200,6 +202,8 @@ def outbox_queue(
     if thread is not None:
         channel = channel or thread.channel
         conversation = conversation or thread.conversation
+        if not to_address and thread.channel == channel and channel in CHAT_CHANNELS:
+            to_address = thread.sender  # the openid / external_userid the customer wrote from
         ticket_id = ticket_id if ticket_id is not None else thread.ticket_id
     if conversation is not None:
         channel = channel or conversation.account.kind
@@ -479,6 +483,13 @@ def outbox_send(*, outbox_id: int, now: datetime | None = None) -> OutboxMessage
                 # Our lease ran out and another worker took the row over: it records the send.
                 transaction.set_rollback(True)
                 taken_over = True
+        elif result.refused:
+            held = write(
+                state=OutboxMessage.State.REFUSED,
+                reason=result.code or OutboxMessage.Reason.PROVIDER_REJECTED,
+                error=result.reason[:2000],
+                lease_until=None,
+            )
         elif result.permanent:
             held = write(
                 state=OutboxMessage.State.FAILED,

@@ -579,6 +579,11 @@ class OutboxMessage(models.Model):
         PROVIDER_REJECTED = "provider_rejected", _("The provider refused the message.")
         TOO_MANY_ATTEMPTS = "too_many_attempts", _("Sending failed too many times.")
         BOUNCED = "bounced", _("The message bounced.")
+        WINDOW_CLOSED = (
+            "window_closed",
+            _("The 48-hour window for customer-service messages is closed."),
+        )
+        WINDOW_QUOTA = "window_quota", _("The messages allowed in the 48-hour window are used up.")
 
     customer = models.ForeignKey(
         "customers.Customer",
@@ -780,3 +785,18 @@ class FakeSentMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to_address} {self.subject}"
+
+
+# The chat channels' own models (WeChat, WeCom), split out to keep this module readable.
+from rapport.channels.models.chat import (  # noqa: E402
+    ChatAccessToken as ChatAccessToken,
+)
+from rapport.channels.models.chat import (  # noqa: E402
+    ChatSession as ChatSession,
+)
+from rapport.channels.models.chat import (  # noqa: E402
+    FakeKfMessage as FakeKfMessage,
+)
+from rapport.channels.models.chat import (  # noqa: E402
+    WeComSyncState as WeComSyncState,
+)
