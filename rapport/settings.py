@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "rapport.core",
     "rapport.staff",
+    "rapport.notifications",
     "rapport.customers",
     "rapport.interactions",
     "rapport.sla",

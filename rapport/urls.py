@@ -45,6 +45,7 @@ urlpatterns = [
     ),
     path("", include("rapport.interactions.urls")),
     path("", include("rapport.sla.urls")),
+    path("", include("rapport.notifications.urls")),
     path("", include("rapport.tickets.urls")),
     path("", include("rapport.surveys.urls")),
     path("", include("rapport.web.urls")),
