@@ -25,6 +25,8 @@ from django.utils import timezone
 from rapport.api.api import api
 from rapport.customers.tests.factories import AssetFactory, CustomerFactory
 from rapport.interactions.tests.factories import FollowUpTaskFactory, InteractionFactory
+from rapport.notifications.models import Notification
+from rapport.notifications.services import notify
 from rapport.sla.models import ServiceClock, SlaAlert
 from rapport.surveys.tests.factories import SendFactory
 from rapport.tickets import services as ticket_services
@@ -46,6 +48,7 @@ SECRETS = {
     "mail_body": "甲组客户来信机密正文",
     "mail_attachment": "jia-secret-invoice.pdf",
     "reply": "甲组回复客户机密内容",
+    "notification": "甲组通知机密",
 }
 
 # Path parameter → (key of the id in the world, whether the object belongs to a team).
@@ -78,6 +81,8 @@ PARAMS = {
     "account_id": ("account", True),
     # Message templates are the company's wording, readable by everyone in the inbox.
     "code": ("code", False),
+    # What team A's representative is told (rapport.notifications): only ever their own.
+    "notification_id": ("notification", True),
 }
 
 # The same parameter name meaning another object on one page.
@@ -235,7 +240,9 @@ def world(agent, team, specialist, kam, other_team_agent, tmp_path, settings):
     # still show nothing of team A's ticket.
     own_ticket = in_progress(other_team_agent, customer, subject="二组自己的工单")
     messaging = _messaging_world(team, agent, customer)
+    notify(users=[agent], kind="mention", title=SECRETS["notification"], url="/")
     return {
+        "notification": Notification.objects.filter(recipient=agent).latest("id").pk,
         **messaging,
         "own_ticket": own_ticket.pk,
         "customer": customer.pk,

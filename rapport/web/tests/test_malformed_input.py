@@ -91,8 +91,17 @@ def world(team, other_team):
         "conversation_id": 1,
         "message_id": 1,
         "inbound_id": 1,
+        "notification_id": _notification(manager),
     }
     return {"manager": manager, "agent": agent, "ticket": ticket, "ids": ids}
+
+
+def _notification(user) -> int:
+    from rapport.notifications.models import Notification
+    from rapport.notifications.services import notify
+
+    notify(users=[user], kind="mention", title="通知", url="/")
+    return Notification.objects.filter(recipient=user).latest("id").pk
 
 
 def _counts() -> tuple:
