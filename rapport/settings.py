@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "rapport.notifications",
     "rapport.customers",
     "rapport.interactions",
+    "rapport.knowledge",
     "rapport.sla",
     "rapport.tickets",
     "rapport.surveys",

@@ -47,6 +47,7 @@ urlpatterns = [
     path("", include("rapport.sla.urls")),
     path("", include("rapport.notifications.urls")),
     path("", include("rapport.tickets.urls")),
+    path("", include("rapport.knowledge.urls")),
     path("", include("rapport.surveys.urls")),
     path("", include("rapport.web.urls")),
 ]

@@ -52,6 +52,11 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "surveys.campaign": _LEADS,
     "surveys.analyse": _LEADS,
     "surveys.analyse_all": frozenset({R.MANAGER, R.ADMIN}),
+    # Knowledge base: everyone reads; people in service write drafts and send them for review;
+    # supervisors and managers publish, return and archive.
+    "knowledge.view": _ALL,
+    "knowledge.write": _SERVICE,
+    "knowledge.publish": _LEADS,
 }
 
 

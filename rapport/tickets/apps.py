@@ -17,3 +17,8 @@ class TicketsConfig(AppConfig):
         registry.register_outbox_listener(messaging.on_outbox_change)
         # Registers the timeline handler for due instants a calendar change moved (rapport.sla).
         from rapport.tickets import clocks  # noqa: F401
+
+        # Archived cases and a ticket's text for the knowledge base (rapport.knowledge.registry).
+        from rapport.tickets.knowledge import register as register_knowledge
+
+        register_knowledge()

@@ -10,6 +10,7 @@ NAVIGATION = [
     ("web:inbox", _("Inbox"), "inbox.work"),
     ("customers:list", _("Customers"), "customers.view"),
     ("tickets:queue", _("Tickets"), "tickets.view"),
+    ("knowledge:list", _("Knowledge"), "knowledge.view"),
     ("interactions:tasks", _("Tasks"), "interactions.log"),
     ("surveys:analysis", _("Satisfaction"), "surveys.analyse"),
     ("interactions:measures", _("Reports"), "measures.view"),

@@ -29,7 +29,7 @@ from rapport.customers.selectors import customer_find_by_identity
 from rapport.interactions import services as interaction_services
 from rapport.interactions.models import Interaction, Purpose
 from rapport.staff.models import Team, User
-from rapport.tickets import clocks
+from rapport.tickets import clocks, knowledge
 from rapport.tickets.models import (
     MAX_COMPENSATION,
     CaseLesson,
@@ -1352,6 +1352,7 @@ def ticket_archive(
     lesson.full_clean(exclude=["ticket", "created_by"])
     lesson.save()
     _event(ticket, E.ARCHIVED, by, now, body=problem[:200], data={"lesson": lesson.pk})
+    knowledge.index_case_after_commit(ticket.pk)
     return lesson
 
 
