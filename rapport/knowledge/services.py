@@ -213,15 +213,14 @@ def article_draft_from_case(*, by: User, ticket_id: int) -> Article:
     existing = Article.objects.filter(source_ticket_id=ticket_id).first()
     if existing is not None:
         return existing
-    body = "\n\n".join(
-        [
-            f"## {_('Problem')}\n\n{case.problem}",
-            f"## {_('Cause')}\n\n{case.cause}",
-            f"## {_('Remedy')}\n\n{case.remedy}",
-            f"## {_('Outcome')}\n\n{case.outcome}" if case.outcome else "",
-            _("From ticket %(number)s.") % {"number": case.number},
-        ]
-    ).strip()
+    sections = [
+        (_("Problem"), case.problem),
+        (_("Cause"), case.cause),
+        (_("Remedy"), case.remedy),
+        (_("Outcome"), case.outcome),
+    ]
+    body = "\n\n".join(f"## {label}\n\n{text}" for label, text in sections if text)
+    body += "\n\n" + _("From ticket %(number)s.") % {"number": case.number}
     return article_create(
         by=by,
         title=case.title[:200],

@@ -176,7 +176,7 @@ def suggest_panel(request: HttpRequest, source: str, pk: int) -> HttpResponse:
 
 def _drafted(source: str, ctx: registry.SuggestContext) -> Article | bool | None:
     """For a ticket with an archived case: its case-lesson article, or False if none yet."""
-    if source != "ticket" or not ctx.exclude_ticket_id:
+    if source != "ticket" or not ctx.exclude_ticket_id or ctx.is_open:
         return None
     src = registry.case_source()
     if src is None or src.get(ctx.exclude_ticket_id) is None:
