@@ -51,3 +51,13 @@ from rapport.demo.messaging import build_messaging  # noqa: E402
 BUILDERS.insert(BUILDERS.index(build_sla) + 1, build_messaging)
 BENCHMARKS.extend(messaging_benchmarks())
 BENCH_CONTEXT.append(messaging_bench_context)
+
+# knowledge base (after tickets and messaging: closed tickets' cases go into the index)
+from rapport.demo.knowledge import bench_context as knowledge_bench_context  # noqa: E402
+from rapport.demo.knowledge import benchmarks as knowledge_benchmarks  # noqa: E402
+from rapport.demo.knowledge import build_knowledge, seed_knowledge  # noqa: E402
+
+BUILDERS.append(build_knowledge)
+SEEDERS.append(seed_knowledge)
+BENCHMARKS.extend(knowledge_benchmarks())
+BENCH_CONTEXT.append(knowledge_bench_context)
