@@ -1,10 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from rapport.core.bounds import BoundedFormMixin
 from rapport.knowledge.models import Article
 
 
-class ArticleForm(forms.Form):
+class ArticleForm(BoundedFormMixin, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     body = forms.CharField(
         label=_("Text"),
@@ -40,7 +41,7 @@ class ArticleForm(forms.Form):
         return article
 
 
-class ListFilterForm(forms.Form):
+class ListFilterForm(BoundedFormMixin, forms.Form):
     q = forms.CharField(label=_("Search"), max_length=200, required=False)
     state = forms.ChoiceField(
         label=_("State"),
@@ -59,9 +60,9 @@ class ListFilterForm(forms.Form):
     tag = forms.CharField(label=_("Tag"), max_length=40, required=False)
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(BoundedFormMixin, forms.Form):
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
 
-class HelpSearchForm(forms.Form):
+class HelpSearchForm(BoundedFormMixin, forms.Form):
     q = forms.CharField(label=_("Search"), max_length=200, required=False)

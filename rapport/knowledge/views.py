@@ -144,7 +144,17 @@ def draft_from_case(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 @require_GET
 @staff_view("knowledge.view")
-def suggest_panel(request: HttpRequest, source: str, pk: int) -> HttpResponse:
+def suggest_for_ticket(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    return _suggest_panel(request, "ticket", ticket_id)
+
+
+@require_GET
+@staff_view("knowledge.view")
+def suggest_for_conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    return _suggest_panel(request, "conversation", conversation_id)
+
+
+def _suggest_panel(request: HttpRequest, source: str, pk: int) -> HttpResponse:
     """The side panel of a ticket or conversation: relevant articles and similar closed cases.
     Loaded by htmx after the page, so a slow search never slows the page itself."""
     loader = registry.suggest_context_loader(source)

@@ -83,6 +83,8 @@ PARAMS = {
     "code": ("code", False),
     # What team A's representative is told (rapport.notifications): only ever their own.
     "notification_id": ("notification", True),
+    # Knowledge articles are the company's, read by every member of staff (rapport.knowledge).
+    "article_id": ("article", False),
 }
 
 # The same parameter name meaning another object on one page.
@@ -265,7 +267,14 @@ def world(agent, team, specialist, kam, other_team_agent, tmp_path, settings):
         "alert": alert.pk,
         "send": send.pk,
         "specialist": specialist.pk,
+        "article": _article(agent),
     }
+
+
+def _article(agent) -> int:
+    from rapport.knowledge.services import article_create
+
+    return article_create(by=agent, title="知识库文章", body="空调不制冷先检查冷媒。").pk
 
 
 def _messaging_world(team, agent, customer) -> dict:

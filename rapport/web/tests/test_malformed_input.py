@@ -68,6 +68,9 @@ def world(team, other_team):
         due_on=timezone.localdate() + timedelta(days=7),
     )
     send = SendFactory(customer=customer, owner=manager, token="corpus-token")
+    from rapport.knowledge.services import article_create
+
+    article = article_create(by=manager, title="知识库文章", body="正文")
     ids = {
         "customer_id": customer.pk,
         "asset_id": asset.pk,
@@ -92,6 +95,7 @@ def world(team, other_team):
         "message_id": 1,
         "inbound_id": 1,
         "notification_id": _notification(manager),
+        "article_id": article.pk,
     }
     return {"manager": manager, "agent": agent, "ticket": ticket, "ids": ids}
 
