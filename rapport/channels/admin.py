@@ -17,7 +17,7 @@ from rapport.channels.models import (
     MessagingSettings,
     OutboxMessage,
 )
-from rapport.core.bounds import BoundedFormMixin
+from rapport.channels.wechat.forms import CHAT_SECRET_FIELDS, ChatSettingsMixin
 
 # The secrets an account may hold; each is a password field that is never shown back.
 SECRET_FIELDS = {
@@ -27,10 +27,11 @@ SECRET_FIELDS = {
     "webhook_secret": _(
         "Inbound webhook secret (signs POST /api/v1/channels/email/inbound/<account id>)"
     ),
+    **CHAT_SECRET_FIELDS,
 }
 
 
-class ChannelAccountForm(BoundedFormMixin, forms.ModelForm):
+class ChannelAccountForm(ChatSettingsMixin, forms.ModelForm):  # bounded (BoundedFormMixin)
     """Passwords are write-only: empty keeps the stored one, "forget" removes them all."""
 
     forget_secrets = forms.BooleanField(
@@ -72,6 +73,7 @@ class ChannelAccountForm(BoundedFormMixin, forms.ModelForm):
                 widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
                 help_text=_("Stored — leave empty to keep it.") if stored else "",
             )
+        self.chat_initial()
 
     def clean(self):
         cleaned = super().clean()
@@ -81,6 +83,13 @@ class ChannelAccountForm(BoundedFormMixin, forms.ModelForm):
             except SecretsUnreadable as exc:
                 if not any(cleaned.get(name) for name in SECRET_FIELDS):
                     raise forms.ValidationError(str(exc)) from exc
+        stored = {}
+        if self.instance and self.instance.secrets and not cleaned.get("forget_secrets"):
+            try:
+                stored = self.instance.get_secrets()
+            except SecretsUnreadable:
+                stored = {}
+        self.chat_clean(cleaned, stored)
         return cleaned
 
     def save(self, commit=True):
@@ -96,6 +105,7 @@ class ChannelAccountForm(BoundedFormMixin, forms.ModelForm):
             if self.cleaned_data.get(name):
                 current[name] = self.cleaned_data[name]
         account.set_secrets(current)
+        self.chat_config(account)
         if commit:
             account.save()
         return account

@@ -82,3 +82,45 @@ def inbound_quarantine() -> QuerySet[InboundMessage]:
 def outbox_for_ticket(*, ticket_id: int) -> QuerySet[OutboxMessage]:
     """The messages sent (or on their way) about a ticket, newest first, with their state."""
     return OutboxMessage.objects.filter(ticket_id=ticket_id).order_by("-created_at", "-id")
+
+
+CHAT_KINDS = ("wechat", "wecom")
+
+
+def chat_window(*, conversation: Conversation, now=None) -> dict | None:
+    """The 48-hour customer-service window of a WeChat/WeCom conversation (None for e-mail):
+    open, ends_at, seconds_left, sent, quota, followed, template (a template message can still
+    go out after it closes). One query."""
+    from django.utils import timezone
+
+    from rapport.channels.models import ChatSession
+    from rapport.channels.models.chat import WINDOW_QUOTA
+
+    account = conversation.account
+    if account.kind not in CHAT_KINDS:
+        return None
+    now = now or timezone.now()
+    session = (
+        ChatSession.objects.filter(account=account, customer_id=conversation.customer_id)
+        .order_by("-last_inbound_at", "-id")
+        .only("last_inbound_at", "window_sent", "followed", "kf_state")
+        .first()
+    )
+    ends_at = session.window_ends_at() if session is not None else None
+    seconds_left = max(0, int((ends_at - now).total_seconds())) if ends_at else 0
+    return {
+        "kind": account.kind,
+        "open": seconds_left > 0,
+        "ends_at": ends_at,
+        "seconds_left": seconds_left,
+        "hours_left": seconds_left // 3600,
+        "minutes_left": (seconds_left % 3600) // 60,
+        "sent": session.window_sent if session is not None else 0,
+        "quota": WINDOW_QUOTA,
+        "remaining": max(0, WINDOW_QUOTA - (session.window_sent if session is not None else 0)),
+        "followed": session.followed if session is not None else True,
+        "template": bool((account.config or {}).get("template_id")),
+        "kf_state": session.get_kf_state_display()
+        if session and session.kf_state is not None
+        else "",
+    }

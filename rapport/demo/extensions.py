@@ -61,3 +61,8 @@ BUILDERS.append(build_knowledge)
 SEEDERS.append(seed_knowledge)
 BENCHMARKS.extend(knowledge_benchmarks())
 BENCH_CONTEXT.append(knowledge_bench_context)
+
+# WeChat and WeCom (after messaging: the chat accounts sit beside the mailbox)
+from rapport.demo.chat import build_chat  # noqa: E402
+
+BUILDERS.insert(BUILDERS.index(build_messaging) + 1, build_chat)

@@ -16,6 +16,8 @@ from rapport.demo.messaging import DEMO_ADDRESS, _email_of, _mail
 from rapport.tickets.models import Ticket
 
 LIVE_EVERY = timedelta(seconds=40)
+# A WeChat message from a customer (rapport.demo.chat.live_chat_deliver), offset from the mail.
+LIVE_CHAT_EVERY = timedelta(seconds=55)
 PROVIDER_PREFIX = "demo-live:"
 
 SCRIPT = [

@@ -3,7 +3,7 @@
 from django.conf import settings
 
 from rapport.core.periodic import register
-from rapport.demo.live import LIVE_EVERY
+from rapport.demo.live import LIVE_CHAT_EVERY, LIVE_EVERY
 
 
 def demo_live_mail() -> None:
@@ -12,5 +12,12 @@ def demo_live_mail() -> None:
     live_mail_deliver()
 
 
+def demo_live_chat() -> None:
+    from rapport.demo.chat import live_chat_deliver
+
+    live_chat_deliver()
+
+
 if settings.RAPPORT_DEMO_LIVE:  # a production worker never registers the demo's sweep
     register("demo.live_mail", every=LIVE_EVERY)(demo_live_mail)
+    register("demo.live_chat", every=LIVE_CHAT_EVERY)(demo_live_chat)

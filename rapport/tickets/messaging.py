@@ -215,13 +215,14 @@ def ticket_open_from_message(
     kind: str = "",
     ticket_type_code: str = "",
     team=None,
+    text: str = "",
 ) -> Ticket:
     """A ticket whose description and customer's own words (顾客原话) are the message's text.
 
     `by` (converting a conversation) becomes the first responder; without it (an account routed
     to tickets) the account's team gets it. The message and its conversation are linked to it.
     """
-    text = _message_text(message) or _safe_text(message.text)
+    text = text or _message_text(message) or _safe_text(message.text)
     with transaction.atomic():
         ticket = ticket_services.ticket_create(
             by=by,
@@ -327,12 +328,32 @@ def conversation_convert(*, conversation: Conversation, by: User, kind: str = ""
 
         raise Conflict(_("This conversation is already dealt with."), code="conversation_closed")
     first = _first_inbound(conversation)
-    ticket = ticket_open_from_message(message=first, by=by, kind=kind)
-    _copy_later_messages(conversation, ticket, exclude=first.pk)
+    if conversation.account.kind in CHAT_CHANNELS:
+        # A chat is many short lines: all of them, in order, are the customer's own words.
+        lines = _chat_lines(conversation)
+        ticket = ticket_open_from_message(message=first, by=by, kind=kind, text=lines)
+        conversation.messages.update(ticket_id=ticket.pk)
+    else:
+        ticket = ticket_open_from_message(message=first, by=by, kind=kind)
+        _copy_later_messages(conversation, ticket, exclude=first.pk)
     channel_services.conversation_link_ticket(
         conversation=conversation, ticket_id=ticket.pk, by=by, converted=True
     )
     return ticket
+
+
+CHAT_CHANNELS = ("wechat", "wecom")
+
+
+def _chat_lines(conversation: Conversation) -> str:
+    """The customer's chat messages, one per line, as they wrote them (no timestamps added)."""
+    texts = [
+        _message_text(m)
+        for m in conversation.messages.filter(
+            direction=Message.Direction.INBOUND, auto=""
+        ).order_by("created_at", "id")
+    ]
+    return _safe_text("\n".join(t for t in texts if t))
 
 
 @transaction.atomic

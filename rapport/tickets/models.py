@@ -448,7 +448,13 @@ class Ticket(models.Model):
 
     def clean(self) -> None:
         errors = {}
-        if not (self.contact_phone or self.contact_email):
+        # A ticket opened from a chat message (WeChat, WeCom) is answered in that chat.
+        from_chat = (
+            self.source == self.Source.MESSAGE
+            and self.interaction_id is not None
+            and self.interaction.channel == "wechat"
+        )
+        if not (self.contact_phone or self.contact_email or from_chat):
             errors["contact_phone"] = [_("Give a phone number or an e-mail address.")]
         if self.occurred_at and self.occurred_at > timezone.now() + timedelta(minutes=5):
             errors["occurred_at"] = [_("The problem cannot have happened in the future.")]

@@ -10,6 +10,9 @@ urlpatterns = [
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/<int:conversation_id>/", inbox.conversation, name="conversation"),
     path("inbox/<int:conversation_id>/claim/", inbox.conversation_claim, name="conversation-claim"),
+    path(
+        "inbox/<int:conversation_id>/window/", inbox.conversation_window, name="conversation-window"
+    ),
     path("inbox/<int:conversation_id>/reply/", inbox.conversation_reply, name="conversation-reply"),
     path(
         "inbox/<int:conversation_id>/convert/",

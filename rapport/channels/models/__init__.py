@@ -130,6 +130,12 @@ class ChannelAccount(TimeStampedModel):
                     {"config": _("Passwords go into the password fields, not the settings.")}
                 )
 
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        from rapport.channels.models.chat import CALLBACK_ACCOUNTS
+
+        CALLBACK_ACCOUNTS.forget(self.pk)
+
     def get_secrets(self) -> dict[str, str]:
         """Decrypted secrets; raises crypto.SecretsUnreadable when the key changed."""
         return decrypt_secrets(self.secrets)

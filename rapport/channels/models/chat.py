@@ -12,6 +12,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rapport.core.memo import ProcessMemo
+
+# The callback reads its account and decrypted settings on every POST: kept per process for a
+# short time; saving an account in this process forgets it at once (ChannelAccount.save).
+CALLBACK_ACCOUNTS = ProcessMemo("chat callback accounts", ttl=30)
+
 # Customer-service messages allowed after a customer's message, and for how long.
 WINDOW = timedelta(hours=48)
 WINDOW_QUOTA = 5

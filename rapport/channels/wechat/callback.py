@@ -22,6 +22,7 @@ from ninja import Router
 
 from rapport.channels.crypto import SecretsUnreadable
 from rapport.channels.models import ChannelAccount
+from rapport.channels.models.chat import CALLBACK_ACCOUNTS
 from rapport.channels.services import inbound_receive
 from rapport.channels.wechat.client import ChatSettings, chat_settings
 from rapport.channels.wechat.crypto import CryptoError, signature_ok
@@ -47,14 +48,24 @@ def _refusal(exc: Refused) -> HttpResponse:
     return _text(f"{exc.code}: {exc.reason}", exc.status)
 
 
-def _account(account_id: int, kind: str) -> tuple[ChannelAccount, ChatSettings]:
-    account = ChannelAccount.objects.filter(pk=account_id, kind=kind, is_active=True).first()
+def _load(account_id: int):
+    account = ChannelAccount.objects.filter(pk=account_id, is_active=True).first()
     if account is None:
-        raise Refused(404, "unknown_account", _("No active account here."))
+        return None
     try:
-        settings = chat_settings(account)
+        return account, chat_settings(account)
     except SecretsUnreadable as exc:
-        raise Refused(503, "secrets", str(exc)) from exc
+        return account, exc
+
+
+def _account(account_id: int, kind: str) -> tuple[ChannelAccount, ChatSettings]:
+    """The active account and its settings, kept per process for 30 s (CALLBACK_ACCOUNTS)."""
+    found = CALLBACK_ACCOUNTS.get(account_id, lambda: _load(account_id))
+    if found is None or found[0].kind != kind:
+        raise Refused(404, "unknown_account", _("No active account here."))
+    account, settings = found
+    if isinstance(settings, SecretsUnreadable):
+        raise Refused(503, "secrets", str(settings))
     if not settings.token:
         raise Refused(503, "not_configured", _("The account has no token yet."))
     return account, settings

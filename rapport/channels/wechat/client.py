@@ -283,11 +283,31 @@ def media_download(account: ChannelAccount, media_id: str, pic_url: str = "") ->
 
 # --- The fake provider: the API as it would answer, never calling out --------------------------
 
-# A 1×1 PNG: what the fake provider "downloads" for any image.
-PLACEHOLDER_PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c63f8cfc0f01f0005000201a5f5e6e90000000049454e44ae426082"
-)
+
+def _placeholder_png(width: int = 240, height: int = 160) -> bytes:
+    """A soft blue-grey gradient PNG: what the fake provider "downloads" for any image."""
+    import struct
+    import zlib
+
+    rows = b"".join(
+        b"\x00" + bytes(v for x in range(width) for v in (190 - y // 3, 205 - x // 6, 228))
+        for y in range(height)
+    )
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows, 6))
+        + chunk(b"IEND", b"")
+    )
+
+
+PLACEHOLDER_PNG = _placeholder_png()
 
 
 class FakeServer:

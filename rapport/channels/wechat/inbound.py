@@ -105,10 +105,12 @@ def parse_wechat(inbound: InboundMessage) -> Incoming:
         return _event(account, message, openid)
     if kind not in MESSAGE_TYPES:
         raise Ignore(_("Unknown message type “%(type)s”; recorded, not shown.") % {"type": kind})
-    customer, session = customer_for(account, openid, unionid=message.get("UnionId", ""))
+    text = message_text(message)
+    customer, session = customer_for(
+        account, openid, unionid=message.get("UnionId", ""), text=text if kind == "text" else ""
+    )
     now = timezone.now()
     window_opened(session, now)
-    text = message_text(message)
     defects = []
     if kind == "text":
         bound = bind_by_phone(account, session, text)

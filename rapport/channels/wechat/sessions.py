@@ -25,13 +25,25 @@ def session_for(account: ChannelAccount, user_id: str) -> ChatSession:
     return session
 
 
-def customer_for(account: ChannelAccount, user_id: str, *, name: str = "", unionid: str = ""):
+def customer_for(
+    account: ChannelAccount, user_id: str, *, name: str = "", unionid: str = "", text: str = ""
+):
     """(customer, session): the customer the id belongs to (a potential customer when new);
-    the unionid, when given and known, finds the customer first."""
+    the unionid, when given and known, finds the customer first; a new id whose first message
+    carries the phone number of a known customer belongs to that customer straight away."""
     session = session_for(account, user_id)
     kind = IDENTITY_KIND[account.kind]
     customer = None
-    if unionid:
+    phone = phone_in_text(text) if text else ""
+    if phone and not Identity.objects.filter(kind=kind, value=user_id).exists():
+        found = Identity.objects.filter(kind="phone", value=phone).select_related("customer")
+        found = found.first()
+        if found is not None:
+            customer = found.customer
+            Identity.objects.get_or_create(
+                kind=kind, value=user_id, defaults={"customer": customer}
+            )
+    if unionid and customer is None:
         found = Identity.objects.filter(kind="wxunion", value=unionid).select_related("customer")
         found = found.first()
         if found is not None:

@@ -94,9 +94,9 @@ def parse_wecom(inbound: InboundMessage) -> Incoming:
     user = str(msg.get("external_userid", ""))
     if not user:
         raise Quarantine(_("The message has no sender (external_userid)."))
-    customer, session = customer_for(account, user)
-    window_opened(session, timezone.now())
     text = message_text(msg)
+    customer, session = customer_for(account, user, text=text if kind == "text" else "")
+    window_opened(session, timezone.now())
     attachments, defects = [], []
     if kind == "image":
         media_id = str((msg.get("image") or {}).get("media_id", ""))

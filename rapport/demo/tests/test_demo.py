@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from rapport.channels.models import Conversation, InboundMessage, Message
-from rapport.customers.models import Customer
+from rapport.customers.models import Customer, Identity
 from rapport.interactions.models import Interaction
 from rapport.sla.models import ServiceClock, SlaAlert
 from rapport.staff.models import User
@@ -18,8 +18,12 @@ def test_the_demo_builds_and_prints_the_logins(capsys):
     out = capsys.readouterr().out
     assert "rapport-demo" in out and "wangjl" in out
     assert User.objects.filter(is_active=True).count() >= 9
-    # 200 customer files, and the stranger whose e-mail made a potential customer.
-    assert Customer.objects.count() == 201
+    # 200 customer files, the stranger whose e-mail made a potential customer, and a WeChat
+    # follower and a WeCom customer who are new (the follower who gave a known phone number
+    # is bound to that customer's file).
+    assert Customer.objects.count() == 203
+    assert Message.objects.filter(channel="wechat", attachments__isnull=False).exists()
+    assert Identity.objects.filter(kind="wxopenid").count() == 2
     assert Interaction.objects.count() >= 2000
     assert Ticket.objects.count() >= 300
     assert set(Ticket.objects.values_list("status", flat=True)) >= {
@@ -41,4 +45,4 @@ def test_the_demo_builds_and_prints_the_logins(capsys):
     assert Message.objects.exclude(auto="").exists()
     assert InboundMessage.objects.filter(state="quarantined").count() == 1
     call_command("loaddemo")  # a second run changes nothing
-    assert Customer.objects.count() == 201
+    assert Customer.objects.count() == 203

@@ -36,3 +36,20 @@ def test_each_tick_delivers_the_next_mail_through_the_pipeline_until_the_script_
 def test_nothing_is_delivered_without_the_demo_mailbox():
     assert live_mail_deliver() is None
     assert not InboundMessage.objects.exists()
+
+
+def test_the_live_demo_sends_wechat_messages_the_demo_user_can_answer(team, agent):
+    from rapport.channels.models import ChannelAccount, Conversation, OutboxMessage
+    from rapport.channels.services import outbox_send
+    from rapport.channels.services.conversations import conversation_reply
+    from rapport.demo.chat import LIVE_SCRIPT, demo_chat_accounts, live_chat_deliver
+
+    demo_chat_accounts(team)
+    delivered = [live_chat_deliver() for _ in range(len(LIVE_SCRIPT) + 1)]
+    assert delivered[-1] is None
+    assert all(d.state == InboundMessage.State.PROCESSED for d in delivered[:-1])
+    wechat = ChannelAccount.objects.get(kind="wechat")
+    conversations = Conversation.objects.filter(account=wechat)
+    assert conversations.count() == len(LIVE_SCRIPT)
+    outbox = conversation_reply(conversation=conversations.first(), by=agent, body="您好，可以的")
+    assert outbox_send(outbox_id=outbox.pk).state == OutboxMessage.State.SENT

@@ -71,3 +71,49 @@ class SimulateForm(BoundedFormMixin, forms.Form):
         self.fields["account"].queryset = ChannelAccount.objects.filter(
             is_active=True, kind=ChannelAccount.Kind.EMAIL
         ).order_by("name")
+
+
+class ChatSimulateForm(BoundedFormMixin, forms.Form):
+    """A WeChat / WeCom message as the customer's phone would send it: encrypted with the
+    account's key, signed with its token and posted to its real callback URL."""
+
+    KINDS = (
+        ("text", pgettext_lazy("chat message", "Text")),
+        ("image", _("Image")),
+        ("voice", _("Voice (with recognition text)")),
+        ("subscribe", _("Follow / enter the chat")),
+        ("unsubscribe", _("Unfollow (Official Account)")),
+    )
+
+    chat_account = forms.ModelChoiceField(
+        label=_("To account"), queryset=ChannelAccount.objects.none(), empty_label=None
+    )
+    user_id = forms.RegexField(
+        label=_("Customer's openid / external_userid"),
+        regex=r"^[A-Za-z0-9_-]{6,128}$",
+        initial="oDemoCustomer0000000000001",
+        help_text=_("The same id again is the same customer; a new id makes a potential customer."),
+    )
+    kind = forms.ChoiceField(label=_("Message type"), choices=KINDS, initial="text")
+    text = forms.CharField(
+        label=_("Text"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.db.models import Q
+
+        self.fields["chat_account"].queryset = ChannelAccount.objects.filter(
+            Q(kind=ChannelAccount.Kind.WECHAT)
+            | Q(kind=ChannelAccount.Kind.WECOM, provider=ChannelAccount.Provider.FAKE),
+            is_active=True,
+        ).order_by("kind", "name")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") in ("text", "voice") and not (data.get("text") or "").strip():
+            self.add_error("text", _("Write what the customer says."))
+        return data

@@ -16,12 +16,20 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from rapport.channels import services as channel_services
 from rapport.channels.models import InboundMessage, MessageAttachment
+from rapport.channels.selectors import chat_window
 from rapport.core.errors import DomainError, NotFound
 from rapport.core.http import FastPaginator, add_service_errors, staff_view
 from rapport.tickets import inbox_selectors as selectors
 from rapport.tickets import messaging as ticket_messaging
 from rapport.tickets.selectors import ticket_get_for_staff
-from rapport.web.inbox.forms import CloseForm, ConvertForm, LinkForm, ReplyForm, SimulateForm
+from rapport.web.inbox.forms import (
+    ChatSimulateForm,
+    CloseForm,
+    ConvertForm,
+    LinkForm,
+    ReplyForm,
+    SimulateForm,
+)
 
 PAGE_SIZE = 30
 
@@ -57,6 +65,7 @@ def _page_context(request: HttpRequest, conversation, **forms) -> dict:
         "context": selectors.customer_context(customers=[conversation.customer])[
             conversation.customer_id
         ],
+        "chat": chat_window(conversation=conversation),
     }
 
 
@@ -67,6 +76,17 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
         staff=request.user, conversation_id=conversation_id
     )
     return render(request, "web/inbox/conversation.html", _page_context(request, found))
+
+
+@require_GET
+@staff_view("inbox.work")
+def conversation_window(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """The time left in a chat conversation's 48-hour window (the page refreshes it)."""
+    found = selectors.conversation_get_for_staff(
+        staff=request.user, conversation_id=conversation_id
+    )
+    context = {"conversation": found, "chat": chat_window(conversation=found)}
+    return render(request, "web/inbox/chat_window.html", context)
 
 
 def _back(conversation_id: int) -> HttpResponse:
@@ -286,9 +306,14 @@ def simulated_email(data: dict) -> tuple[str, bytes]:
 @require_http_methods(["GET", "POST"])
 @staff_view("messaging.admin")
 def simulate(request: HttpRequest) -> HttpResponse:
-    """An e-mail written here goes through inbound_receive exactly like real mail."""
-    form = SimulateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    """An e-mail written here goes through inbound_receive exactly like real mail; a WeChat or
+    WeCom message goes through the account's real signed and encrypted callback."""
+    chat = request.method == "POST" and request.POST.get("form") == "chat"
+    form = SimulateForm(request.POST if request.method == "POST" and not chat else None)
+    chat_form = ChatSimulateForm(request.POST if chat else None)
+    if chat and chat_form.is_valid():
+        return _simulate_chat(request, chat_form)
+    if request.method == "POST" and not chat and form.is_valid():
         message_id, raw = simulated_email(form.cleaned_data)
         try:
             inbound = channel_services.inbound_receive(
@@ -311,7 +336,30 @@ def simulate(request: HttpRequest) -> HttpResponse:
                     _("Received and filed: %(state)s.") % {"state": inbound.get_state_display()},
                 )
             return redirect(_after_simulation(inbound))
-    return render(request, "web/inbox/simulate.html", {"form": form})
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "web/inbox/simulate.html", {"form": form, "chat_form": chat_form}, status=status
+    )
+
+
+def _simulate_chat(request: HttpRequest, form: ChatSimulateForm) -> HttpResponse:
+    from rapport.channels.wechat.simulate import simulate_inbound
+
+    data = form.cleaned_data
+    status, answer, inbound = simulate_inbound(
+        account=data["chat_account"], user_id=data["user_id"], kind=data["kind"], text=data["text"]
+    )
+    if status != 200 or inbound is None:
+        form.add_error(None, _("The callback refused it: %(answer)s") % {"answer": answer})
+        context = {"form": SimulateForm(), "chat_form": form}
+        return render(request, "web/inbox/simulate.html", context, status=400)
+    if inbound.state == InboundMessage.State.PROCESSED and not inbound.conversation_id:
+        messages.success(request, _("Received and recorded: %(what)s") % {"what": inbound.summary})
+        return redirect("web:simulate")
+    messages.success(
+        request, _("Received and filed: %(state)s.") % {"state": inbound.get_state_display()}
+    )
+    return redirect(_after_simulation(inbound))
 
 
 def _after_simulation(inbound: InboundMessage) -> str:
