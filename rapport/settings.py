@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "rapport.knowledge",
     "rapport.sla",
     "rapport.tickets",
+    "rapport.care",
     "rapport.surveys",
     "rapport.web",
     "rapport.api",

@@ -49,5 +49,6 @@ urlpatterns = [
     path("", include("rapport.tickets.urls")),
     path("", include("rapport.knowledge.urls")),
     path("", include("rapport.surveys.urls")),
+    path("", include("rapport.care.urls")),
     path("", include("rapport.web.urls")),
 ]

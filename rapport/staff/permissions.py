@@ -57,6 +57,11 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "knowledge.view": _ALL,
     "knowledge.write": _SERVICE,
     "knowledge.publish": _LEADS,
+    # Customer care: representatives make the calls; leads design programs and segments and
+    # confirm large runs.
+    "care.work": _SERVICE,
+    "care.manage": _LEADS,
+    "care.confirm": _LEADS,
 }
 
 

@@ -12,6 +12,7 @@ NAVIGATION = [
     ("tickets:queue", _("Tickets"), "tickets.view"),
     ("knowledge:list", _("Knowledge"), "knowledge.view"),
     ("interactions:tasks", _("Tasks"), "interactions.log"),
+    ("care:programs", _("Care"), "care.work"),
     ("surveys:analysis", _("Satisfaction"), "surveys.analyse"),
     ("interactions:measures", _("Reports"), "measures.view"),
     ("sla:compliance", _("Service levels"), "sla.compliance"),
