@@ -35,6 +35,7 @@ DATA_MIGRATIONS = [
     ("rapport.surveys.migrations.0002_ready_templates", "seed"),
     ("rapport.surveys.migrations.0004_servqual_intro", "forwards"),
     ("rapport.channels.migrations.0002_message_templates", "seed"),
+    ("rapport.care.migrations.0003_ready_made_programs", "seed"),
 ]
 
 

@@ -139,6 +139,10 @@ from rapport.surveys import api as surveys_api  # noqa: E402
 
 api.add_router("/surveys", surveys_api.router, tags=["surveys"])
 
+from rapport.care import api as care_api  # noqa: E402
+
+api.add_router("/care", care_api.router, tags=["customer care"])
+
 from rapport.tickets import api as tickets_api  # noqa: E402
 
 api.add_router("/tickets", tickets_api.router, tags=["tickets"])

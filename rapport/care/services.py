@@ -9,7 +9,6 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -209,7 +208,7 @@ def program_problems(program: Program, *, today: date | None = None) -> dict[str
             ]
     if program.trigger_kind == "event" and program.offset_days < 0:
         errors["offset_days"] = [_("An event trigger can only act on or after the event.")]
-    if program.makes_calls and program.team_id is None and program.owner_id is None:
+    if program.makes_calls and program.team_id is None:
         errors["team"] = [_("Choose the team that makes the calls.")]
     if program.ends_on and program.ends_on < today and program.status != Program.Status.ARCHIVED:
         errors["ends_on"] = [_("The program has already ended.")]
@@ -259,7 +258,7 @@ def program_update(*, program: Program, by: User, **fields) -> Program:
     if program.status == Program.Status.ARCHIVED:
         raise Conflict(_("An archived program cannot be changed."), code="archived")
     running = program.status == Program.Status.ACTIVE
-    program.version = F("version") + 1
+    program.version += 1  # the row is locked: no lost update
     program = _program_save(program, fields, check=running)
     program.refresh_from_db()
     return program

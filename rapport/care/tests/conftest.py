@@ -11,7 +11,7 @@ from rapport.customers.tests.factories import CustomerFactory
 
 @pytest.fixture
 def everyone(db):
-    return Segment.objects.create(name="全部客户", definition={}, everyone_confirmed=True)
+    return Segment.objects.get(name="全部客户")
 
 
 @pytest.fixture

@@ -118,7 +118,7 @@ def test_a_customer_contacted_within_the_quiet_period_is_skipped(renewal_program
     care_evaluate()
     care_execute_due()
     other = Program.objects.create(
-        name="生日问候",
+        name="另一计划",
         segment=everyone,
         team=team,
         trigger="policy_expiry",
