@@ -125,6 +125,8 @@ def program_results(*, program: Program) -> tuple[list[RunRow], RunRow, dict, Co
             if target is not None:
                 target.counts["responded"] += n
     skipped_reasons = dict(CareAction.Reason.choices)
+    for row in [*runs.values(), total]:  # plain dicts: a template reads `.items` as a key first
+        row.counts, row.skipped_by = dict(row.counts), dict(row.skipped_by)
     return list(runs.values()), total, skipped_reasons, compare(program=program)
 
 

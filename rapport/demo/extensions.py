@@ -66,3 +66,8 @@ BENCH_CONTEXT.append(knowledge_bench_context)
 from rapport.demo.chat import build_chat  # noqa: E402
 
 BUILDERS.insert(BUILDERS.index(build_messaging) + 1, build_chat)
+
+# customer care (after messaging: the maintenance reminders go out through the demo mailbox)
+from rapport.demo.care import build_care  # noqa: E402
+
+BUILDERS.insert(BUILDERS.index(build_messaging) + 1, build_care)
