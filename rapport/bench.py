@@ -66,7 +66,21 @@ def main() -> None:
                 f"{r['per_cpu_second']:.0f} per CPU second",
                 flush=True,
             )
+    care = None
+    if not args.only or args.only.lower() in "care daily evaluation":
+        from rapport.care.bench import daily_evaluation
+        from rapport.customers.models import Customer
+
+        care = daily_evaluation(Customer.objects.count())
+        for r in care:
+            print(
+                f"  care daily evaluation: {r['due']} due of {r['customers']} customers → "
+                f"{r['planned']} actions in {r['seconds']:.2f}s ({r['queries']} queries)",
+                flush=True,
+            )
     if not args.no_write:
+        if care:
+            write_care(Path(args.output), args, care, settings)
         if results:
             write_report(Path(args.output), args, results, dataset, settings)
         if messaging:
@@ -335,6 +349,36 @@ def write_chat(path: Path, chat: dict, settings) -> None:
         f"slowest answer {c['max_ms']:.0f} ms.",
     ]
     old = path.read_text(encoding="utf-8")
+    parts = old.split("\n## ")
+    kept = [parts[0]] + ["## " + p for p in parts[1:] if not ("## " + p).startswith(marker)]
+    path.write_text("\n".join(kept).rstrip() + "\n\n" + "\n".join(section) + "\n", encoding="utf-8")
+
+
+def write_care(path: Path, args, care: list[dict], settings) -> None:
+    """A section per engine with the daily care evaluation (rapport.care.bench)."""
+    from rapport.care.bench import GOAL_SECONDS_M
+
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    marker = f"## Care daily evaluation on {engine}"
+    section = [
+        f"{marker} — {datetime.now().astimezone():%Y-%m-%d %H:%M %z}",
+        "",
+        f"Dataset {args.size}, one process, Python {platform.python_version()}, "
+        f"{os.cpu_count()} cores (shared). Two active programs (a renewal call 30 days before a "
+        "policy expires, a maintenance message 180 days after the last service) over the "
+        "whole customer table; the customers due today are made inside a transaction rolled "
+        "back afterwards. The goal at M: the evaluation ≤ "
+        f"{GOAL_SECONDS_M:.0f} s over 100k customers, its cost following the customers due.",
+        "",
+        "| customers | due today | actions planned | held out | wall s | CPU s | queries |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in care:
+        section.append(
+            f"| {r['customers']} | {r['due']} | {r['planned']} | {r['held_out']} | "
+            f"{r['seconds']:.2f} | {r['cpu_seconds']:.2f} | {r['queries']} |"
+        )
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
     parts = old.split("\n## ")
     kept = [parts[0]] + ["## " + p for p in parts[1:] if not ("## " + p).startswith(marker)]
     path.write_text("\n".join(kept).rstrip() + "\n\n" + "\n".join(section) + "\n", encoding="utf-8")

@@ -6,7 +6,8 @@ with the same meaning, so care works before and after those pieces land:
 - the channel: `rapport.channels.services.choice.channel_choose`, else the outbox's own choice;
 - notifications: `rapport.notifications.services.notify`, else nothing is sent (the pages show
   the same work);
-- routing: `rapport.interactions.routing.pick_agent`, else the team's least-loaded member;
+- call agents: the team's active representatives and specialists (the spread over working days
+  needs a per-day number per person, which routing's `pick_agent` does not keep);
 - call scripts: `rapport.assist.models.Phrase` by code, else the code is shown as it is.
 """
 
@@ -101,17 +102,6 @@ def supervisors_of(team) -> list:
         if in_team:
             return in_team
     return list(people)
-
-
-def pick_agent(*, team, exclude_ids=()):
-    try:
-        from rapport.interactions.routing import pick_agent as real
-    except ImportError:
-        real = None
-    if real is not None:
-        return real(team=team, exclude_ids=exclude_ids)
-    members = call_agents(team=team).exclude(pk__in=list(exclude_ids))
-    return members.first()
 
 
 def call_agents(*, team):

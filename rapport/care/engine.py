@@ -397,12 +397,6 @@ def _follow_up(action: CareAction, now: datetime) -> None:
     if not decision.go:
         _finish(action, state=State.DONE, reason=decision.reason)
         return
-    if action.assignee_id is None:
-        ((agent, day),) = spread_calls(
-            program=action.program, count=1, start=timezone.localdate(now)
-        )
-        action.assignee_id, action.call_on = agent, day
-        CareAction.objects.filter(pk=action.pk).update(assignee_id=agent, call_on=day)
     _create_task(action, decision, now)
     _finish(action, state=State.DONE, reason=decision.reason)
 
@@ -460,9 +454,12 @@ def _create_task(action: CareAction, decision, now: datetime) -> CareTask:
         if owner is not None:
             assignee_id = owner.pk
         note = _("Open complaint %(number)s: call by its owner.") % {"number": ticket.number}
-    if assignee_id is None:
-        agent = deps.pick_agent(team=action.program.team)
-        assignee_id = agent.pk if agent is not None else action.program.owner_id
+    if assignee_id is None:  # a message that could not go out became a call: give it a slot
+        ((assignee_id, call_on),) = spread_calls(
+            program=action.program, count=1, start=timezone.localdate(now)
+        )
+        action.assignee_id, action.call_on = assignee_id, call_on
+        CareAction.objects.filter(pk=action.pk).update(assignee_id=assignee_id, call_on=call_on)
     if assignee_id is None:
         raise ValueError(f"Care program {action.program_id} has no one to call")
     agent = User.objects.get(pk=assignee_id)

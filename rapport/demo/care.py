@@ -113,6 +113,9 @@ def build_care(*, rng: random.Random, users: dict[str, User], customers: list) -
     deceased, opted_out, complaining = present[0], present[1], present[2]
     Customer.objects.filter(pk=deceased.pk).update(is_deceased=True)
     Customer.objects.filter(pk=opted_out.pk).update(do_not_contact=True, marketing_opt_out=True)
+    # The complaining customer is due in both programs: the renewal call goes to the complaint's
+    # owner, the maintenance message waits until the complaint is closed.
+    _service_due(complaining, today - timedelta(days=maintenance.maintenance_days))
     _urgent_complaint(complaining, users)
 
 

@@ -147,8 +147,43 @@ def recompute(args) -> None:
     module.sla_recompute_for_calendars()
 
 
+def care_execute(args) -> None:
+    """The care actions due, each claimed, checked by the guard and performed in one transaction
+    (rapport.care.engine); `--rerun` looks past the leases a killed worker left."""
+    from django.utils import timezone
+
+    from rapport.care import engine
+
+    engine.action_perform = _paced(engine.action_perform, args.pace)
+    now = timezone.now() + (engine.LEASE + timedelta(minutes=1) if args.rerun else timedelta(0))
+    while engine.care_execute_due(now=now, limit=50):
+        pass
+
+
+def care_evaluate(args) -> None:
+    """The daily evaluation of every active program, one transaction per program."""
+    from rapport.care import engine
+
+    engine.evaluate_program = _paced(engine.evaluate_program, args.pace)
+    if args.rerun:
+        from rapport.care.models import Program
+
+        Program.objects.update(evaluating_until=None)  # the killed worker's claim
+    engine.care_evaluate()
+
+
 JOBS = {
-    f.__name__: f for f in (surveys, retry_deliveries, auto_close, sla_sweep, sla_notify, recompute)
+    f.__name__: f
+    for f in (
+        surveys,
+        retry_deliveries,
+        auto_close,
+        sla_sweep,
+        sla_notify,
+        recompute,
+        care_execute,
+        care_evaluate,
+    )
 }
 
 
