@@ -348,7 +348,7 @@ def action_perform(*, action_id: int, now: datetime | None = None) -> CareAction
 
 def _perform_first(action: CareAction, now: datetime) -> None:
     program = action.program
-    kind = CareAction.Kind.MESSAGE if program.sends_message else CareAction.Kind.CALL
+    kind = action.kind  # as planned: an edit of the program applies from its next run
     decision = guard_check(action=action, kind=kind, now=now)
     if (
         decision.reason == CareAction.Reason.UNREACHABLE

@@ -14,3 +14,7 @@ class SurveysConfig(AppConfig):
         from rapport.surveys import services
 
         registry.register_outbox_listener(services.on_invitation_sent)
+        # Low answers start care programs; scores feed their reached-versus-hold-out results.
+        from rapport.surveys import care_hooks
+
+        care_hooks.register()

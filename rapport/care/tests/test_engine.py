@@ -280,3 +280,33 @@ def test_a_claimed_action_is_not_performed_by_a_second_worker(renewal_program):
     assert action_perform(action_id=action.pk, now=later) is not None
     assert action_perform(action_id=action.pk, now=later) is None
     assert CareTask.objects.count() == 1
+
+
+def test_the_daily_evaluation_query_count_does_not_follow_the_customer_table(renewal_program):
+    """The evaluation seeks the customers due through indexed dates: more customers in the
+    table, and more customers due, leave its number of queries as it was."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from rapport.customers.tests.factories import CustomerFactory
+
+    def evaluate() -> int:
+        CareAction.objects.all().delete()
+        CareRun.objects.all().delete()
+        Program.objects.filter(pk=renewal_program.pk).update(evaluated_through=None)
+        with CaptureQueriesContext(connection) as queries:
+            care_evaluate()
+        return len(queries)
+
+    for _ in range(3):
+        policy_customer(_due_in_30())
+    small = evaluate()
+    CustomerFactory.create_batch(40)
+    for _ in range(3):
+        policy_customer(_due_in_30() + timedelta(days=3))  # in the table, not due
+    bigger_table = evaluate()
+    for _ in range(20):
+        policy_customer(_due_in_30())
+    more_due = evaluate()
+    assert small == bigger_table == more_due
+    assert CareAction.objects.count() == 23
