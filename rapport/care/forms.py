@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rapport.care.models import Program, Segment
+from rapport.core.bounds import BoundedFormMixin
 from rapport.customers.models import Asset, Customer
 
 
@@ -13,7 +14,7 @@ def _multi(choices, label):
     )
 
 
-class SegmentForm(forms.Form):
+class SegmentForm(BoundedFormMixin, forms.Form):
     """The segment builder: one input per condition; blank ones are left out."""
 
     name = forms.CharField(label=_("Name"), max_length=80)
@@ -86,7 +87,7 @@ class SegmentForm(forms.Form):
         return initial
 
 
-class ProgramForm(forms.ModelForm):
+class ProgramForm(BoundedFormMixin, forms.ModelForm):
     class Meta:
         model = Program
         fields = [
@@ -119,7 +120,7 @@ class ProgramForm(forms.ModelForm):
         }
 
 
-class CallOutcomeForm(forms.Form):
+class CallOutcomeForm(BoundedFormMixin, forms.Form):
     reached = forms.BooleanField(label=_("Reached"), required=False)
     interested = forms.BooleanField(label=_("Interested"), required=False)
     booked = forms.BooleanField(label=_("Booked"), required=False)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("care/segments/preview/", views.segment_preview, name="segment-preview"),
     path("care/runs/<int:run_id>/", views.run_detail, name="run"),
     path("care/runs/<int:run_id>/<str:verb>/", views.run_decide, name="run-decide"),
+    path("care/customers/<int:customer_id>/", views.customer_panel, name="customer-panel"),
     path("care/calls/", views.task_list, name="tasks"),
     path("care/calls/<int:task_id>/", views.task_detail, name="task"),
 ]

@@ -14,6 +14,7 @@ from rapport.care.forms import CallOutcomeForm, ProgramForm, SegmentForm
 from rapport.care.segments import segment_clean
 from rapport.core.exports import csv_text, xlsx_bytes
 from rapport.core.http import add_service_errors, staff_view
+from rapport.customers.selectors import customer_get_for_staff
 
 
 @require_GET
@@ -296,3 +297,16 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
                 return redirect("care:tasks")
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "care/task.html", {"task": task, "form": form}, status=status)
+
+
+@require_GET
+@staff_view("care.work")
+def customer_panel(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """The 360 page's care panel, fetched after the page: what each program did, and why not."""
+    customer = customer_get_for_staff(staff=request.user, customer_id=customer_id)
+    context = {
+        "customer": customer,
+        "care_actions": selectors.customer_care_actions(customer_id=customer.pk),
+    }
+    template = "care/customer_panel.html#list" if request.htmx else "care/customer_panel.html"
+    return render(request, template, context)

@@ -15,8 +15,5 @@ def customer_panels(*, request: HttpRequest, customer: Customer) -> dict:
         panels.append("interactions/customer_timeline.html")
         context.update(timeline_context(request=request, customer=customer))
     if request.user.can("care.work"):
-        from rapport.care.selectors import customer_care_actions
-
-        panels.append("care/customer_panel.html")
-        context["care_actions"] = customer_care_actions(customer_id=customer.pk)
+        panels.append("care/customer_panel.html")  # loads its rows itself, after the page
     return {"panel_templates": panels, **context}

@@ -99,7 +99,7 @@ def follow(child, *, kill_after=None) -> int:
     if kill_after is None:
         assert done, child.stderr.read()[-3000:]
     else:
-        assert child.returncode == -signal.SIGKILL
+        assert child.returncode == -signal.SIGKILL, child.stderr.read()[-3000:]
     return items
 
 

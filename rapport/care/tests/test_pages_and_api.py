@@ -115,8 +115,10 @@ def test_another_agents_task_is_not_found(as_user, other_team_agent, renewal_pro
 def test_customer_360_panel_says_why_a_customer_was_skipped(as_user, supervisor, renewal_program):
     _run(renewal_program, n=1, is_deceased=True)
     action = CareAction.objects.get()
-    body = as_user(supervisor).get(f"/customers/{action.customer_id}/").content.decode()
-    assert "care-panel" in body and str(action.get_reason_display()) in body
+    client = as_user(supervisor)
+    assert "care-panel" in client.get(f"/customers/{action.customer_id}/").content.decode()
+    panel = client.get(f"/care/customers/{action.customer_id}/", HTTP_HX_REQUEST="true")
+    assert str(action.get_reason_display()) in panel.content.decode()
 
 
 def test_supervisor_confirms_a_waiting_run_on_its_page(as_user, supervisor, renewal_program):

@@ -85,6 +85,12 @@ PARAMS = {
     "notification_id": ("notification", True),
     # Knowledge articles are the company's, read by every member of staff (rapport.knowledge).
     "article_id": ("article", False),
+    # Care programs, their runs and segments are the company's (rapport.care): representatives
+    # read programs and runs (care.work), only leads change them or read segments.
+    "program_id": ("program", False),
+    "run_id": ("run", False),
+    "segment_id": ("segment", False),
+    "verb": ("verb", False),
 }
 
 # The same parameter name meaning another object on one page.
@@ -257,6 +263,7 @@ def world(agent, team, specialist, kam, other_team_agent, tmp_path, settings):
         "day": "2030-01-02",
         "chart": "csat",
         "fmt": "csv",
+        **_care_world(),
         "action": "note",
         "token": ticket.public_token,
         "ticket": ticket.pk,
@@ -313,6 +320,19 @@ def _messaging_world(team, agent, customer) -> dict:
         "outbox": outbox.pk,
         "account": account.pk,
         "code": template.code,
+    }
+
+
+def _care_world() -> dict:
+    from rapport.care.models import CareRun, Program, Segment
+
+    program = Program.objects.order_by("id").first()
+    run = CareRun.objects.create(program=program, run_on=timezone.localdate())
+    return {
+        "program": program.pk,
+        "run": run.pk,
+        "segment": Segment.objects.order_by("id").first().pk,
+        "verb": "pause",
     }
 
 

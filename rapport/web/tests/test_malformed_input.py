@@ -96,6 +96,7 @@ def world(team, other_team):
         "inbound_id": 1,
         "notification_id": _notification(manager),
         "article_id": article.pk,
+        **_care_ids(),
     }
     return {"manager": manager, "agent": agent, "ticket": ticket, "ids": ids}
 
@@ -106,6 +107,15 @@ def _notification(user) -> int:
 
     notify(users=[user], kind="mention", title="通知", url="/")
     return Notification.objects.filter(recipient=user).latest("id").pk
+
+
+def _care_ids() -> dict:
+    from rapport.care.models import CareRun, Program, Segment
+
+    program = Program.objects.order_by("id").first()
+    run = CareRun.objects.create(program=program, run_on=timezone.localdate())
+    segment = Segment.objects.order_by("id").first()
+    return {"program_id": program.pk, "run_id": run.pk, "segment_id": segment.pk, "verb": "pause"}
 
 
 def _counts() -> tuple:
