@@ -161,6 +161,10 @@ from rapport.channels.wechat import callback as chat_callback  # noqa: E402
 api.add_router("/channels/email", channels_webhook_api.router, tags=["channels"])
 api.add_router("/channels", chat_callback.router, tags=["channels"])
 
+from rapport.channels.phone import api as phone_api  # noqa: E402
+
+api.add_router("/channels/phone", phone_api.router, tags=["channels"])
+
 
 @csrf_exempt
 def not_found(request: HttpRequest, path: str = ""):

@@ -28,6 +28,8 @@ SECRET_FIELDS = {
         "Inbound webhook secret (signs POST /api/v1/channels/email/inbound/<account id>)"
     ),
     **CHAT_SECRET_FIELDS,
+    "push_username": _("Call centre push user name (TCCC data push, basicAuth)"),
+    "push_password": _("Call centre push password (TCCC data push, basicAuth)"),
 }
 
 
@@ -274,3 +276,7 @@ class MessagingSettingsAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# The phone channel's calls and call events (rapport/channels/phone/admin.py).
+from rapport.channels.phone import admin as _phone_admin  # noqa: E402, F401

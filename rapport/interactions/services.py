@@ -279,7 +279,7 @@ def interaction_correct(
 @transaction.atomic
 def follow_up_task_create(
     *,
-    by: User,
+    by: User | None,
     customer: Customer,
     title: str,
     due_at: datetime,
@@ -288,8 +288,14 @@ def follow_up_task_create(
     assignee_team: Team | None = None,
 ) -> FollowUpTask:
     """A follow-up task (交办事项) for a person or a team. Raises ValidationError when it is due
-    before now, has no title or no one to do it, or the assignee has left."""
-    _require(by, "interactions.log", _("You may not create tasks."))
+    before now, has no title or no one to do it, or the assignee has left.
+
+    `by=None` is a task no person created (a call-back for a missed call): it is created by the
+    system user, without a capability check."""
+    if by is None:
+        by = staff_system_user()
+    else:
+        _require(by, "interactions.log", _("You may not create tasks."))
     if interaction is not None and interaction.customer_id != customer.pk:
         raise ValidationError({"interaction": [_("That interaction is another customer's.")]})
     task = FollowUpTask(

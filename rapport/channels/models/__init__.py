@@ -29,6 +29,7 @@ class Channel(models.TextChoices):
     WECHAT = "wechat", _("WeChat")
     WECOM = "wecom", _("WeCom customer service")
     SMS = "sms", _("SMS")
+    PHONE = "phone", _("Phone")
 
 
 class Purpose(models.TextChoices):
@@ -806,3 +807,7 @@ from rapport.channels.models.chat import (  # noqa: E402
 from rapport.channels.models.chat import (  # noqa: E402
     WeComSyncState as WeComSyncState,
 )
+
+# The phone channel's models live in its sub-package and belong to this app.
+from rapport.channels.phone.models import Call as Call  # noqa: E402
+from rapport.channels.phone.models import CallEvent as CallEvent  # noqa: E402
