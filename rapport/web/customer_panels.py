@@ -2,6 +2,7 @@
 
 from django.http import HttpRequest
 
+from rapport.channels.phone.selectors import calls_for_customer
 from rapport.customers.models import Customer
 from rapport.interactions.views import timeline_context
 
@@ -16,4 +17,7 @@ def customer_panels(*, request: HttpRequest, customer: Customer) -> dict:
         context.update(timeline_context(request=request, customer=customer))
     if request.user.can("care.work"):
         panels.append("care/customer_panel.html")  # loads its rows itself, after the page
+    if request.user.can("interactions.log"):
+        panels.append("web/phone/customer_panel.html")  # click-to-call and recent calls
+        context["phone_calls"] = list(calls_for_customer(customer=customer))
     return {"panel_templates": panels, **context}

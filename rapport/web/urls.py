@@ -2,6 +2,7 @@ from django.urls import path
 
 from rapport.web import views
 from rapport.web.inbox import views as inbox
+from rapport.web.phone import views as phone
 
 app_name = "web"
 urlpatterns = [
@@ -31,4 +32,18 @@ urlpatterns = [
         name="quarantine-replay",
     ),
     path("inbox/simulate/", inbox.simulate, name="simulate"),
+    path("phone/banner/", phone.call_banner, name="call-banner"),
+    path("phone/calls/<int:call_id>/dismiss/", phone.call_dismiss, name="call-dismiss"),
+    path(
+        "phone/calls/<int:call_id>/new-customer/",
+        phone.call_new_customer,
+        name="call-new-customer",
+    ),
+    path("phone/customers/<int:customer_id>/dial/", phone.customer_dial, name="customer-dial"),
+    path("inbox/simulate/call/", phone.simulate_call, name="simulate-call"),
+    path(
+        "inbox/simulate/call/<int:call_id>/step/",
+        phone.simulate_call_step,
+        name="simulate-call-step",
+    ),
 ]

@@ -79,6 +79,9 @@ PARAMS = {
     # Administrators only (messaging.admin): refused to every representative by capability.
     "inbound_id": ("inbound", True),
     "account_id": ("account", True),
+    # A call that rang at team A's representative (rapport.channels.phone): its banner, its
+    # "new customer" form and the demo's simulation steps are theirs (or administrators').
+    "call_id": ("call", True),
     # Message templates are the company's wording, readable by everyone in the inbox.
     "code": ("code", False),
     # What team A's representative is told (rapport.notifications): only ever their own.
@@ -137,7 +140,11 @@ CROSS_TEAM = {
 
 # Not staff endpoints: the sender proves itself with a signature, and a staff session is no
 # signature, so the refusal is 401 (channels.webhook_api).
-SIGNED = {"/api/v1/channels/email/inbound/{account_id}"}
+SIGNED = {
+    "/api/v1/channels/email/inbound/{account_id}",
+    "/api/v1/channels/phone/{account_id}/events",
+    "/api/v1/channels/phone/{account_id}/tccc",
+}
 
 # A contact's follow-up tasks are part of its record (DOMAIN.md §8: "any follow-up tasks it
 # created: who, what, due date, status"), so their titles show on the company-wide contact pages;
@@ -252,6 +259,7 @@ def world(agent, team, specialist, kam, other_team_agent, tmp_path, settings):
     return {
         "notification": Notification.objects.filter(recipient=agent).latest("id").pk,
         **messaging,
+        "call": _phone_call(team, agent),
         "own_ticket": own_ticket.pk,
         "customer": customer.pk,
         "other_customer": CustomerFactory().pk,
@@ -334,6 +342,23 @@ def _care_world() -> dict:
         "segment": Segment.objects.order_by("id").first().pk,
         "verb": "pause",
     }
+
+
+def _phone_call(team, agent) -> int:
+    """An unknown caller ringing at team A's representative."""
+    from rapport.channels.models import ChannelAccount
+    from rapport.channels.phone.events import CallEventData
+    from rapport.channels.phone.services import call_event_record
+
+    agent.phone_extension = "8001"
+    agent.save(update_fields=["phone_extension"])
+    account = ChannelAccount.objects.create(
+        kind="phone", name="甲组热线", address="4008001234", default_team=team
+    )
+    event = CallEventData(
+        call_id="walk-1", event_type="ringing", from_number="13911112222", agent_extension="8001"
+    )
+    return call_event_record(account=account, event=event).event.call_id
 
 
 def _pages(patterns=None, prefix="/"):

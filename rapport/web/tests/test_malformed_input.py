@@ -97,6 +97,7 @@ def world(team, other_team):
         "notification_id": _notification(manager),
         "article_id": article.pk,
         **_care_ids(),
+        "call_id": 1,  # no call either: the phone pages answer 404
     }
     return {"manager": manager, "agent": agent, "ticket": ticket, "ids": ids}
 
