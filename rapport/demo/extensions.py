@@ -71,3 +71,8 @@ BUILDERS.insert(BUILDERS.index(build_messaging) + 1, build_chat)
 from rapport.demo.care import build_care  # noqa: E402
 
 BUILDERS.insert(BUILDERS.index(build_messaging) + 1, build_care)
+
+# phone (after messaging: the call centre account sits beside the mailbox)
+from rapport.demo.phone import build_phone  # noqa: E402
+
+BUILDERS.insert(BUILDERS.index(build_messaging) + 1, build_phone)

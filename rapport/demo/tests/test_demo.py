@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from rapport.channels.models import Conversation, InboundMessage, Message
+from rapport.channels.models import Call, Conversation, InboundMessage, Message
 from rapport.customers.models import Customer, Identity
 from rapport.interactions.models import Interaction
 from rapport.sla.models import ServiceClock, SlaAlert
@@ -44,5 +44,9 @@ def test_the_demo_builds_and_prints_the_logins(capsys):
     assert TicketEvent.objects.filter(kind="customer_message", is_public=True).exists()
     assert Message.objects.exclude(auto="").exists()
     assert InboundMessage.objects.filter(state="quarantined").count() == 1
+    # The phone line: an answered call on a timeline, a missed call with its call-back task.
+    assert Call.objects.filter(state="ended", interaction__isnull=False).exists()
+    assert Call.objects.filter(state="missed", callback_task__isnull=False).exists()
+    assert User.objects.get(username="chenxm").phone_extension == "8001"
     call_command("loaddemo")  # a second run changes nothing
     assert Customer.objects.count() == 203
