@@ -11,8 +11,9 @@ Both raise `CallEventInvalid` naming the field; nothing here touches the databas
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -62,12 +63,18 @@ class CallEventData:
         return self.event_type in KNOWN_EVENTS
 
 
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")  # NaN / Infinity: not storable, not a time or length
+
+
 def load_json_object(body: bytes) -> dict:
     if not body.strip():
         raise CallEventInvalid("body", _("The body is empty; send one JSON object."), "empty")
+    if b"\x00" in body or b"\\u0000" in body:  # PostgreSQL's jsonb cannot store NUL
+        raise CallEventInvalid("body", _("The body contains a NUL character."), "invalid_json")
     try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+        data = json.loads(body.decode("utf-8"), parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise CallEventInvalid("body", _("The body is not JSON (UTF-8)."), "invalid_json") from exc
     if not isinstance(data, dict):
         raise CallEventInvalid("body", _("The body must be one JSON object."), "invalid_json")
@@ -127,7 +134,7 @@ def _duration(value, name: str = "duration") -> int | None:
         raise CallEventInvalid(name, _("“%(field)s” must be whole seconds.") % {"field": name})
     try:
         seconds = int(float(value))
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise CallEventInvalid(
             name, _("“%(field)s” must be whole seconds.") % {"field": name}
         ) from exc
@@ -141,9 +148,12 @@ def _duration(value, name: str = "duration") -> int | None:
 def _url(value: str, name: str = "recording_url") -> str:
     if not value:
         return ""
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise CallEventInvalid(name, _("“%(field)s” must be an http(s) link.") % {"field": name})
+    try:
+        URLValidator(schemes=["http", "https"])(value)  # what Call.recording_url accepts
+    except ValidationError as exc:
+        raise CallEventInvalid(
+            name, _("“%(field)s” must be an http(s) link.") % {"field": name}
+        ) from exc
     return value
 
 

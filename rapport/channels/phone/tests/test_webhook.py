@@ -216,6 +216,18 @@ def test_the_agent_is_matched_through_the_accounts_mapping(client, phone_account
         ),
         (json.dumps({"call_id": "x", "event": "ringing", "agent": "8001"}).encode(), "agent"),
         (json.dumps({"call_id": ["x"], "event": "ringing"}).encode(), "call_id"),
+        (b'{"call_id": "x", "event": "ended", "duration": 1e400}', "duration"),
+        (b'{"call_id": "x", "event": "ended", "duration": NaN}', "body"),
+        (b'{"call_id": "x", "event": "ringing", "note": "a\\u0000b"}', "body"),
+        (
+            b'{"call_id": "x", "event": "ringing", "deep": ' + b"[" * 30_000 + b"]" * 30_000 + b"}",
+            "body",
+        ),
+        (b"\xff\xfe not utf-8", "body"),
+        (
+            json.dumps({"call_id": "x", "event": "recording", "recording_url": "http://"}).encode(),
+            "recording_url",
+        ),
     ],
 )
 def test_bad_input_is_a_field_named_422_and_stores_nothing(client, phone_account, payload, field):
