@@ -110,7 +110,7 @@ def receive_signed(*, account_id: int, timestamp: str, signature: str, body: byt
 @router.post(
     "/{account_id}/events",
     summary="Receive a call event (HMAC-signed generic JSON)",
-    response={200: EventAccepted, 401: ErrorOut, 413: ErrorOut, 422: ErrorOut},
+    response={200: EventAccepted, 401: ErrorOut, 404: ErrorOut, 413: ErrorOut, 422: ErrorOut},
 )
 def phone_events(request: HttpRequest, account_id: int):
     body = _read_body(request, MAX_BODY_BYTES)
@@ -145,7 +145,7 @@ def _basic_auth_ok(request: HttpRequest, secrets: dict) -> bool:
 @router.post(
     "/{account_id}/tccc",
     summary="Receive a Tencent Cloud Contact Center phone CDR push (HTTP Basic)",
-    response={200: TcccAnswer, 401: ErrorOut, 413: ErrorOut, 422: ErrorOut},
+    response={200: TcccAnswer, 401: ErrorOut, 404: ErrorOut, 413: ErrorOut, 422: ErrorOut},
 )
 def tccc_push(request: HttpRequest, account_id: int, action: str = "cdr"):
     body = _read_body(request, MAX_BODY_BYTES)
