@@ -14,8 +14,11 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from rapport.channels.models import ChannelAccount
 from rapport.channels.phone import dialers
@@ -29,6 +32,7 @@ from rapport.customers.selectors import customer_find_by_identity
 from rapport.customers.services import customer_get_or_create_from_contact
 from rapport.interactions.models import Interaction
 from rapport.interactions.services import follow_up_task_create, interaction_log
+from rapport.notifications.services import notify
 from rapport.staff.models import User
 
 # A provider clock may run a little ahead of ours; beyond this, or absurdly old, the time an
@@ -252,6 +256,20 @@ def _create_callback_task(call: Call, now: datetime) -> None:
         call.note = (_("No call-back task: %(reason)s") % {"reason": "; ".join(exc.messages)})[:300]
 
 
+def _notify_agent(call: Call, kind: str) -> None:
+    """The representative it rang at hears of it in the bell too (once per call and kind)."""
+    if call.agent is None or call.direction != Call.Direction.INBOUND:
+        return
+    who = call.customer.name if call.customer is not None else call.masked_number
+    if kind == "incoming_call":
+        title = format_lazy(gettext_lazy("Incoming call: {who}"), who=who)
+        url = reverse("customers:detail", args=[call.customer_id]) if call.customer_id else ""
+    else:
+        title = format_lazy(gettext_lazy("Missed call: {who}"), who=who)
+        url = reverse("interactions:tasks")
+    notify(users=[call.agent], kind=kind, title=title, url=url, dedupe_key=f"call:{call.pk}:{kind}")
+
+
 @transaction.atomic
 def call_event_record(
     *, account: ChannelAccount, event: CallEventData, received_at: datetime | None = None
@@ -290,6 +308,10 @@ def call_event_record(
         call.updated_at = timezone.now()
         call.full_clean(exclude=["account", "customer", "agent", "interaction", "callback_task"])
         call.save()
+        if call.state == S.RINGING and event.event_type == "ringing":
+            _notify_agent(call, "incoming_call")
+        elif call.state == S.MISSED:
+            _notify_agent(call, "call_missed")
     try:
         with transaction.atomic():
             row = CallEvent.objects.create(

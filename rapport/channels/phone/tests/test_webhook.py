@@ -12,6 +12,7 @@ from rapport.channels.phone.tests.conftest import event, signed_post
 from rapport.channels.webhook_api import webhook_signature
 from rapport.customers.models import Customer
 from rapport.interactions.models import FollowUpTask, Interaction
+from rapport.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -119,6 +120,9 @@ def test_a_missed_call_creates_one_call_back_task(client, phone_account, caller,
     assert task.assignee_team == phone_account.default_team
     assert "138****8000" in task.title and "13800138000" not in task.title
     assert Interaction.objects.get().pk == task.interaction_id
+    # …and the representative is told in the bell, once per call and kind.
+    told = Notification.objects.filter(recipient=desk).order_by("id")
+    assert [n.kind for n in told] == ["incoming_call", "call_missed"]
 
 
 def test_an_ended_call_nobody_answered_is_a_missed_call(client, phone_account, caller, desk):
