@@ -164,6 +164,9 @@ api.add_router("/channels", chat_callback.router, tags=["channels"])
 from rapport.channels.phone import api as phone_api  # noqa: E402
 
 api.add_router("/channels/phone", phone_api.router, tags=["channels"])
+from rapport.channels.sms import api as sms_api  # noqa: E402
+
+api.add_router("/channels/sms", sms_api.router, tags=["channels"])
 
 
 @csrf_exempt

@@ -280,3 +280,4 @@ class MessagingSettingsAdmin(admin.ModelAdmin):
 
 # The phone channel's calls and call events (rapport/channels/phone/admin.py).
 from rapport.channels.phone import admin as _phone_admin  # noqa: E402, F401
+from rapport.channels.sms import admin as sms_admin  # noqa: E402, F401  (SMS admin pages)

@@ -60,6 +60,24 @@ def inbound_parser(kind: str) -> InboundParser | None:
     return _parsers.get(kind)
 
 
+InboundRecorded = Callable[[Any, Any, Any], None]  # func(message, incoming, account)
+_recorded: dict[str, list[InboundRecorded]] = {}
+
+
+def register_inbound_recorded(kind: str, func: InboundRecorded) -> InboundRecorded:
+    """Register `func(message, incoming, account)`, called for each inbound message of `kind`
+    once it is recorded (customer, conversation or ticket, interaction), in the same
+    transaction: an SMS opt-out. An exception quarantines the message."""
+    funcs = _recorded.setdefault(kind, [])
+    if func not in funcs:
+        funcs.append(func)
+    return func
+
+
+def inbound_recorded(kind: str) -> list[InboundRecorded]:
+    return list(_recorded.get(kind, ()))
+
+
 def register_inbound_threader(func: InboundThreader) -> InboundThreader:
     """Register `func(message, parsed, account) -> ThreadDecision | None`.
 
@@ -94,3 +112,6 @@ def unregister(func: Callable) -> None:
     for registry in (_threaders, _outbox_listeners):
         if func in registry:
             registry.remove(func)
+    for kind, parser in list(_parsers.items()):
+        if parser is func:
+            del _parsers[kind]

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rapport.core.bounds import BoundedFormMixin
-from rapport.customers.models import Asset, Contact, Customer, Identity
+from rapport.customers.models import Asset, Consent, Contact, Customer, Identity
 from rapport.staff.models import Team, User
 
 PROFILE_FIELDS = [
@@ -23,6 +23,7 @@ PROFILE_FIELDS = [
     "lifetime_value",
     "service_team",
     "account_manager",
+    "preferred_channel",
     "marketing_opt_out",
     "do_not_contact",
     "is_deceased",
@@ -58,7 +59,10 @@ class CustomerProfileForm(BoundedFormMixin, forms.ModelForm):
                 "notes",
             ],
         ),
-        (_("Consent"), ["marketing_opt_out", "do_not_contact", "is_deceased"]),
+        (
+            _("Consent"),
+            ["preferred_channel", "marketing_opt_out", "do_not_contact", "is_deceased"],
+        ),
     ]
 
     def grouped_fields(self):
@@ -188,3 +192,25 @@ class CustomerFilterForm(BoundedFormMixin, forms.Form):
             ("value", _("Lifetime value")),
         ],
     )
+
+
+class ConsentForm(BoundedFormMixin, forms.Form):
+    """Staff record a consent change the customer told them about, with the reason."""
+
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=Consent.Purpose.choices)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Consent.Channel.choices, required=False)
+    granted = forms.TypedChoiceField(
+        label=_("The customer"),
+        choices=[("yes", _("agrees")), ("no", _("withdraws"))],
+        coerce=lambda value: value == "yes",
+    )
+    source = forms.ChoiceField(
+        label=_("Source"),
+        choices=[
+            (value, label)
+            for value, label in Consent.Source.choices
+            if value in ("staff", "phone", "form", "portal")
+        ],
+        initial=Consent.Source.STAFF,
+    )
+    note = forms.CharField(label=_("Reason"), max_length=500)

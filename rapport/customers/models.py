@@ -35,6 +35,16 @@ class Tag(models.Model):
 
 LIVE = Q(merged_into__isnull=True)
 
+# The channels a customer may prefer ("" = chosen automatically); the values match
+# channels.Channel, which customers cannot import.
+PREFERRED_CHANNELS = [
+    ("", _("Automatic")),
+    ("wechat", _("WeChat")),
+    ("wecom", _("WeCom customer service")),
+    ("sms", _("SMS")),
+    ("email", _("E-mail")),
+]
+
 
 class Customer(TimeStampedModel):
     """A customer file (客户档案): a person or an organisation."""
@@ -105,7 +115,17 @@ class Customer(TimeStampedModel):
         choices=[("zh-hans", "简体中文"), ("en", "English")],
         default="zh-hans",
     )
+    # Kept in step with the latest marketing Consent row (consent_record); code that only asks
+    # "may we market to this customer at all" keeps reading it.
     marketing_opt_out = models.BooleanField(_("marketing opt-out"), default=False)
+    preferred_channel = models.CharField(
+        _("preferred channel"),
+        max_length=8,
+        choices=PREFERRED_CHANNELS,
+        blank=True,
+        default="",
+        help_text=_("Messages go here first when the customer is reachable on it."),
+    )
     do_not_contact = models.BooleanField(_("do not contact"), default=False)
     is_deceased = models.BooleanField(_("deceased"), default=False)
     lifetime_value = models.DecimalField(
@@ -391,3 +411,69 @@ class CustomerMerge(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.merged_id} → #{self.survivor_id}"
+
+
+class Consent(models.Model):
+    """One statement of a customer's consent (同意) to be contacted, append-only.
+
+    The latest row per (customer, purpose, channel) is the current state; a row for channel ""
+    covers every channel. Rows are never changed or deleted: they are the proof of consent
+    (工信部令第31号 asks for it to be kept).
+    """
+
+    class Purpose(models.TextChoices):
+        SERVICE = "service", _("Service")
+        MARKETING = "marketing", _("Marketing")
+
+    class Channel(models.TextChoices):
+        ALL = "", _("All channels")
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("E-mail")
+        WECHAT = "wechat", _("WeChat")
+        WECOM = "wecom", _("WeCom customer service")
+        PHONE = "phone", _("Phone")
+
+    class Source(models.TextChoices):
+        FORM = "form", _("Form signed by the customer")
+        SMS_REPLY = "sms_reply", _("SMS reply")
+        WECHAT = "wechat", _("WeChat")
+        IMPORT = "import", _("Import")
+        STAFF = "staff", _("Recorded by staff")
+        PORTAL = "portal", _("Customer portal")
+        PHONE = "phone", _("Phone call")
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="consents"
+    )
+    purpose = models.CharField(
+        _("consent purpose"), max_length=12, choices=Purpose.choices, default=Purpose.MARKETING
+    )
+    channel = models.CharField(
+        _("channel"), max_length=8, choices=Channel.choices, blank=True, default=""
+    )
+    granted = models.BooleanField(_("granted"))
+    source = models.CharField(_("consent source"), max_length=12, choices=Source.choices)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-recorded_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["customer", "purpose", "-recorded_at", "-id"], name="consent_latest"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = _("granted") if self.granted else _("withdrawn")
+        return f"{self.customer_id} {self.purpose}/{self.channel or '*'} {state}"

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from rapport.core.errors import NotFound
 from rapport.core.search import SUBSTRING_MIN, prefix_q, substring_q
 from rapport.customers.identities import normalize_identity
-from rapport.customers.models import LIVE, Asset, Customer, Identity, Tag
+from rapport.customers.models import LIVE, Asset, Consent, Customer, Identity, Tag
 from rapport.staff.models import User
 
 SORTS = {
@@ -134,6 +134,7 @@ def customer_profile(*, customer: Customer) -> dict:
         "contacts": list(customer.contacts.order_by("-is_primary", "name")),
         "tags": list(customer.tags.order_by("name")),
         "merges": list(customer.merges.select_related("merged_by").order_by("-merged_at")[:5]),
+        "consents": consent_summary(customer=customer),
     }
 
 
@@ -170,3 +171,71 @@ def identity_get_for_staff(*, staff: User, identity_id: int) -> Identity:
 
 def tag_list() -> QuerySet[Tag]:
     return Tag.objects.order_by("name")
+
+
+# --- Consent ----------------------------------------------------------------------------------
+
+
+def _latest_consents(customer: Customer, purpose: str | None = None) -> dict[tuple, Consent]:
+    """The latest Consent row per (purpose, channel) of the customer, in one query."""
+    rows = Consent.objects.filter(customer_id=customer.pk)
+    if purpose is not None:
+        rows = rows.filter(purpose=purpose)
+    latest: dict[tuple, Consent] = {}
+    for row in rows.order_by("-recorded_at", "-id").select_related("recorded_by"):
+        latest.setdefault((row.purpose, row.channel), row)
+    return latest
+
+
+def consent_current(*, customer: Customer, purpose: str, channel: str = "") -> Consent | None:
+    """The statement that decides `purpose` on `channel`: the newest of the rows for that
+    channel and for every channel ("")."""
+    latest = _latest_consents(customer, purpose)
+    candidates = [latest.get((purpose, "")), latest.get((purpose, channel)) if channel else None]
+    candidates = [c for c in candidates if c is not None]
+    return max(candidates, key=lambda c: (c.recorded_at, c.pk)) if candidates else None
+
+
+# SMS marketing needs an explicit grant: 工信部令第31号 forbids commercial SMS without the user's
+# consent. On the other channels marketing is allowed until the customer withdraws.
+OPT_IN_MARKETING_CHANNELS = ("sms",)
+
+
+def consent_allows(*, customer: Customer, purpose: str, channel: str = "") -> bool:
+    """May we contact the customer for `purpose` ("service"/"marketing") on `channel`?
+
+    False for every purpose when the customer is deceased or asked not to be contacted. For
+    marketing: False when `marketing_opt_out` is set or the latest statement (for the channel or
+    for every channel) is a withdrawal, and on SMS also when there is no grant at all. For
+    service: False only after an explicit withdrawal.
+    """
+    if customer.is_deceased or customer.do_not_contact:
+        return False
+    if purpose == Consent.Purpose.MARKETING and customer.marketing_opt_out:
+        return False
+    current = consent_current(customer=customer, purpose=purpose, channel=channel)
+    if current is not None:
+        return current.granted
+    return not (purpose == Consent.Purpose.MARKETING and channel in OPT_IN_MARKETING_CHANNELS)
+
+
+def consent_summary(*, customer: Customer) -> list[dict]:
+    """For the 360 page: per purpose, the every-channel statement and the channel-specific ones,
+    newest first (one query)."""
+    latest = _latest_consents(customer)
+    summary = []
+    for purpose, label in Consent.Purpose.choices:
+        rows = sorted(
+            (row for (p, _channel), row in latest.items() if p == purpose),
+            key=lambda r: (r.channel != "", r.channel),
+        )
+        summary.append({"purpose": purpose, "label": label, "rows": rows})
+    return summary
+
+
+def consent_history(*, customer: Customer, limit: int = 50) -> list[Consent]:
+    return list(
+        Consent.objects.filter(customer_id=customer.pk)
+        .select_related("recorded_by")
+        .order_by("-recorded_at", "-id")[:limit]
+    )

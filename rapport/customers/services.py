@@ -17,7 +17,15 @@ from rapport.core.models import AuditEntry
 from rapport.core.text import pinyin_full, pinyin_initials
 from rapport.customers.errors import DuplicateIdentity
 from rapport.customers.identities import normalize_identity, searchable_form
-from rapport.customers.models import Asset, Contact, Customer, CustomerMerge, Identity, Tag
+from rapport.customers.models import (
+    Asset,
+    Consent,
+    Contact,
+    Customer,
+    CustomerMerge,
+    Identity,
+    Tag,
+)
 from rapport.staff.models import User
 
 EDITABLE_FIELDS = (
@@ -36,6 +44,7 @@ EDITABLE_FIELDS = (
     "address",
     "language",
     "marketing_opt_out",
+    "preferred_channel",
     "do_not_contact",
     "is_deceased",
     "lifetime_value",
@@ -202,6 +211,7 @@ def customer_update(*, customer: Customer, by: User, **fields: Any) -> Customer:
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
+    opt_out_before = customer.marketing_opt_out
     for name, value in fields.items():
         setattr(customer, name, value)
     if customer.lifecycle_stage != Customer.Stage.LOST and "lifecycle_stage" in fields:
@@ -213,7 +223,94 @@ def customer_update(*, customer: Customer, by: User, **fields: Any) -> Customer:
     customer.save(update_fields=[*fields, "updated_at"])
     if "name" in fields:
         customer_refresh_search_text(customer=customer)
+    if "marketing_opt_out" in fields and bool(customer.marketing_opt_out) != opt_out_before:
+        # The tick box on the profile is a statement of consent too: keep the history complete.
+        _consent_append(
+            customer=customer,
+            purpose=Consent.Purpose.MARKETING,
+            channel="",
+            granted=not customer.marketing_opt_out,
+            source=Consent.Source.STAFF,
+            by=by,
+            note=_("Changed on the customer profile."),
+        )
     return customer
+
+
+# --- Consent ----------------------------------------------------------------------------------
+
+
+def _consent_append(
+    *, customer: Customer, purpose: str, channel: str, granted: bool, source: str, by, note: str
+) -> Consent:
+    consent = Consent(
+        customer=customer,
+        purpose=purpose,
+        channel=channel,
+        granted=granted,
+        source=source,
+        note=note,
+        recorded_by=by,
+        recorded_at=timezone.now(),
+    )
+    consent.full_clean(exclude=["customer", "recorded_by"])
+    consent.save()
+    return consent
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    customer: Customer,
+    purpose: str,
+    granted: bool,
+    source: str,
+    channel: str = "",
+    by: User | None = None,
+    note: str = "",
+) -> Consent:
+    """Append the customer's consent (granted) or its withdrawal for `purpose` on `channel`
+    ("" = every channel); the latest statement is the current state (consent_allows).
+
+    A withdrawal or grant of marketing on every channel also sets `marketing_opt_out`, so code
+    that reads the flag agrees. Staff (`by`) need the right to edit the customer and must give
+    a note (the reason); automatic sources (an SMS reply, a WeChat event) pass `by=None`.
+    Raises ValidationError keyed by field for an unknown purpose, channel or source, Forbidden
+    when `by` may not change the customer.
+    """
+    errors: dict[str, list[str]] = {}
+    if purpose not in Consent.Purpose.values:
+        errors["purpose"] = [_("Choose service or marketing.")]
+    if channel not in Consent.Channel.values:
+        errors["channel"] = [_("Unknown channel “%(channel)s”.") % {"channel": channel}]
+    if source not in Consent.Source.values:
+        errors["source"] = [_("Unknown source “%(source)s”.") % {"source": source}]
+    note = (note or "").strip()
+    if by is not None and not note:
+        errors["note"] = [_("Say why the consent changes.")]
+    if len(note) > 500:
+        errors["note"] = [_("The note has at most 500 characters.")]
+    if not isinstance(granted, bool):
+        errors["granted"] = [_("Say whether the customer agrees.")]
+    if errors:
+        raise ValidationError(errors)
+    if by is not None:
+        _require_edit(by, customer)
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    consent = _consent_append(
+        customer=customer,
+        purpose=purpose,
+        channel=channel,
+        granted=granted,
+        source=source,
+        by=by,
+        note=note,
+    )
+    marketing_everywhere = purpose == Consent.Purpose.MARKETING and channel == ""
+    if marketing_everywhere and customer.marketing_opt_out == granted:
+        customer.marketing_opt_out = not granted
+        customer.save(update_fields=["marketing_opt_out", "updated_at"])
+    return consent
 
 
 @transaction.atomic

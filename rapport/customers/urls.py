@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:customer_id>/assets/new/", views.asset_form, name="asset-add"),
     path("<int:customer_id>/assets/<int:asset_id>/", views.asset_form, name="asset-edit"),
     path("<int:customer_id>/contacts/", views.contact_add, name="contact-add"),
+    path("<int:customer_id>/consent/", views.consent_add, name="consent"),
     path("<int:customer_id>/tags/", views.tags_set, name="tags"),
     path("<int:customer_id>/merge/", views.customer_merge, name="merge"),
 ]

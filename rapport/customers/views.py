@@ -15,6 +15,7 @@ from rapport.customers.errors import DuplicateIdentity
 from rapport.customers.exports import customers_xlsx
 from rapport.customers.forms import (
     AssetForm,
+    ConsentForm,
     ContactForm,
     CustomerCreateForm,
     CustomerFilterForm,
@@ -116,6 +117,24 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
         customer.refresh_from_db()  # the page header shows what is stored, not the rejected input
     template = "customers/edit.html#profile-form" if request.htmx else "customers/edit.html"
     return render(request, template, {"customer": customer, "form": form})
+
+
+@require_POST
+@staff_view("customers.edit")
+def consent_add(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """Record a consent change (with its reason) from the 360 page's consent panel."""
+    customer = selectors.customer_get_for_staff(staff=request.user, customer_id=customer_id)
+    form = ConsentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.consent_record(customer=customer, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(_messages(exc)))
+        else:
+            messages.success(request, _("Consent recorded."))
+    else:
+        messages.error(request, " ".join(_form_messages(form)))
+    return redirect(reverse("customers:detail", args=[customer.pk]) + "#consent")
 
 
 @require_POST

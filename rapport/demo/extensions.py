@@ -76,3 +76,7 @@ BUILDERS.insert(BUILDERS.index(build_messaging) + 1, build_care)
 from rapport.demo.phone import build_phone  # noqa: E402
 
 BUILDERS.insert(BUILDERS.index(build_messaging) + 1, build_phone)
+# SMS (after messaging: the demo's fake SMS account, replies and the opt-out)
+from rapport.demo.sms import build_sms  # noqa: E402
+
+BUILDERS.insert(BUILDERS.index(build_messaging) + 1, build_sms)

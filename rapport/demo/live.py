@@ -1,7 +1,7 @@
 """The live demo: while `rapport demo` runs, customers keep writing to the demo mailbox.
 
-Every `LIVE_EVERY` the worker delivers the next mail of a short script through the real inbound
-pipeline (the same `inbound_receive` an IMAP poll or the webhook uses): a new question lands in
+Every `LIVE_EVERY` the worker delivers the next mail (or SMS reply) of a short script through the
+real inbound pipeline (the same `inbound_receive` an IMAP poll or the webhook uses): a new question lands in
 the team inbox, a customer answers an open ticket by e-mail and the reply threads into it, a
 stranger becomes a potential customer. An evaluator sees mail arrive within a minute of
 `make demo`, claims it and answers it. Only `rapport demo` turns this on (RAPPORT_DEMO_LIVE).
@@ -26,6 +26,7 @@ SCRIPT = [
         "轮胎鼓包，能否今天更换？",
         "您好，早上发现左前轮侧面鼓了一个包，还能开吗？今天下午能过来换吗？\n\n发自我的iPhone",
     ),
+    ("sms", "", ""),  # a customer's SMS reply (rapport.demo.sms)
     ("ticket", "", "您好，方案我看过了，同意按第二个方案处理。请尽快安排，谢谢。"),
     (
         "stranger",
@@ -51,6 +52,13 @@ def live_mail_deliver() -> InboundMessage | None:
     if account is None or step >= len(SCRIPT):
         return None
     kind, subject, body = SCRIPT[step]
+    if kind == "sms":
+        from rapport.demo.sms import live_sms_deliver
+
+        delivered = live_sms_deliver(step, PROVIDER_PREFIX)
+        if delivered is not None:
+            return delivered
+        kind, subject, body = "stranger", "请问营业时间", "你好，请问周日几点开门？"
     if kind == "ticket":
         ticket = (
             Ticket.objects.filter(

@@ -297,6 +297,7 @@ class ReplyForm(ActionForm):
             (c, label)
             for c, label in [
                 ("phone", _("Phone")),
+                ("auto", _("Send on the customer's channel (automatic)")),
                 ("email", _("E-mail")),
                 ("sms", _("SMS")),
                 ("wechat", _("WeChat")),

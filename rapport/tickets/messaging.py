@@ -275,10 +275,29 @@ def _phone_of(message: Message) -> str:
     return identity.display if identity is not None else ""
 
 
+# Channels without threading headers (SMS, WeChat): an account may send a customer's message to
+# the customer's open ticket (config "thread_open_ticket": true) instead of a new conversation.
+HEADERLESS_CHANNELS = ("sms", "wechat", "wecom")
+
+
+def _open_ticket_by_routing(message: Message, account: ChannelAccount) -> Ticket | None:
+    if message.channel not in HEADERLESS_CHANNELS:
+        return None
+    if not (account.config or {}).get("thread_open_ticket"):
+        return None
+    return (
+        Ticket.objects.filter(customer_id=message.customer_id, is_open=True)
+        .order_by("-updated_at", "-id")
+        .first()
+    )
+
+
 def thread_inbound(message: Message, parsed, account: ChannelAccount) -> ThreadDecision | None:
     """The registry hook: where an inbound message goes on the ticket side, or None (the
     pipeline then files it in a conversation)."""
     ticket = ticket_for_message(message)
+    if ticket is None and account is not None and not message.auto:
+        ticket = _open_ticket_by_routing(message, account)
     if ticket is not None:
         target, action = ticket_receive_text(
             ticket=ticket,
@@ -422,8 +441,22 @@ def reply_subject(ticket: Ticket, thread: Message | None) -> str:
     return (f"回复：{tagged}" if thread is not None else tagged)[:300]
 
 
-def reply_queue(*, ticket: Ticket, by: User, body: str, event_id: int) -> OutboxMessage:
-    """Queue a ticket reply by e-mail in the thread of the customer's last message."""
+def reply_queue(
+    *, ticket: Ticket, by: User, body: str, event_id: int, channel: str = "email"
+) -> OutboxMessage:
+    """Queue a ticket reply by e-mail in the thread of the customer's last message, or with
+    channel "auto" on the channel that reaches the customer (the outbox chooses and says why)."""
+    if channel == "auto":
+        return channel_services.outbox_queue(
+            customer=ticket.customer,
+            purpose="service",
+            source="ticket_reply",
+            subject=reply_subject(ticket, None),
+            body=body,
+            ticket_id=ticket.pk,
+            idempotency_key=f"ticket_reply:{event_id}",
+            by=by,
+        )
     to = ticket_email_address(ticket)
     if not to:
         raise ValidationError(
@@ -451,11 +484,11 @@ def tracking_url(ticket: Ticket) -> str:
 
 @transaction.atomic
 def tracking_link_send(*, ticket: Ticket, by: User) -> OutboxMessage:
-    """Send the customer the tracking link (once a day at most for the same ticket)."""
+    """Send the customer the tracking link (once a day at most for the same ticket): to the
+    e-mail address given on the ticket, else on the channel that reaches the customer
+    (channel_choose: WeChat, SMS, e-mail). Raises ValidationError when nothing reaches them."""
     ticket_services._check(ticket, by, "reply")
-    to = ticket_email_address(ticket)
-    if not to:
-        raise ValidationError({"channel": [_("The customer has no e-mail address.")]})
+    to = ticket.contact_email or None
     link = tracking_url(ticket)
     subject = _site(
         lambda: _("[%(number)s] Follow your request online") % {"number": ticket.number}
@@ -483,16 +516,19 @@ def tracking_link_send(*, ticket: Ticket, by: User) -> OutboxMessage:
         # The link opens the ticket to whoever holds it: the timeline gets no copy of it.
         summary=_site(
             lambda: (
-                _("[%(number)s] Tracking link sent (the link is in the e-mail only).")
+                _("[%(number)s] Tracking link sent (the link is in the message only).")
                 % {"number": ticket.number}
             )
         ),
-        channel="email",
+        channel="email" if to else None,
         to_address=to,
         ticket_id=ticket.pk,
         idempotency_key=f"tracking_link:{ticket.pk}:{timezone.localdate():%Y%m%d}",
         by=by,
     )
+    to = outbox.to_address
+    if not to:
+        raise ValidationError({"channel": [_("No channel reaches the customer.")]})
     if not TicketEvent.objects.filter(ticket=ticket, data__outbox_id=outbox.pk).exists():
         TicketEvent.objects.create(
             ticket=ticket,

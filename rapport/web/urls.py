@@ -46,4 +46,5 @@ urlpatterns = [
         phone.simulate_call_step,
         name="simulate-call-step",
     ),
+    path("inbox/simulate/sms/", inbox.simulate_sms, name="simulate-sms"),
 ]

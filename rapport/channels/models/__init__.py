@@ -555,6 +555,25 @@ class MessageTemplate(models.Model):
     def __str__(self) -> str:
         return self.name or self.code
 
+    def clean(self) -> None:
+        # A marketing message may go out by SMS (the channel is chosen per customer), and every
+        # commercial SMS must carry an easy opt-out (工信部令第31号).
+        if self.purpose == Purpose.MARKETING:
+            text = sms_opt_out_text()
+            errors = {
+                name: _("A marketing template must carry the opt-out text “%(text)s”.")
+                % {"text": text}
+                for name in ("body_zh", "body_en")
+                if text not in (getattr(self, name) or "")
+            }
+            if errors:
+                raise ValidationError(errors)
+
+
+def sms_opt_out_text() -> str:
+    """The opt-out every marketing message carries ("回T退订" unless configured)."""
+    return getattr(settings, "RAPPORT_SMS_OPT_OUT_TEXT", "") or "回T退订"
+
 
 class OutboxMessage(models.Model):
     """A message to a customer on its way out. Every message to a customer goes through here.
@@ -579,6 +598,7 @@ class OutboxMessage(models.Model):
         DO_NOT_CONTACT = "do_not_contact", _("The customer asked not to be contacted.")
         MERGED = "merged", _("The customer file was merged into another.")
         MARKETING_CONSENT = "marketing_consent", _("The customer withdrew marketing consent.")
+        NO_CONSENT = "no_consent", _("The customer has not agreed to this on this channel.")
         FREQUENCY_CAP = "frequency_cap", _("The customer already received enough messages.")
         NO_ADDRESS = "no_address", _("The customer has no reachable address on this channel.")
         UNDELIVERABLE = "undeliverable", _("The address bounced and is undeliverable.")
@@ -622,6 +642,8 @@ class OutboxMessage(models.Model):
         related_name="outbox_messages",
     )
     to_address = models.CharField(pgettext_lazy("message", "to"), max_length=254, blank=True)
+    # Why this channel, in words (channel_choose, or who chose it), for the timeline.
+    channel_reason = models.CharField(_("why this channel"), max_length=300, blank=True)
     subject = models.CharField(_("subject"), max_length=500, blank=True)
     body = models.TextField(_("text"))
     html = models.TextField(_("HTML"), blank=True)
@@ -811,3 +833,5 @@ from rapport.channels.models.chat import (  # noqa: E402
 # The phone channel's models live in its sub-package and belong to this app.
 from rapport.channels.phone.models import Call as Call  # noqa: E402
 from rapport.channels.phone.models import CallEvent as CallEvent  # noqa: E402
+# SMS's own tables live with the SMS code; importing them here registers them with the app.
+from rapport.channels.sms.models import SmsReceipt, SmsTemplateCode  # noqa: E402, F401

@@ -345,6 +345,8 @@ def _process(inbound: InboundMessage) -> None:
         started_at=min(now, incoming.sent_at) if incoming.sent_at else now,
     )
     message.save(update_fields=["ticket_id", "conversation", "interaction"])
+    for recorded in registry.inbound_recorded(account.kind):
+        recorded(message, incoming, account)
     _finish(
         inbound,
         InboundMessage.State.PROCESSED,
@@ -406,7 +408,7 @@ def _customer_of(incoming: Incoming, bounced_outbox: OutboxMessage | None) -> Cu
         # Automatic mail from someone we do not know does not make a potential customer.
         from rapport.customers.selectors import customer_find_by_identity
 
-        customer = customer_find_by_identity(kind="email", raw=incoming.sender)
+        customer = customer_find_by_identity(kind=incoming.identity_kind, raw=incoming.sender)
         if customer is None:
             raise Ignore(_("Automatic mail from an unknown sender."))
         return customer

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template import Context, Template
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from rapport.channels import providers, registry
@@ -32,11 +32,13 @@ from rapport.channels.models import (
     MessagingSettings,
     OutboxMessage,
     Purpose,
+    sms_opt_out_text,
 )
 from rapport.core.errors import Conflict
 from rapport.core.memo import ProcessMemo
 from rapport.customers.identities import normalize_identity
 from rapport.customers.models import Customer, Identity
+from rapport.customers.selectors import consent_allows, consent_current
 from rapport.interactions.models import Interaction
 from rapport.interactions.models import Purpose as InteractionPurpose
 from rapport.interactions.services import interaction_log
@@ -103,16 +105,13 @@ def _reachable(customer: Customer, channel: str) -> str:
     )
 
 
-def outbox_choose_channel(*, customer: Customer) -> tuple[str, str]:
-    """(channel, address): the first channel, in CHANNEL_ORDER, with an active account on which
-    the customer has a deliverable identity; ("email", "") when none (the send then refuses)."""
-    active = set(ChannelAccount.objects.filter(is_active=True).values_list("kind", flat=True))
-    for channel in CHANNEL_ORDER:
-        if channel in active:
-            address = _reachable(customer, channel)
-            if address:
-                return channel, address
-    return Channel.EMAIL, ""
+def outbox_choose_channel(*, customer: Customer, purpose: str = "service") -> tuple[str, str]:
+    """(channel, address) as channel_choose picks them; ("email", "") when nothing reaches the
+    customer (the send then refuses)."""
+    from rapport.channels.services.choice import channel_choose
+
+    choice = channel_choose(customer=customer, purpose=purpose)
+    return choice.channel, choice.to_address
 
 
 def outbox_queue(
@@ -141,7 +140,8 @@ def outbox_queue(
     language (zh-hans when they have none) with `context` plus customer_name and company (a given
     `subject`/`body` become the variables of the same name); without, `body` is the text. The
     channel is the caller's, or the thread's, or the first that reaches the customer
-    (outbox_choose_channel); the address likewise. `thread` (a Message) makes it a reply in that
+    (choice.channel_choose, whose reason in words is kept in `channel_reason` for the timeline);
+    the address likewise. A marketing SMS gets the opt-out text appended when it lacks it. `thread` (a Message) makes it a reply in that
     thread (In-Reply-To/References, its conversation and ticket).
 
     The outbox alone writes the outbound Interaction, once, when the message is actually sent;
@@ -199,17 +199,30 @@ def outbox_queue(
     if existing is not None:
         return _same_or_conflict(existing, request_hash)
 
-    if thread is not None:
-        channel = channel or thread.channel
-        conversation = conversation or thread.conversation
-        if not to_address and thread.channel == channel and channel in CHAT_CHANNELS:
-            to_address = thread.sender  # the openid / external_userid the customer wrote from
-        ticket_id = ticket_id if ticket_id is not None else thread.ticket_id
-    if conversation is not None:
-        channel = channel or conversation.account.kind
+    if template is not None and purpose == Purpose.SERVICE:
+        purpose = template.purpose
+    channel_reason = ""
+    with translation.override(settings.LANGUAGE_CODE):  # the timeline's language
+        if channel is not None:
+            channel_reason = _("Chosen by the sender")
+        if thread is not None:
+            if channel is None:
+                channel_reason = _("A reply on the channel the customer wrote on")
+            channel = channel or thread.channel
+            conversation = conversation or thread.conversation
+            if not to_address and thread.channel == channel and channel in CHAT_CHANNELS:
+                to_address = thread.sender  # the openid / external_userid the customer wrote from
+            ticket_id = ticket_id if ticket_id is not None else thread.ticket_id
+        if conversation is not None:
+            if channel is None:
+                channel_reason = _("A reply in the customer's conversation")
+            channel = channel or conversation.account.kind
     if channel is None:
-        channel, chosen = outbox_choose_channel(customer=customer)
-        to_address = to_address or chosen
+        from rapport.channels.services.choice import channel_choose
+
+        choice = channel_choose(customer=customer, purpose=purpose)
+        channel, channel_reason = choice.channel, choice.reason
+        to_address = to_address or choice.to_address
     if to_address:
         to_address = to_address.strip()
         kind = IDENTITY_KIND.get(channel)
@@ -242,7 +255,8 @@ def outbox_queue(
             (template.subject_en if english else template.subject_zh) or subject or "", variables
         )
         body = _render(template.body_en if english else template.body_zh, variables)
-        purpose = template.purpose if purpose == Purpose.SERVICE else purpose
+    if channel == Channel.SMS:
+        body = sms_body(body or "", purpose=purpose, account=account)
     outbox = OutboxMessage(
         customer=customer,
         purpose=purpose,
@@ -253,6 +267,7 @@ def outbox_queue(
         channel=channel,
         account=account,
         to_address=to_address or "",
+        channel_reason=channel_reason[:300],
         subject=(subject or "").replace("\r", " ").replace("\n", " ").strip()[:500],
         body=body or "",
         html=html or "",
@@ -287,6 +302,19 @@ def outbox_queue(
     outbox_id = outbox.pk
     transaction.on_commit(lambda: _enqueue_send(outbox_id))
     return outbox
+
+
+def sms_body(body: str, *, purpose: str, account: ChannelAccount | None) -> str:
+    """An SMS text as we keep it: without the 【signature】 the provider puts in front (a copy in
+    the text would show twice), and with the opt-out text on marketing."""
+    text = body.strip()
+    signature = (account.config.get("sign_name", "") if account is not None else "").strip()
+    if signature and text.startswith(f"【{signature}】"):
+        text = text[len(signature) + 2 :].lstrip()
+    opt_out = sms_opt_out_text()
+    if purpose == Purpose.MARKETING and opt_out not in text:
+        text = f"{text} {opt_out}"
+    return text
 
 
 def _same_or_conflict(existing: OutboxMessage, request_hash: str) -> OutboxMessage:
@@ -391,6 +419,10 @@ def _stop(outbox: OutboxMessage, now: datetime) -> tuple[str, datetime | None]:
     marketing = outbox.purpose == Purpose.MARKETING
     if marketing and customer.marketing_opt_out:
         return R.MARKETING_CONSENT, None
+    if not consent_allows(customer=customer, purpose=outbox.purpose, channel=outbox.channel):
+        current = consent_current(customer=customer, purpose=outbox.purpose, channel=outbox.channel)
+        withdrawn = current is not None and not current.granted
+        return (R.MARKETING_CONSENT if marketing and withdrawn else R.NO_CONSENT), None
     if not outbox.to_address:
         return R.NO_ADDRESS, None
     kind = IDENTITY_KIND.get(outbox.channel)
@@ -532,7 +564,7 @@ def _record_sent(outbox: OutboxMessage, account: ChannelAccount, now: datetime) 
         channel={"wecom": "wechat"}.get(outbox.channel, outbox.channel),
         direction=Interaction.Direction.OUTBOUND,
         purpose=purpose,
-        summary=(outbox.summary or f"{outbox.subject}\n{outbox.body}").strip()[:4000] or "—",
+        summary=_timeline_summary(outbox),
         started_at=min(now, timezone.now()),
     )
     Message.objects.create(
@@ -560,6 +592,18 @@ def _record_sent(outbox: OutboxMessage, account: ChannelAccount, now: datetime) 
     if outbox.conversation_id:
         Conversation.objects.filter(pk=outbox.conversation_id).update(last_message_at=now)
     return interaction
+
+
+def _timeline_summary(outbox: OutboxMessage) -> str:
+    text = (outbox.summary or f"{outbox.subject}\n{outbox.body}").strip() or "—"
+    if outbox.channel_reason:
+        with translation.override(settings.LANGUAGE_CODE):
+            line = _("Channel: %(channel)s (%(reason)s)") % {
+                "channel": Channel(outbox.channel).label,
+                "reason": outbox.channel_reason,
+            }
+        text = f"{text[: 3990 - len(line)]}\n{line}"
+    return text[:4000]
 
 
 def _interaction_purpose(outbox: OutboxMessage) -> str:

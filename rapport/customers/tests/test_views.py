@@ -103,7 +103,7 @@ def test_create_redirects_to_the_new_customer(agent, as_user):
 def test_360_page_shows_profile_and_masks_id(agent, as_user, zhang, django_assert_max_num_queries):
     client = as_user(agent)
     client.get(f"/customers/{zhang.pk}/")
-    with django_assert_max_num_queries(16):  # 16th: the phone panel's recent calls
+    with django_assert_max_num_queries(17):  # the phone panel's recent calls, the consent panel
         response = client.get(f"/customers/{zhang.pk}/")
     body = response.content.decode()
     assert "110***********1234" in body

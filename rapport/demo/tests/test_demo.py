@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from rapport.channels.models import Call, Conversation, InboundMessage, Message
-from rapport.customers.models import Customer, Identity
+from rapport.customers.models import Consent, Customer, Identity
 from rapport.interactions.models import Interaction
 from rapport.sla.models import ServiceClock, SlaAlert
 from rapport.staff.models import User
@@ -48,5 +48,9 @@ def test_the_demo_builds_and_prints_the_logins(capsys):
     assert Call.objects.filter(state="ended", interaction__isnull=False).exists()
     assert Call.objects.filter(state="missed", callback_task__isnull=False).exists()
     assert User.objects.get(username="chenxm").phone_extension == "8001"
+    # SMS: a fake account, a reply on a customer's timeline, a "TD" that withdrew marketing.
+    assert Message.objects.filter(channel="sms", direction="inbound").count() == 2
+    assert Consent.objects.filter(source="sms_reply", granted=False).count() == 1
+    assert Customer.objects.filter(marketing_opt_out=True, consents__source="sms_reply").exists()
     call_command("loaddemo")  # a second run changes nothing
     assert Customer.objects.count() == 203

@@ -8,6 +8,7 @@ from rapport.customers.models import Customer, Identity
 from rapport.customers.tests.factories import CustomerFactory
 from rapport.demo.live import SCRIPT, live_mail_deliver
 from rapport.demo.messaging import DEMO_ADDRESS
+from rapport.demo.sms import DEMO_SMS_NAME
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +54,20 @@ def test_the_live_demo_sends_wechat_messages_the_demo_user_can_answer(team, agen
     assert conversations.count() == len(LIVE_SCRIPT)
     outbox = conversation_reply(conversation=conversations.first(), by=agent, body="您好，可以的")
     assert outbox_send(outbox_id=outbox.pk).state == OutboxMessage.State.SENT
+def test_the_live_loop_sends_an_sms_reply_when_the_demo_has_an_sms_account(
+    team, django_capture_on_commit_callbacks
+):
+    ChannelAccountFactory(name="客服邮箱", address=DEMO_ADDRESS, default_team=team)
+    ChannelAccountFactory(
+        name=DEMO_SMS_NAME, kind="sms", address="10690000", default_team=team, is_default=True
+    )
+    for n in range(7):
+        customer = CustomerFactory(name=f"客户{n}")
+        Identity.objects.create(customer=customer, kind="phone", value=f"+86139000000{n:02d}")
+    steps = [kind for kind, _subject, _body in SCRIPT]
+    for _ in range(steps.index("sms") + 1):
+        with django_capture_on_commit_callbacks(execute=True):
+            last = live_mail_deliver()
+    last.refresh_from_db()
+    assert last.state == "processed", last.error
+    assert (last.message.channel, last.message.customer.name) == ("sms", "客户6")

@@ -811,11 +811,12 @@ def ticket_note(*, ticket: Ticket, by: User, body: str) -> TicketEvent:
     return _event(ticket, E.NOTE, by, now, body=body[:4000])
 
 
-REPLY_CHANNELS = ("phone", "email", "sms", "wechat", "face_to_face", "letter")
+REPLY_CHANNELS = ("auto", "phone", "email", "sms", "wechat", "face_to_face", "letter")
 
 
 # Channels a reply is sent on through the outbox; on the others it is only recorded as told.
-SENT_CHANNELS = ("email",)
+# "auto": the outbox picks the customer's reachable channel (channel_choose) and says why.
+SENT_CHANNELS = ("email", "auto")
 
 
 @transaction.atomic
@@ -857,7 +858,7 @@ def ticket_reply(*, ticket: Ticket, by: User, body: str, channel: str = "phone")
     if channel in SENT_CHANNELS:
         from rapport.tickets.messaging import reply_queue  # messaging builds on these services
 
-        outbox = reply_queue(ticket=ticket, by=by, body=body, event_id=event.pk)
+        outbox = reply_queue(ticket=ticket, by=by, body=body, event_id=event.pk, channel=channel)
         event.data["outbox_id"] = outbox.pk
         event.save(update_fields=["data"])
     return event

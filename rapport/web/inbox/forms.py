@@ -117,3 +117,33 @@ class ChatSimulateForm(BoundedFormMixin, forms.Form):
         if data.get("kind") in ("text", "voice") and not (data.get("text") or "").strip():
             self.add_error("text", _("Write what the customer says."))
         return data
+class SimulateSmsForm(BoundedFormMixin, forms.Form):
+    """An SMS reply as a provider would push it; it goes through the real inbound pipeline."""
+
+    account = forms.ModelChoiceField(
+        label=_("To SMS account"), queryset=ChannelAccount.objects.none(), empty_label=None
+    )
+    phone = forms.CharField(label=_("From (mobile number)"), max_length=32)
+    text = forms.CharField(
+        label=_("Text"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("TD, 退订, T or N withdraws marketing consent."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "sms-%s")  # shares the page with the e-mail form
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = ChannelAccount.objects.filter(
+            is_active=True, kind=ChannelAccount.Kind.SMS
+        ).order_by("name")
+
+    def clean_phone(self):
+        from django.core.exceptions import ValidationError
+
+        from rapport.core.phones import normalize_phone
+
+        try:
+            return normalize_phone(self.cleaned_data["phone"])
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from exc

@@ -1,6 +1,7 @@
 """The inbox pages. Thin: forms parse, channel and ticket services write, selectors read.
 Every action is a plain POST form that redirects; the list refreshes itself with htmx."""
 
+import uuid
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -29,6 +30,7 @@ from rapport.web.inbox.forms import (
     LinkForm,
     ReplyForm,
     SimulateForm,
+    SimulateSmsForm,
 )
 
 PAGE_SIZE = 30
@@ -337,9 +339,8 @@ def simulate(request: HttpRequest) -> HttpResponse:
                 )
             return redirect(_after_simulation(inbound))
     status = 400 if request.method == "POST" else 200
-    return render(
-        request, "web/inbox/simulate.html", {"form": form, "chat_form": chat_form}, status=status
-    )
+    context = {"form": form, "chat_form": chat_form, "sms_form": SimulateSmsForm()}
+    return render(request, "web/inbox/simulate.html", context, status=status)
 
 
 def _simulate_chat(request: HttpRequest, form: ChatSimulateForm) -> HttpResponse:
@@ -351,7 +352,7 @@ def _simulate_chat(request: HttpRequest, form: ChatSimulateForm) -> HttpResponse
     )
     if status != 200 or inbound is None:
         form.add_error(None, _("The callback refused it: %(answer)s") % {"answer": answer})
-        context = {"form": SimulateForm(), "chat_form": form}
+        context = {"form": SimulateForm(), "chat_form": form, "sms_form": SimulateSmsForm()}
         return render(request, "web/inbox/simulate.html", context, status=400)
     if inbound.state == InboundMessage.State.PROCESSED and not inbound.conversation_id:
         messages.success(request, _("Received and recorded: %(what)s") % {"what": inbound.summary})
@@ -360,6 +361,37 @@ def _simulate_chat(request: HttpRequest, form: ChatSimulateForm) -> HttpResponse
         request, _("Received and filed: %(state)s.") % {"state": inbound.get_state_display()}
     )
     return redirect(_after_simulation(inbound))
+
+
+@require_POST
+@staff_view("messaging.admin")
+def simulate_sms(request: HttpRequest) -> HttpResponse:
+    """An SMS reply written here is stored and filed exactly like one a provider pushes."""
+    from rapport.channels.sms.providers import InboundSms
+    from rapport.channels.sms.services import sms_inbound_accept
+
+    form = SimulateSmsForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        sms = InboundSms(
+            phone=data["phone"], text=data["text"], provider_id=f"simulated:{uuid.uuid4().hex}"
+        )
+        try:
+            (result,) = sms_inbound_accept(account=data["account"], messages=[sms])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            channel_services.inbound_process(inbound_id=result["inbound_id"])
+            inbound = InboundMessage.objects.get(pk=result["inbound_id"])
+            messages.success(
+                request,
+                _("Received and filed: %(state)s.") % {"state": inbound.get_state_display()},
+            )
+            return redirect(_after_simulation(inbound))
+    context = {"form": SimulateForm(), "chat_form": ChatSimulateForm(), "sms_form": form}
+    return render(request, "web/inbox/simulate.html", context, status=400)
 
 
 def _after_simulation(inbound: InboundMessage) -> str:
