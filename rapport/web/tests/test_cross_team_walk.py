@@ -144,6 +144,9 @@ SIGNED = {
     "/api/v1/channels/email/inbound/{account_id}",
     "/api/v1/channels/phone/{account_id}/events",
     "/api/v1/channels/phone/{account_id}/tccc",
+    # SMS provider callbacks: the callback token or the same HMAC (channels.sms.api).
+    "/api/v1/channels/sms/{account_id}/receipt",
+    "/api/v1/channels/sms/{account_id}/inbound",
 }
 
 # A contact's follow-up tasks are part of its record (DOMAIN.md §8: "any follow-up tasks it
