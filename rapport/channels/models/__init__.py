@@ -833,5 +833,6 @@ from rapport.channels.models.chat import (  # noqa: E402
 # The phone channel's models live in its sub-package and belong to this app.
 from rapport.channels.phone.models import Call as Call  # noqa: E402
 from rapport.channels.phone.models import CallEvent as CallEvent  # noqa: E402
+
 # SMS's own tables live with the SMS code; importing them here registers them with the app.
 from rapport.channels.sms.models import SmsReceipt, SmsTemplateCode  # noqa: E402, F401

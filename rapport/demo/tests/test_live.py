@@ -54,6 +54,8 @@ def test_the_live_demo_sends_wechat_messages_the_demo_user_can_answer(team, agen
     assert conversations.count() == len(LIVE_SCRIPT)
     outbox = conversation_reply(conversation=conversations.first(), by=agent, body="您好，可以的")
     assert outbox_send(outbox_id=outbox.pk).state == OutboxMessage.State.SENT
+
+
 def test_the_live_loop_sends_an_sms_reply_when_the_demo_has_an_sms_account(
     team, django_capture_on_commit_callbacks
 ):

@@ -117,6 +117,8 @@ class ChatSimulateForm(BoundedFormMixin, forms.Form):
         if data.get("kind") in ("text", "voice") and not (data.get("text") or "").strip():
             self.add_error("text", _("Write what the customer says."))
         return data
+
+
 class SimulateSmsForm(BoundedFormMixin, forms.Form):
     """An SMS reply as a provider would push it; it goes through the real inbound pipeline."""
 
