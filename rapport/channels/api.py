@@ -29,6 +29,8 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: Error
 
 PurposeT = Literal["service", "marketing"]
 ChannelT = Literal["email", "wechat", "wecom", "sms"]
+# Every kind of account, including those the outbox does not send on (phone).
+AccountKindT = Literal["email", "wechat", "wecom", "sms", "phone"]
 StateT = Literal["queued", "sending", "sent", "delivered", "failed", "refused"]
 
 
@@ -234,7 +236,7 @@ def template_read(request: HttpRequest, code: str):
 
 class AccountOut(Schema):
     id: int
-    kind: ChannelT
+    kind: AccountKindT
     name: str
     address: str
     default_team_id: int

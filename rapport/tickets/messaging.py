@@ -272,7 +272,7 @@ def _phone_of(message: Message) -> str:
     identity = Identity.objects.filter(
         customer_id=message.customer_id, kind="phone", is_primary=True
     ).first()
-    return identity.display if identity is not None else ""
+    return identity.value if identity is not None else ""
 
 
 # Channels without threading headers (SMS, WeChat): an account may send a customer's message to

@@ -127,3 +127,27 @@ def test_simulate_chat_form_names_bad_fields(as_user, admin_user, wechat):
     )
     assert answer.status_code == 400
     assert not InboundMessage.objects.exists()
+
+
+def test_convert_gives_the_ticket_the_customers_phone_when_a_chat_customer_has_one(
+    as_user, agent, wechat
+):
+    from rapport.customers.models import Identity
+
+    conversation = chat(wechat, "我买的空调不制冷")
+    Identity.objects.create(
+        customer=conversation.customer, kind="phone", value="+8613800138000", is_primary=True
+    )
+    answer = as_user(agent).post(f"/inbox/{conversation.pk}/convert/", {"kind": "complaint"})
+    assert answer.status_code == 302
+    assert Ticket.objects.get().contact_phone == "+8613800138000"
+
+
+def test_the_api_lists_every_kind_of_channel_account(api_client, admin_user, wechat):
+    from rapport.channels.tests.factories import ChannelAccountFactory
+
+    ChannelAccountFactory(name="客服热线", kind="phone", address="4008001234")
+    client = api_client(admin_user)
+    answer = client.get("/api/v1/channel-accounts")
+    assert answer.status_code == 200
+    assert {row["kind"] for row in answer.json()["results"]} >= {"phone", "wechat"}
