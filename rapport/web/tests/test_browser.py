@@ -43,7 +43,12 @@ def test_find_customer_by_phone_and_edit_city_in_place(live_server, agent, team)
         page.click("text=张伟")
         page.wait_for_url(f"**/customers/{customer.pk}/")
 
-        page.click("#profile >> text=编辑")
+        page.wait_for_load_state("networkidle")  # htmx has bound the page's links
+        with page.expect_response(
+            lambda r: r.url.endswith(f"/customers/{customer.pk}/edit/")
+        ) as edit:
+            page.click("#profile >> text=编辑")
+        assert edit.value.ok, edit.value.status  # a failed htmx request would leave no form
         page.wait_for_selector("#profile form")
         page.fill("#id_city", "杭州")
         page.click("#profile button[type=submit]")
