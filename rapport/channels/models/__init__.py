@@ -136,6 +136,7 @@ class ChannelAccount(TimeStampedModel):
         from rapport.channels.models.chat import CALLBACK_ACCOUNTS
 
         CALLBACK_ACCOUNTS.forget(self.pk)
+        SENDING_ACCOUNTS.forget()
 
     def get_secrets(self) -> dict[str, str]:
         """Decrypted secrets; raises crypto.SecretsUnreadable when the key changed."""
@@ -738,6 +739,9 @@ class OutboxMessage(models.Model):
 
 
 SETTINGS_MEMO = ProcessMemo("messaging settings", ttl=30)
+# The account a message goes out from, read for every message sent: by id, and the default per
+# channel. Saving any account in this process forgets them all (ChannelAccount.save).
+SENDING_ACCOUNTS = ProcessMemo("sending accounts", ttl=30)
 
 
 class MessagingSettings(models.Model):

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from rapport.channels import providers, registry
 from rapport.channels.models import (
+    SENDING_ACCOUNTS,
     Channel,
     ChannelAccount,
     Conversation,
@@ -83,11 +84,20 @@ def _render(text: str, context: dict) -> str:
 
 
 def default_account(channel: str) -> ChannelAccount | None:
-    """The account messages on `channel` go out from when no conversation names one."""
-    return (
-        ChannelAccount.objects.filter(kind=channel, is_active=True)
+    """The account messages on `channel` go out from when no conversation names one (kept per
+    process for SENDING_ACCOUNTS.ttl seconds; saving an account forgets it)."""
+    return SENDING_ACCOUNTS.get(
+        ("default", channel),
+        lambda: ChannelAccount.objects.filter(kind=channel, is_active=True)
         .order_by("-is_default", "id")
-        .first()
+        .first(),
+    )
+
+
+def sending_account(account_id: int) -> ChannelAccount | None:
+    """The account with this id, kept per process like `default_account`."""
+    return SENDING_ACCOUNTS.get(
+        account_id, lambda: ChannelAccount.objects.filter(pk=account_id).first()
     )
 
 
@@ -369,14 +379,16 @@ def _claim(outbox_id: int, now: datetime) -> OutboxMessage | None:
     due = Q(state=OutboxMessage.State.QUEUED, next_attempt_at__lte=now) | Q(
         state=OutboxMessage.State.SENDING, lease_until__lt=now
     )
+    # Only the customer is joined: a wider join costs more to build than to run (Django's query
+    # compilation); the account comes from a per-process memo, the author only when it is read.
     found = list(
-        OutboxMessage.objects.filter(due, pk=outbox_id)
-        .select_related("customer", "account", "created_by")
-        .order_by()[:1]
+        OutboxMessage.objects.filter(due, pk=outbox_id).select_related("customer").order_by()[:1]
     )
     if not found:
         return None
     outbox = found[0]
+    if outbox.account_id is not None:
+        outbox.account = sending_account(outbox.account_id)
     lease_until = now + _lease()
     claimed = OutboxMessage.objects.filter(
         pk=outbox_id, state=outbox.state, attempts=outbox.attempts
