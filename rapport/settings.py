@@ -136,6 +136,10 @@ def _database() -> dict:
             ),
         },
         "TEST": {"NAME": None},
+        # Kept open across requests: reopening (and re-running the PRAGMAs) on every request
+        # cost as much as an API read itself (issue 16: 11.0 → 6.4 ms CPU per read).
+        "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60),
+        "CONN_HEALTH_CHECKS": True,
     }
 
 
