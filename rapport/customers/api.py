@@ -162,7 +162,12 @@ def merge_customer(request: HttpRequest, customer_id: int, payload: MergeIn):
 def reveal_customer(request: HttpRequest, customer_id: int, payload: RevealIn):
     customer = selectors.customer_get_for_staff(staff=request.user, customer_id=customer_id)
     return services.customer_reveal(
-        customer=customer, by=request.user, what=payload.what, request=request
+        customer=customer,
+        by=request.user,
+        what=payload.what,
+        reason=payload.reason,
+        note=payload.note,
+        request=request,
     )
 
 

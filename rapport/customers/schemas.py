@@ -174,6 +174,10 @@ class MergedOut(Schema):
 
 class RevealIn(BodyIn):
     what: Literal["identities", "id_number"]
+    reason: Literal["verify", "contact", "complaint", "other"] = Field(
+        description="Why the data is needed (kept in the audit log); `other` needs a note."
+    )
+    note: str = Field("", max_length=200)
 
 
 class AssetIn(BodyIn):

@@ -6,10 +6,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from rapport.core.audit import audit_record
 from rapport.core.errors import DomainError, Forbidden
@@ -438,12 +439,34 @@ def customer_set_tags(*, customer: Customer, by: User, tags: list[Tag]) -> None:
     customer.tags.set(tags)
 
 
+class RevealReason(models.TextChoices):
+    """Why someone looks at a customer's unmasked data (个人信息查看事由), kept in the audit log."""
+
+    VERIFY = "verify", gettext_lazy("Verifying the customer's identity")
+    CONTACT = "contact", gettext_lazy("Calling or writing to the customer")
+    COMPLAINT = "complaint", gettext_lazy("Handling a complaint")
+    OTHER = "other", gettext_lazy("Other (explain below)")
+
+
 def customer_reveal(
-    *, customer: Customer, by: User, what: str, request: HttpRequest | None = None
+    *,
+    customer: Customer,
+    by: User,
+    what: str,
+    reason: str,
+    note: str = "",
+    request: HttpRequest | None = None,
 ) -> dict[str, Any]:
-    """Return full personal data and write the audit record (who, whom, when, from where)."""
+    """Return full personal data and write the audit record (who, whom, when, from where, why).
+
+    A reason is required; "other" needs a note saying what for."""
     if not by.can("customers.reveal"):
         raise Forbidden(_("You may not see unmasked personal data."))
+    if reason not in RevealReason.values:
+        raise DomainError(_("Choose why you need to see the data."), field="reason")
+    note = (note or "").strip()[:200]
+    if reason == RevealReason.OTHER and not note:
+        raise DomainError(_("Say in a few words why you need to see the data."), field="note")
     if what == "id_number":
         values: dict[str, Any] = {"id_number": customer.id_number}
     elif what == "identities":
@@ -458,7 +481,7 @@ def customer_reveal(
         actor=by,
         action=AuditEntry.Action.REVEAL,
         target=customer,
-        detail={"what": what},
+        detail={"what": what, "reason": reason, **({"note": note} if note else {})},
         request=request,
     )
     return values
@@ -674,6 +697,7 @@ def tag_get_or_create(*, name: str) -> Tag:
 __all__ = [
     "IdentityInput",
     "MergeResult",
+    "RevealReason",
     "asset_create",
     "asset_update",
     "contact_create",

@@ -168,12 +168,30 @@ def identity_remove(request: HttpRequest, identity_id: int) -> HttpResponse:
 def customer_reveal(request: HttpRequest, customer_id: int) -> HttpResponse:
     customer = selectors.customer_get_for_staff(staff=request.user, customer_id=customer_id)
     what = request.POST.get("what", "identities")
-    revealed = services.customer_reveal(
-        customer=customer, by=request.user, what=what, request=request
-    )
+    partial = "identities" if what == "identities" else "profile"
+    try:
+        revealed = services.customer_reveal(
+            customer=customer,
+            by=request.user,
+            what=what,
+            reason=request.POST.get("reason", ""),
+            note=request.POST.get("note", ""),
+            request=request,
+        )
+    except DomainError as exc:
+        if exc.field not in ("reason", "note"):
+            raise
+        # Shown where the person clicked, the reveal form open again with what they chose.
+        context = {
+            **_profile_context(request, customer),
+            "reveal_error": {"what": what, "message": exc.message},
+            "reveal_posted": request.POST,
+        }
+        if request.htmx:
+            return render(request, f"customers/detail.html#{partial}", context)
+        return render(request, "customers/reveal.html", context, status=400)
     context = {**_profile_context(request, customer), "revealed": revealed}
     if request.htmx:
-        partial = "identities" if what == "identities" else "profile"
         return render(request, f"customers/detail.html#{partial}", context)
     return render(request, "customers/revealed.html", context)
 

@@ -73,13 +73,22 @@ def staff_leave(*, user: User, left_on: date) -> User:
     return user
 
 
-def api_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
-    """Issue a token; returns the stored row and the raw token, which is never stored."""
+def api_token_create(
+    *, user: User, name: str = "", via: str = "", request=None
+) -> tuple[ApiToken, str]:
+    """Issue a token; returns the stored row and the raw token, which is never stored.
+    `via="cli"` marks a token issued on the server's command line (no address to record)."""
     raw = ApiToken.generate()
     token = ApiToken.objects.create(
         user=user, name=name, prefix=raw[:10], digest=ApiToken.hash(raw)
     )
-    audit_record(actor=user, action=AuditEntry.Action.TOKEN, target=user, detail={"name": name})
+    audit_record(
+        actor=user,
+        action=AuditEntry.Action.TOKEN,
+        target=user,
+        detail={"name": name, **({"via": via} if via else {})},
+        request=request,
+    )
     return token, raw
 
 

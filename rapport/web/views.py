@@ -5,6 +5,8 @@ from django.views.decorators.http import require_GET
 
 from rapport.core.http import staff_view
 from rapport.core.models import AuditEntry
+from rapport.staff.models import User
+from rapport.web.audit import audit_detail_text, audit_filter
 from rapport.web.home import home_panels
 
 
@@ -17,13 +19,23 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @staff_view("audit.view")
 def audit_log(request: HttpRequest) -> HttpResponse:
-    entries = AuditEntry.objects.select_related("actor").order_by("-at", "-id")
-    action = request.GET.get("action", "")
-    if action in AuditEntry.Action.values:
-        entries = entries.filter(action=action)
+    kwargs, errors, shown = audit_filter(request.GET)
+    entries = AuditEntry.objects.filter(**kwargs).select_related("actor").order_by("-at", "-id")
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    for entry in page:
+        entry.detail_text = audit_detail_text(entry)
+    actors = User.objects.filter(
+        pk__in=AuditEntry.objects.exclude(actor=None).values("actor_id").distinct()
+    ).order_by("username")
     return render(
         request,
         "web/audit_log.html",
-        {"page": page, "actions": AuditEntry.Action.choices, "action": action},
+        {
+            "page": page,
+            "actions": AuditEntry.Action.choices,
+            "actors": actors,
+            "shown": shown,
+            "errors": errors,
+        },
+        status=400 if errors else 200,
     )

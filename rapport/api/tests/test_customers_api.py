@@ -222,12 +222,16 @@ def test_lookup_by_identity(agent, api_client, zhang):
 def test_reveal_is_audited(supervisor, agent, api_client, zhang):
     assert (
         post(
-            api_client(agent), f"/api/v1/customers/{zhang.pk}/reveal", {"what": "identities"}
+            api_client(agent),
+            f"/api/v1/customers/{zhang.pk}/reveal",
+            {"what": "identities", "reason": "contact"},
         ).status_code
         == 403
     )
     response = post(
-        api_client(supervisor), f"/api/v1/customers/{zhang.pk}/reveal", {"what": "identities"}
+        api_client(supervisor),
+        f"/api/v1/customers/{zhang.pk}/reveal",
+        {"what": "identities", "reason": "contact"},
     )
     assert response.json()["identities"][0]["value"] == "+8613800138000"
     assert AuditEntry.objects.filter(action="reveal").count() == 1

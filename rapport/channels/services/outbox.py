@@ -88,9 +88,11 @@ def default_account(channel: str) -> ChannelAccount | None:
     process for SENDING_ACCOUNTS.ttl seconds; saving an account forgets it)."""
     return SENDING_ACCOUNTS.get(
         ("default", channel),
-        lambda: ChannelAccount.objects.filter(kind=channel, is_active=True)
-        .order_by("-is_default", "id")
-        .first(),
+        lambda: (
+            ChannelAccount.objects.filter(kind=channel, is_active=True)
+            .order_by("-is_default", "id")
+            .first()
+        ),
     )
 
 

@@ -206,9 +206,11 @@ def test_merge_refusals_change_nothing(agent, supervisor):
 def test_reveal_writes_an_audit_record_and_needs_the_right(agent, supervisor, rf):
     customer = make(agent, id_number="110105198001011234")
     with pytest.raises(Forbidden):
-        customer_reveal(customer=customer, by=agent, what="identities")
+        customer_reveal(customer=customer, by=agent, what="identities", reason="verify")
     request = rf.post("/", REMOTE_ADDR="10.1.2.3", HTTP_USER_AGENT="pytest")
-    values = customer_reveal(customer=customer, by=supervisor, what="id_number", request=request)
+    values = customer_reveal(
+        customer=customer, by=supervisor, what="id_number", reason="complaint", request=request
+    )
     assert values == {"id_number": "110105198001011234"}
     entry = AuditEntry.objects.get()
     assert (entry.actor, entry.action, entry.target_id, entry.ip_address) == (
@@ -294,6 +296,8 @@ def test_reveal_audit_records_the_peer_not_a_forged_forwarded_for(supervisor, rf
     customer = make(supervisor, id_number="110105198001011234")
     request = rf.post("/", REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR="8.8.8.8")
 
-    customer_reveal(customer=customer, by=supervisor, what="id_number", request=request)
+    customer_reveal(
+        customer=customer, by=supervisor, what="id_number", reason="complaint", request=request
+    )
 
     assert AuditEntry.objects.get().ip_address == "10.1.2.3"

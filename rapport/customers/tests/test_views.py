@@ -165,7 +165,9 @@ def test_other_team_representative_cannot_edit(other_team_agent, as_user, zhang)
 
 def test_reveal_shows_numbers_and_is_audited(supervisor, as_user, zhang):
     response = as_user(supervisor).post(
-        f"/customers/{zhang.pk}/reveal/", {"what": "identities"}, headers={"HX-Request": "true"}
+        f"/customers/{zhang.pk}/reveal/",
+        {"what": "identities", "reason": "contact"},
+        headers={"HX-Request": "true"},
     )
     assert "138 0013 8000" in response.content.decode()
     entry = AuditEntry.objects.get()
@@ -174,7 +176,9 @@ def test_reveal_shows_numbers_and_is_audited(supervisor, as_user, zhang):
 
 def test_representative_cannot_reveal(agent, as_user, zhang):
     assert (
-        as_user(agent).post(f"/customers/{zhang.pk}/reveal/", {"what": "identities"}).status_code
+        as_user(agent)
+        .post(f"/customers/{zhang.pk}/reveal/", {"what": "identities", "reason": "contact"})
+        .status_code
         == 403
     )
     assert not AuditEntry.objects.exists()
@@ -219,7 +223,9 @@ def test_export_is_audited(manager, as_user, zhang):
 
 
 def test_audit_log_page_for_admins(admin_user, supervisor, as_user, zhang):
-    as_user(supervisor).post(f"/customers/{zhang.pk}/reveal/", {"what": "id_number"})
+    as_user(supervisor).post(
+        f"/customers/{zhang.pk}/reveal/", {"what": "id_number", "reason": "verify"}
+    )
     body = as_user(admin_user).get("/audit/").content.decode()
     assert "张伟" in body
 

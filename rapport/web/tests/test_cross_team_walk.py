@@ -176,7 +176,7 @@ SHARED_ON_CONTACT_PAGES["mail_subject"] = SHARED_ON_CONTACT_PAGES["mail_body"] =
 BODIES = {
     ("patch", "/api/v1/customers/{customer_id}"): {"city": "上海"},
     ("post", "/api/v1/customers/{customer_id}/merge"): {"duplicate_id": "{other_customer}"},
-    ("post", "/api/v1/customers/{customer_id}/reveal"): {"what": "id_number"},
+    ("post", "/api/v1/customers/{customer_id}/reveal"): {"what": "id_number", "reason": "verify"},
     ("post", "/api/v1/customers/{customer_id}/identities"): {
         "kind": "email",
         "value": "walk@example.cn",

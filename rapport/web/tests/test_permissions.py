@@ -51,7 +51,7 @@ ENDPOINTS = [
         "post",
         "/api/v1/customers/{id}/reveal",
         only("supervisor", "manager", "kam", "admin_user"),
-        {"what": "identities"},
+        {"what": "identities", "reason": "verify"},
     ),
     ("get", "/api/v1/customers/{id}/identities", ALL, None),
     ("get", "/api/v1/customers/{id}/assets", ALL, None),
@@ -79,7 +79,7 @@ def test_page_permissions(request, role, method, url, expected, customers, as_us
     user = request.getfixturevalue(role)
     client = as_user(user)
     url = url.format(id=customers[0].pk)
-    data = {"what": "identities"} if method == "post" else None
+    data = {"what": "identities", "reason": "verify"} if method == "post" else None
     response = getattr(client, method)(url, data) if data else getattr(client, method)(url)
     assert response.status_code == expected[role]
 

@@ -18,5 +18,5 @@ class Command(BaseCommand):
             user = User.objects.get(username=options["username"], is_active=True)
         except User.DoesNotExist as exc:
             raise CommandError(f"No active staff member {options['username']!r}.") from exc
-        _token, raw = api_token_create(user=user, name=options["name"])
+        _token, raw = api_token_create(user=user, name=options["name"], via="cli")
         self.stdout.write(raw)
