@@ -15,7 +15,7 @@ from ninja import File, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from rapport.core.api import ErrorOut, PageParams, QueryIn, page_schema, paginate
+from rapport.core.api import BodyIn, ErrorOut, PageParams, QueryIn, page_schema, paginate
 from rapport.core.errors import Forbidden, NotFound
 from rapport.customers.models import Asset
 from rapport.customers.selectors import customer_get_for_staff
@@ -47,6 +47,8 @@ from rapport.tickets.schemas import (
     TicketTypeOut,
     TransitionIn,
 )
+from rapport.tickets.services.bulk import tickets_bulk
+from rapport.tickets.services.merge import ticket_merge, ticket_split
 from rapport.tickets.transitions import ACTIONS, allowed_actions
 
 router = Router()
@@ -327,6 +329,8 @@ def transition(request: HttpRequest, ticket_id: int, payload: TransitionIn):
         "attach",
         "improve",
         "edit",
+        "merge",
+        "split",
     ):
         raise services.TransitionNotAllowed(
             _("“%(action)s” is not an action of this endpoint.") % {"action": action},
@@ -516,3 +520,84 @@ def add_attachments(
     ticket = selectors.ticket_get_for_staff(staff=request.user, ticket_id=ticket_id)
     saved = services.attachment_add(ticket=ticket, by=request.user, files=files)
     return Status(201, saved)
+
+
+class BulkIn(BodyIn):
+    """One action on many tickets; fields by action as in `tickets_bulk`."""
+
+    action: str = Field(..., max_length=30)
+    ids: list[int] = Field(..., max_length=10_000)
+    to_staff_id: int | None = None
+    priority: int | None = None
+    reason: str = Field("", max_length=300)
+    body: str = Field("", max_length=4000)
+    into_id: str | None = Field(None, max_length=12)
+
+
+class BulkItemOut(Schema):
+    id: int
+    label: str
+    ok: bool
+    code: str
+    reason: str
+
+
+class BulkOut(Schema):
+    done: int
+    refused: int
+    items: list[BulkItemOut]
+
+
+@router.post(
+    "/bulk",
+    response={200: BulkOut, **ERRORS},
+    summary="One action on many tickets",
+    description="`action`: assign (to_staff_id, reason), prioritise (priority, reason), note "
+    "(body), close_duplicate (into_id, reason). At most 500 ids. Bad input answers 422 naming "
+    "the field and does nothing; each ticket that may not be touched or whose state no longer "
+    "allows the action is refused on its own, listed under `items` with its reason.",
+)
+def bulk(request: HttpRequest, payload: BulkIn):
+    _require(request.user, "tickets.work")
+    result = tickets_bulk(staff=request.user, **payload.model_dump())
+    return result.as_dict()
+
+
+class MergeIn(BodyIn):
+    into_id: int
+    reason: str = Field("", max_length=300)
+
+
+class SplitIn(BodyIn):
+    message_ids: list[int] = Field(..., max_length=50)
+    subject: str = Field(..., max_length=120)
+
+
+@router.post(
+    "/{int:ticket_id}/merge",
+    response={200: TicketOut, **ERRORS},
+    summary="Close a ticket as a duplicate of another (same customer)",
+)
+def merge(request: HttpRequest, ticket_id: int, payload: MergeIn):
+    ticket = selectors.ticket_get_for_staff(staff=request.user, ticket_id=ticket_id)
+    try:
+        into = selectors.ticket_get_for_staff(staff=request.user, ticket_id=payload.into_id)
+    except NotFound as exc:
+        raise _field_error("into_id", _("No such ticket.")) from exc
+    ticket_merge(ticket=ticket, into=into, by=request.user, reason=payload.reason)
+    return _out(
+        selectors.ticket_get_for_staff(staff=request.user, ticket_id=ticket_id), request.user
+    )
+
+
+@router.post(
+    "/{int:ticket_id}/split",
+    response={201: TicketOut, **ERRORS},
+    summary="Open a new ticket from some of the customer's messages on this one",
+)
+def split(request: HttpRequest, ticket_id: int, payload: SplitIn):
+    ticket = selectors.ticket_get_for_staff(staff=request.user, ticket_id=ticket_id)
+    new = ticket_split(
+        ticket=ticket, by=request.user, message_ids=payload.message_ids, subject=payload.subject
+    )
+    return Status(201, _out(new, request.user))

@@ -359,6 +359,24 @@ class Ticket(models.Model):
         blank=True,
         related_name="repeats",
     )
+    # A duplicate closed into the ticket that carries on (merge), and a ticket opened from some
+    # of another's customer messages (split). Both ends show the link.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_duplicates",
+    )
+    split_from = models.ForeignKey(
+        "self",
+        verbose_name=_("split from"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="split_tickets",
+    )
     customer_upset = models.BooleanField(_("customer upset"), default=False)
     cannot_meet = models.CharField(
         _("request cannot be met"), max_length=10, choices=CannotMeet.choices, blank=True
@@ -437,6 +455,13 @@ class Ticket(models.Model):
             models.CheckConstraint(
                 condition=Q(priority__gte=1, priority__lte=4), name="ticket_priority_range"
             ),
+            models.CheckConstraint(
+                condition=Q(merged_into__isnull=True) | Q(status="closed"),
+                name="ticket_merged_is_closed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(merged_into=models.F("id")), name="ticket_not_merged_into_itself"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -491,6 +516,8 @@ class TicketEvent(models.Model):
         EDITED = "edited", _("Details edited")
         CUSTOMER_MESSAGE = "customer_message", _("The customer wrote")
         DELIVERY = "delivery", _("Delivery problem")
+        MERGED = "merged", _("Duplicate merged in")
+        SPLIT = "split", _("Split")
 
     ticket = models.ForeignKey(
         Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events"

@@ -76,6 +76,9 @@ ACTIONS: dict[str, Action] = {
         Action("note", _("Internal note"), _NOT_CLOSED, "tickets.work"),
         Action("reply", _("Reply to the customer"), _NOT_CLOSED, "tickets.work"),
         Action("assign", _("Assign"), _NOT_CLOSED, "tickets.work"),
+        # Closes the ticket into another one (rapport.tickets.services.merge), from any open state.
+        Action("merge", _("Close as a duplicate"), _NOT_CLOSED, "tickets.work"),
+        Action("split", _("Split into a new ticket"), _NOT_CLOSED, "tickets.work"),
         Action("escalate", _("Hand to a supervisor"), _NOT_CLOSED, "tickets.work"),
         Action("prioritise", _("Change priority"), _NOT_CLOSED, "tickets.prioritise"),
         Action("flag_upset", _("Customer upset"), _NOT_CLOSED, "tickets.work"),

@@ -1,11 +1,14 @@
 from django.urls import path
 
-from rapport.tickets import views
+from rapport.tickets import views, views_bulk
 
 app_name = "tickets"
 urlpatterns = [
     path("tickets/", views.ticket_queue, name="queue"),
     path("tickets/new/", views.ticket_create, name="create"),
+    path("tickets/bulk/", views_bulk.ticket_bulk, name="bulk"),
+    path("tickets/<int:ticket_id>/merge/", views_bulk.ticket_merge_view, name="merge"),
+    path("tickets/<int:ticket_id>/split/", views_bulk.ticket_split_view, name="split"),
     path("tickets/improvements/", views.improvement_list, name="improvements"),
     path(
         "tickets/improvements/<int:improvement_id>/done/",

@@ -31,6 +31,7 @@ from rapport.tickets.forms import (
 from rapport.tickets.models import ImprovementAction, Ticket, TicketSettings
 from rapport.tickets.ratelimit import public_rate_limited
 from rapport.tickets.transitions import ACTIONS
+from rapport.tickets.views_bulk import bulk_bar_context
 
 PAGE_SIZE = 25
 # Offered next to the remedy or investigation they concern, or in their own card.
@@ -58,6 +59,7 @@ def ticket_queue(request: HttpRequest) -> HttpResponse:
     if request.htmx:
         return render(request, "tickets/queue.html#results", context, status=status)
     context["counts"] = selectors.queue_counts(staff=request.user)
+    context.update(bulk_bar_context(request.user))
     return render(request, "tickets/queue.html", context, status=status)
 
 

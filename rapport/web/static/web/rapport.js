@@ -38,3 +38,46 @@ document.addEventListener("focusin", (event) => {
   // A read-only link to copy (the tracking link) is selected whole when focused.
   if (event.target.matches && event.target.matches("[data-select-on-focus]")) event.target.select();
 });
+// Bulk work on a list: a header checkbox data-select-all="ids" ticks every row box of that name,
+// the action bar counts the ticked rows and shows only the fields of the chosen action.
+const bulkCount = () => {
+  const form = document.getElementById("bulk-form");
+  if (!form) return;
+  const ticked = document.querySelectorAll('input[name="ids"][form="bulk-form"]:checked').length;
+  form.querySelectorAll("[data-bulk-count]").forEach((el) => { el.textContent = ticked; });
+};
+const bulkFields = () => {
+  const form = document.getElementById("bulk-form");
+  if (!form) return;
+  const action = form.elements.action.value;
+  form.querySelectorAll("[data-bulk-for]").forEach((el) => {
+    el.hidden = !el.dataset.bulkFor.split(" ").includes(action);
+  });
+};
+document.addEventListener("change", (event) => {
+  const all = event.target.closest && event.target.closest("[data-select-all]");
+  if (all) {
+    document.querySelectorAll(`input[type="checkbox"][name="${all.dataset.selectAll}"]`).forEach((box) => { box.checked = all.checked; });
+  }
+  if (event.target.id === "bulk-action") bulkFields();
+  bulkCount();
+});
+document.addEventListener("DOMContentLoaded", () => { bulkFields(); bulkCount(); });
+document.addEventListener("htmx:afterSwap", bulkCount);
+// Search results: ArrowDown/ArrowUp move between result links (from the search box too), Enter
+// opens the focused one (a link's own behaviour), Escape closes the header's dropdown.
+document.addEventListener("keydown", (event) => {
+  if (!["ArrowDown", "ArrowUp", "Escape"].includes(event.key)) return;
+  const inBox = event.target.id === "global-q" || event.target.id === "search-q";
+  const list = event.target.closest && event.target.closest("[data-search-results]");
+  if (!inBox && !list) return;
+  const scope = event.target.id === "global-q" ? document.getElementById("global-results") : document;
+  if (event.key === "Escape") { const drop = document.getElementById("global-results"); if (drop) drop.innerHTML = ""; return; }
+  const links = Array.from(scope.querySelectorAll("[data-search-results] li a"));
+  if (!links.length) return;
+  event.preventDefault();
+  const at = links.indexOf(document.activeElement);
+  const next = event.key === "ArrowDown" ? Math.min(at + 1, links.length - 1) : at - 1;
+  if (next < 0) { const box = document.getElementById(inBox ? event.target.id : "search-q") || document.getElementById("global-q"); if (box) box.focus(); return; }
+  links[next].focus();
+});
