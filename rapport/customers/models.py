@@ -1,9 +1,11 @@
+import unicodedata
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Replace, Upper
 from django.utils.translation import gettext_lazy as _
 
 from rapport.core.models import TimeStampedModel
@@ -316,6 +318,26 @@ class Identity(TimeStampedModel):
         return self.undeliverable_at is None
 
 
+# What asset_search_key removes; the database removes the same from the stored keys.
+ASSET_KEY_SEPARATORS = (" ", "\u3000", "·", "・", "•", "-", ".", "．", "/", "_")
+
+
+def _search_key(field: str):
+    expression = Upper(field)
+    for separator in ASSET_KEY_SEPARATORS:
+        expression = Replace(expression, Value(separator), Value(""))
+    return expression
+
+
+def asset_search_key(text: str) -> str:
+    """A typed plate, VIN or policy number as the stored keys hold it: NFKC (full-width letters
+    and digits become plain), upper case, separators removed."""
+    key = unicodedata.normalize("NFKC", text or "").upper()
+    for separator in ASSET_KEY_SEPARATORS:
+        key = key.replace(separator, "")
+    return key
+
+
 class Asset(TimeStampedModel):
     """Something the customer owns and gets service for: vehicle, policy, device, contract."""
 
@@ -346,6 +368,19 @@ class Asset(TimeStampedModel):
     expires_on = models.DateField(_("expiry date"), null=True, blank=True)
     last_service_on = models.DateField(_("last service"), null=True, blank=True)
     notes = models.CharField(_("notes"), max_length=500, blank=True)
+    # The plate and the identifier as search compares them (asset_search_key): upper case,
+    # without the separators people type or leave out (粤B·D2507 = 粤B D2507 = 粤bd2507).
+    # Computed by the database, so every way a row is written keeps them right.
+    plate_key = models.GeneratedField(
+        expression=_search_key("plate"),
+        output_field=models.CharField(max_length=40),
+        db_persist=True,
+    )
+    identifier_key = models.GeneratedField(
+        expression=_search_key("identifier"),
+        output_field=models.CharField(max_length=40),
+        db_persist=True,
+    )
 
     class Meta:
         verbose_name = _("asset")
@@ -362,6 +397,8 @@ class Asset(TimeStampedModel):
         indexes = [
             models.Index(fields=["customer", "kind"], name="asset_customer"),
             models.Index(fields=["plate"], name="asset_plate"),
+            models.Index(fields=["plate_key"], name="asset_plate_key"),
+            models.Index(fields=["identifier_key"], name="asset_identifier_key"),
         ]
 
     def __str__(self) -> str:

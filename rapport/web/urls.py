@@ -3,11 +3,13 @@ from django.urls import path
 from rapport.web import views
 from rapport.web.inbox import views as inbox
 from rapport.web.phone import views as phone
+from rapport.web.search import views as search
 
 app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("audit/", views.audit_log, name="audit"),
+    path("search/", search.search, name="search"),
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/<int:conversation_id>/", inbox.conversation, name="conversation"),
     path("inbox/<int:conversation_id>/claim/", inbox.conversation_claim, name="conversation-claim"),
