@@ -80,3 +80,10 @@ BUILDERS.insert(BUILDERS.index(build_messaging) + 1, build_phone)
 from rapport.demo.sms import build_sms  # noqa: E402
 
 BUILDERS.insert(BUILDERS.index(build_messaging) + 1, build_sms)
+
+# workspace: search everywhere and bulk work
+from rapport.demo.workspace import bench_context as workspace_bench_context  # noqa: E402
+from rapport.demo.workspace import benchmarks as workspace_benchmarks  # noqa: E402
+
+BENCHMARKS.extend(workspace_benchmarks())
+BENCH_CONTEXT.append(workspace_bench_context)
