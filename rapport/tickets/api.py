@@ -49,6 +49,7 @@ from rapport.tickets.schemas import (
 )
 from rapport.tickets.services.bulk import tickets_bulk
 from rapport.tickets.services.merge import ticket_merge, ticket_split
+from rapport.tickets.services.saved_views import saved_view_delete, saved_view_save
 from rapport.tickets.transitions import ACTIONS, allowed_actions
 
 router = Router()
@@ -601,3 +602,54 @@ def split(request: HttpRequest, ticket_id: int, payload: SplitIn):
         ticket=ticket, by=request.user, message_ids=payload.message_ids, subject=payload.subject
     )
     return Status(201, _out(new, request.user))
+
+
+class SavedViewIn(BodyIn):
+    name: str = Field(..., max_length=60)
+    filters: dict = Field(default_factory=dict)
+    columns: list[str] = Field(default_factory=list, max_length=20)
+    team_id: int | None = None
+
+
+class SavedViewOut(Schema):
+    id: int
+    name: str
+    team_id: int | None
+    filters: dict
+    columns: list[str]
+
+
+@router.get("/views", response={200: list[SavedViewOut], **ERRORS}, summary="My saved views")
+def list_views(request: HttpRequest):
+    return selectors.saved_views_for(staff=request.user)
+
+
+@router.post(
+    "/views",
+    response={201: SavedViewOut, **ERRORS},
+    summary="Save a view of the queue (for me, or shared with a team of mine)",
+    description="Filters: queue, status, kind, priority, impact, ticket_type, q, sort. Columns: "
+    "subject, status, customer, type, priority, assignee, received, due. Any other name is "
+    "a 422 naming `filters` or `columns`. The same name for the same audience replaces it.",
+)
+def save_view(request: HttpRequest, payload: SavedViewIn):
+    team = None
+    if payload.team_id is not None:
+        team = Team.objects.filter(pk=payload.team_id).first()
+        if team is None:
+            raise _field_error("team_id", _("Share views only with a team of yours."))
+    view = saved_view_save(
+        by=request.user,
+        name=payload.name,
+        filters=payload.filters,
+        columns=payload.columns,
+        team=team,
+    )
+    return Status(201, view)
+
+
+@router.delete("/views/{int:view_id}", response={204: None, **ERRORS}, summary="Delete a view")
+def delete_view(request: HttpRequest, view_id: int):
+    view = selectors.saved_view_get_for_staff(staff=request.user, view_id=view_id)
+    saved_view_delete(view=view, by=request.user)
+    return Status(204, None)

@@ -816,3 +816,60 @@ class PublicSubmission(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class SavedView(models.Model):
+    """A queue as someone likes to see it (保存的视图): filters, sort and columns, kept for one
+    person or shared with a team. What filters and columns exist is rapport.tickets.views_saved
+    (the queue's own filter form); the service refuses any other name."""
+
+    name = models.CharField(_("name"), max_length=60, validators=[validate_no_markup])
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("kept for"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="saved_ticket_views",
+    )
+    team = models.ForeignKey(
+        "staff.Team",
+        verbose_name=_("shared with team"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="saved_ticket_views",
+    )
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    columns = models.JSONField(_("columns"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("saved by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("saved at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner__isnull=True) ^ Q(team__isnull=True),
+                name="saved_view_one_audience",
+            ),
+            models.UniqueConstraint(
+                fields=["owner", "name"],
+                condition=Q(owner__isnull=False),
+                name="saved_view_unique_per_owner",
+            ),
+            models.UniqueConstraint(
+                fields=["team", "name"],
+                condition=Q(team__isnull=False),
+                name="saved_view_unique_per_team",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -19,6 +19,7 @@ from rapport.staff.models import Team, User
 from rapport.tickets.models import (
     ImprovementAction,
     Remedy,
+    SavedView,
     Ticket,
     TicketAttachment,
     TicketEvent,
@@ -359,3 +360,21 @@ def home_panel_for_staff(*, staff: User) -> dict:
         "my_tickets_open": mine.order_by().count(),
         "approvals_waiting": pending_approvals(staff=staff).order_by().count(),
     }
+
+
+def saved_views_for(*, staff: User) -> list[SavedView]:
+    """The views `staff` kept and those shared with their teams, by name."""
+    return list(
+        SavedView.objects.filter(Q(owner=staff) | Q(team_id__in=_team_ids(staff)))
+        .select_related("team")
+        .order_by("name", "id")
+    )
+
+
+def saved_view_get_for_staff(*, staff: User, view_id) -> SavedView:
+    try:
+        return SavedView.objects.get(
+            Q(owner=staff) | Q(team_id__in=_team_ids(staff)), pk=int(view_id)
+        )
+    except (SavedView.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound(_("No such saved view.")) from exc

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from rapport.tickets import views, views_bulk
+from rapport.tickets import views, views_bulk, views_saved
 
 app_name = "tickets"
 urlpatterns = [
     path("tickets/", views.ticket_queue, name="queue"),
     path("tickets/new/", views.ticket_create, name="create"),
     path("tickets/bulk/", views_bulk.ticket_bulk, name="bulk"),
+    path("tickets/views/", views_saved.saved_view_create, name="view-save"),
+    path("tickets/views/<int:view_id>/delete/", views_saved.saved_view_remove, name="view-delete"),
     path("tickets/<int:ticket_id>/merge/", views_bulk.ticket_merge_view, name="merge"),
     path("tickets/<int:ticket_id>/split/", views_bulk.ticket_split_view, name="split"),
     path("tickets/improvements/", views.improvement_list, name="improvements"),

@@ -16,7 +16,7 @@ from rapport.core.errors import DomainError, NotFound
 from rapport.core.http import FastPaginator, add_service_errors, filter_status, staff_view
 from rapport.customers.selectors import customer_get_for_staff
 from rapport.interactions.selectors import interaction_get_for_staff
-from rapport.tickets import messaging, selectors, services
+from rapport.tickets import messaging, selectors, services, views_saved
 from rapport.tickets.forms import (
     ACTION_FORMS,
     SERVICE_FIELDS,
@@ -49,17 +49,20 @@ INLINE_ACTIONS = {
 @require_GET
 @staff_view("tickets.view")
 def ticket_queue(request: HttpRequest) -> HttpResponse:
-    form = QueueFilterForm(request.GET)
+    data, view = views_saved.queue_source(request)
+    form = QueueFilterForm(data)
     filters = {k: v for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v}
     filters.setdefault("queue", "mine")
     tickets = selectors.ticket_queue(staff=request.user, **filters)
     page = FastPaginator(tickets, PAGE_SIZE, cap=10_000).get_page(request.GET.get("page"))
     context = {"page": page, "form": form, "filters": filters, "queue": filters["queue"]}
+    context.update(views_saved.queue_views_context(request, view))
     status = filter_status(form)
     if request.htmx:
         return render(request, "tickets/queue.html#results", context, status=status)
     context["counts"] = selectors.queue_counts(staff=request.user)
     context.update(bulk_bar_context(request.user))
+    context.update(views_saved.queue_views_page_context(request))
     return render(request, "tickets/queue.html", context, status=status)
 
 
