@@ -188,3 +188,23 @@ def _iso(kind: type):
 # For a date or time read outside a BodyIn/QueryIn schema (a plain query parameter).
 IsoDate = Annotated[date, _iso(date)]
 IsoDatetime = Annotated[datetime, _iso(datetime)]
+
+
+class BulkItemOut(Schema):
+    """What happened to one item of a bulk request (rapport.core.bulk)."""
+
+    id: int
+    label: str
+    ok: bool
+    code: str
+    reason: str
+
+
+class BulkOut(Schema):
+    done: int
+    refused: int
+    items: list[BulkItemOut]
+
+
+class BulkIdsIn(BodyIn):
+    ids: list[int] = Field(..., max_length=10_000)

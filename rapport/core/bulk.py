@@ -166,3 +166,19 @@ def bulk_run(
         else:
             result.outcomes.append(BulkOutcome(item_id, True, name))
     return result
+
+
+def bulk_flash(request, result: BulkResult) -> None:
+    """The summary as page messages, for pages that redirect after a bulk action: how many were
+    done, then one line per reason with the items it refused."""
+    from django.contrib import messages
+
+    messages.success(request, _("Done: %(done)d.") % {"done": result.done_count})
+    for reason, items in result.refused_by_reason():
+        labels = ", ".join(o.label or str(o.item_id) for o in items[:20])
+        more = "…" if len(items) > 20 else ""
+        messages.error(
+            request,
+            _("Refused (%(count)d): %(reason)s %(items)s%(more)s")
+            % {"count": len(items), "reason": reason, "items": labels, "more": more},
+        )

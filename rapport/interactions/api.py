@@ -5,6 +5,7 @@ The same services and selectors as the HTML views. Mounted by rapport.api.api:
 """
 
 from datetime import datetime, time
+from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -12,13 +13,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Header, Query, Router, Status
 
-from rapport.core.api import ErrorOut, PageParams, QueryIn, page_schema, paginate
+from rapport.core.api import (
+    BulkIdsIn,
+    BulkOut,
+    ErrorOut,
+    PageParams,
+    QueryIn,
+    page_schema,
+    paginate,
+)
 from rapport.core.bounds import BoundedDatetime
 from rapport.core.errors import Forbidden, NotFound
 from rapport.customers.models import Asset, Contact, Customer
 from rapport.customers.selectors import customer_get_for_staff
 from rapport.interactions import measures as m
 from rapport.interactions import selectors, services
+from rapport.interactions.bulk import tasks_bulk
 from rapport.interactions.idempotency import idempotent_call
 from rapport.interactions.models import Purpose
 from rapport.interactions.schemas import (
@@ -447,3 +457,17 @@ def get_measures(request: HttpRequest, query: Query[MeasuresQuery]):
             for r in result.channels
         ],
     )
+
+
+class TasksBulkIn(BulkIdsIn):
+    action: Literal["complete", "cancel"]
+
+
+@tasks_router.post(
+    "/bulk",
+    response={200: BulkOut, **ERRORS},
+    summary="Complete or cancel many tasks",
+    description="At most 500 ids; a task closed meanwhile or not yours is refused on its own.",
+)
+def bulk_tasks(request: HttpRequest, payload: TasksBulkIn):
+    return tasks_bulk(staff=request.user, action=payload.action, ids=payload.ids).as_dict()

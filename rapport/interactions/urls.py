@@ -5,6 +5,7 @@ from rapport.interactions import views
 app_name = "interactions"
 urlpatterns = [
     path("tasks/", views.my_tasks, name="tasks"),
+    path("tasks/bulk/", views.tasks_bulk, name="tasks-bulk"),
     path("tasks/<int:task_id>/complete/", views.task_complete, name="task-complete"),
     path("tasks/<int:task_id>/cancel/", views.task_cancel, name="task-cancel"),
     path("measures/", views.measures, name="measures"),

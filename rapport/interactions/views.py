@@ -14,12 +14,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rapport.core.bounds import control_character_message
+from rapport.core.bulk import bulk_flash
 from rapport.core.errors import DomainError, NotFound
 from rapport.core.http import FastPaginator, add_service_errors, staff_view
 from rapport.customers.models import Customer
 from rapport.customers.selectors import customer_get_for_staff
 from rapport.interactions import measures as m
 from rapport.interactions import selectors, services
+from rapport.interactions.bulk import tasks_bulk as tasks_bulk_service
 from rapport.interactions.forms import (
     AgentStatusForm,
     CorrectForm,
@@ -224,9 +226,31 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
         status = FollowUpTask.Status.OPEN
     tasks = selectors.task_list_for_staff(staff=request.user, status=status)
     page = FastPaginator(tasks, 50).get_page(request.GET.get("page"))
-    context = {"page": page, "status": status, "statuses": FollowUpTask.Status.choices}
+    context = {
+        "page": page,
+        "status": status,
+        "statuses": FollowUpTask.Status.choices,
+        "task_bulk_choices": [("complete", _("Mark done")), ("cancel", _("Cancel task"))],
+    }
     template = "interactions/tasks.html#task-list" if request.htmx else "interactions/tasks.html"
     return render(request, template, context)
+
+
+@require_POST
+@staff_view("interactions.log")
+def tasks_bulk(request: HttpRequest) -> HttpResponse:
+    """Mark done or cancel the ticked tasks, each through its service; the summary as messages."""
+    try:
+        result = tasks_bulk_service(
+            staff=request.user,
+            action=request.POST.get("action", ""),
+            ids=request.POST.getlist("ids"),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        bulk_flash(request, result)
+    return redirect(_next_url(request, reverse("interactions:tasks")))
 
 
 def _task_close(request: HttpRequest, task_id: int, close) -> HttpResponse:

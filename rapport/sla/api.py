@@ -9,11 +9,12 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from rapport.core.api import BodyIn, ErrorOut, QueryIn
+from rapport.core.api import BodyIn, BulkIdsIn, BulkOut, ErrorOut, QueryIn
 from rapport.core.bounds import BoundedDatetime
 from rapport.core.calendar.selectors import calendar_get
 from rapport.core.errors import DomainError, Forbidden
 from rapport.sla import selectors, services
+from rapport.sla.bulk import alerts_acknowledge_bulk
 from rapport.sla.models import SlaPolicy
 
 router = Router()
@@ -150,3 +151,13 @@ def my_alerts(request: HttpRequest):
 def acknowledge(request: HttpRequest, alert_id: int):
     alert = selectors.alert_get_for_staff(staff=request.user, alert_id=alert_id)
     return _alert(services.alert_acknowledge(alert=alert, by=request.user))
+
+
+@router.post(
+    "/alerts/acknowledge",
+    response={200: BulkOut, **ERRORS},
+    summary="Acknowledge many of my alerts",
+    description="At most 500 ids; another's alert is refused as not found.",
+)
+def acknowledge_alerts(request: HttpRequest, payload: BulkIdsIn):
+    return alerts_acknowledge_bulk(staff=request.user, ids=payload.ids).as_dict()

@@ -1,13 +1,18 @@
 from datetime import datetime, time, timedelta
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from rapport.core.bulk import bulk_flash
 from rapport.core.http import staff_view
 from rapport.sla import selectors, services
+from rapport.sla.bulk import alerts_acknowledge_bulk
 from rapport.sla.models import ServiceClock
 
 
@@ -65,7 +70,25 @@ def alerts(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.alerts_for(staff=request.user, open_only=not show_all), 50).get_page(
         request.GET.get("page")
     )
-    return render(request, "sla/alerts.html", {"page": page, "show_all": show_all})
+    context = {
+        "page": page,
+        "show_all": show_all,
+        "alert_bulk_choices": [("acknowledge", _("Acknowledge"))],
+    }
+    return render(request, "sla/alerts.html", context)
+
+
+@require_POST
+@staff_view()
+def alerts_bulk(request: HttpRequest) -> HttpResponse:
+    """Acknowledge the ticked alerts, each through alert_acknowledge; the summary as messages."""
+    try:
+        result = alerts_acknowledge_bulk(staff=request.user, ids=request.POST.getlist("ids"))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        bulk_flash(request, result)
+    return redirect("sla:alerts")
 
 
 @require_POST

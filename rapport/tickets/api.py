@@ -15,7 +15,15 @@ from ninja import File, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from rapport.core.api import BodyIn, ErrorOut, PageParams, QueryIn, page_schema, paginate
+from rapport.core.api import (
+    BodyIn,
+    BulkOut,
+    ErrorOut,
+    PageParams,
+    QueryIn,
+    page_schema,
+    paginate,
+)
 from rapport.core.errors import Forbidden, NotFound
 from rapport.customers.models import Asset
 from rapport.customers.selectors import customer_get_for_staff
@@ -533,20 +541,6 @@ class BulkIn(BodyIn):
     reason: str = Field("", max_length=300)
     body: str = Field("", max_length=4000)
     into_id: str | None = Field(None, max_length=12)
-
-
-class BulkItemOut(Schema):
-    id: int
-    label: str
-    ok: bool
-    code: str
-    reason: str
-
-
-class BulkOut(Schema):
-    done: int
-    refused: int
-    items: list[BulkItemOut]
 
 
 @router.post(
