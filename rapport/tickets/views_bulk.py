@@ -73,7 +73,9 @@ def ticket_merge_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = selectors.ticket_get_for_staff(staff=request.user, ticket_id=ticket_id)
     raw = (request.POST.get("into") or "").strip().upper().lstrip("T")
     try:
-        into = selectors.ticket_get_for_staff(staff=request.user, ticket_id=int(raw or 0))
+        if not raw.isdigit() or len(raw) > 18:
+            raise ValueError(raw)
+        into = selectors.ticket_get_for_staff(staff=request.user, ticket_id=int(raw))
         ticket_merge(
             ticket=ticket, into=into, by=request.user, reason=request.POST.get("reason", "")
         )

@@ -61,7 +61,8 @@ def saved_view_create(request: HttpRequest) -> HttpResponse:
     post = request.POST
     team = None
     if post.get("team"):
-        team = Team.objects.filter(pk=post["team"]).first() if post["team"].isdigit() else None
+        raw = post["team"]
+        team = Team.objects.filter(pk=raw).first() if raw.isdigit() and len(raw) < 19 else None
         if team is None:
             messages.error(request, _("Share views only with a team of yours."))
             return redirect("tickets:queue")

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from rapport.core.bounds import control_character_message
 from rapport.core.bulk import BulkResult, bulk_ids, bulk_run
 from rapport.core.errors import NotFound
 from rapport.staff.models import User
@@ -41,7 +42,15 @@ def _text(errors: dict, field: str, value, message: str, *, required: bool = Tru
         validate_no_markup(text)
     except ValidationError as exc:
         errors.setdefault(field, []).extend(exc.messages)
+    if message := control_character_message(text):
+        errors.setdefault(field, []).append(message)
     return text
+
+
+def _id(value) -> int | None:
+    """A positive id that fits the database, from a form or JSON value; else None."""
+    text = str(value if value is not None else "").strip().upper().lstrip("T")
+    return int(text) if text.isdigit() and 0 < len(text) < 19 and int(text) > 0 else None
 
 
 def tickets_bulk(
@@ -72,8 +81,8 @@ def tickets_bulk(
     fields: dict = {}
     if action == "assign":
         to_staff = None
-        if str(to_staff_id or "").strip().isdigit():
-            to_staff = User.objects.filter(pk=int(to_staff_id), is_active=True).first()
+        if _id(to_staff_id):
+            to_staff = User.objects.filter(pk=_id(to_staff_id), is_active=True).first()
         if to_staff is None:
             errors["to_staff_id"] = [_("Choose an active staff member.")]
         fields = {
@@ -81,7 +90,7 @@ def tickets_bulk(
             "reason": _text(errors, "reason", reason, "", required=False),
         }
     elif action == "prioritise":
-        value = int(priority) if str(priority or "").strip().isdigit() else 0
+        value = _id(priority) or 0
         if value not in Priority.values:
             errors["priority"] = [_("Choose a priority.")]
         fields = {
@@ -92,11 +101,9 @@ def tickets_bulk(
         fields = {"body": _text(errors, "body", body, _("Write the note."))}
     elif action == "close_duplicate":
         into = None
-        if str(into_id or "").strip().upper().lstrip("T").isdigit():
+        if _id(into_id):
             try:
-                into = ticket_get_for_staff(
-                    staff=staff, ticket_id=int(str(into_id).strip().upper().lstrip("T"))
-                )
+                into = ticket_get_for_staff(staff=staff, ticket_id=_id(into_id))
             except NotFound:
                 into = None
         if into is None:

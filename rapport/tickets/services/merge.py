@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rapport.core.bounds import control_character_message
 from rapport.sla import services as sla
 from rapport.sla.models import ServiceClock
 from rapport.staff.models import User
@@ -27,6 +28,12 @@ from rapport.tickets.services import (
 S = Ticket.Status
 E = TicketEvent.Kind
 MAX_SPLIT_MESSAGES = 50
+
+
+def _controls(errors: dict, **texts: str) -> None:
+    for field, text in texts.items():
+        if message := control_character_message(text or ""):
+            errors.setdefault(field, []).append(message)
 
 
 @transaction.atomic
@@ -55,6 +62,7 @@ def ticket_merge(*, ticket: Ticket, into: Ticket, by: User, reason: str = "") ->
         errors["into"] = [_("%(number)s was itself merged.") % {"number": into.number}]
     reason = (reason or "").strip()
     _markup(errors, reason=reason)
+    _controls(errors, reason=reason)
     _raise(errors)
     now = timezone.now()
     before = ticket.status
@@ -102,7 +110,9 @@ def ticket_split(
     on `subject` when it is missing."""
     ticket = _locked(ticket, by, "split")
     errors: dict[str, list[str]] = {}
-    ids = sorted({int(i) for i in message_ids or [] if str(i).isdigit()})[:MAX_SPLIT_MESSAGES]
+    ids = sorted({int(i) for i in message_ids or [] if str(i).isdigit() and len(str(i)) < 19})[
+        :MAX_SPLIT_MESSAGES
+    ]
     messages = list(
         TicketEvent.objects.filter(ticket=ticket, kind=E.CUSTOMER_MESSAGE, pk__in=ids).order_by(
             "at", "id"
@@ -114,6 +124,7 @@ def ticket_split(
         errors["message_ids"] = [_("Choose only this ticket's messages from the customer.")]
     subject = _required(errors, "subject", subject, _("Give the new ticket a subject."))
     _markup(errors, subject=subject, description=description)
+    _controls(errors, subject=subject, description=description)
     _raise(errors)
     words = "\n\n".join(m.body for m in messages)[:4000]
     try:

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from rapport.core.bounds import control_character_message
 from rapport.core.errors import Forbidden
 from rapport.staff.models import Team, User
 from rapport.tickets.models import Impact, Priority, SavedView, Ticket, TicketType
@@ -43,7 +44,9 @@ FILTERS = {
     "ticket_type": lambda v: (
         _int(v) if _int(v) and TicketType.objects.filter(pk=_int(v)).exists() else None
     ),
-    "q": lambda v: v.strip()[:100] if isinstance(v, str) else None,
+    "q": lambda v: (
+        v.strip()[:100] if isinstance(v, str) and not control_character_message(v) else None
+    ),
     "sort": lambda v: v if v in SORTS else None,
 }
 
@@ -100,6 +103,8 @@ def saved_view_save(
     errors: dict[str, list[str]] = {}
     name = _required(errors, "name", name, _("Give the view a name."))[:60]
     _markup(errors, name=name)
+    if message := control_character_message(name):
+        errors.setdefault("name", []).append(message)
     if team is not None and not by.teams.filter(pk=team.pk).exists():
         errors["team"] = [_("Share views only with a team of yours.")]
     try:

@@ -11,6 +11,7 @@ Each group is one bounded, indexed query:
 import re
 from dataclasses import dataclass, field
 
+from rapport.core.bounds import control_character_message
 from rapport.customers.models import Asset, Customer, asset_search_key
 from rapport.customers.selectors import customer_list
 from rapport.staff.models import User
@@ -76,6 +77,8 @@ def _assets(staff: User, term: str) -> list[Asset]:
 def search_everywhere(*, staff: User, q: str) -> SearchResults:
     """The grouped results for `q` that `staff` may see: at most GROUP_SIZE per group."""
     term = " ".join((q or "").split())[:MAX_QUERY]
+    if control_character_message(term):
+        term = ""  # nothing anyone typed: answered as an empty search, not refused
     results = SearchResults(q=term)
     if not term:
         return results

@@ -31,6 +31,7 @@ from rapport.sla.models import ServiceClock, SlaAlert
 from rapport.surveys.tests.factories import SendFactory
 from rapport.tickets import services as ticket_services
 from rapport.tickets.models import TicketAttachment
+from rapport.tickets.services.saved_views import saved_view_save
 from rapport.tickets.tests.factories import in_progress
 
 pytestmark = pytest.mark.django_db
@@ -94,6 +95,8 @@ PARAMS = {
     "run_id": ("run", False),
     "segment_id": ("segment", False),
     "verb": ("verb", False),
+    # A queue view saved by team A's representative for themself (tickets.SavedView).
+    "view_id": ("saved_view", True),
 }
 
 # The same parameter name meaning another object on one page.
@@ -202,6 +205,8 @@ BODIES = {
         "owner_id": "{specialist}",
         "due_on": "{due}",
     },
+    ("post", "/api/v1/tickets/{ticket_id}/merge"): {"into_id": "{own_ticket}"},
+    ("post", "/api/v1/tickets/{ticket_id}/split"): {"message_ids": [1], "subject": "walk"},
     ("post", "/api/v1/conversations/{conversation_id}/reply"): {"body": "walk"},
     ("post", "/api/v1/conversations/{conversation_id}/convert"): {"kind": "complaint"},
 }
@@ -286,6 +291,9 @@ def world(agent, team, specialist, kam, other_team_agent, tmp_path, settings):
         "send": send.pk,
         "specialist": specialist.pk,
         "article": _article(agent),
+        "saved_view": saved_view_save(
+            by=agent, name="甲组视图", filters={"queue": "team"}, columns=[]
+        ).pk,
     }
 
 
@@ -470,6 +478,7 @@ def test_api_as_another_teams_representative(
         json.dumps(body or {})
         .replace('"{other_customer}"', str(world["other_customer"]))
         .replace('"{specialist}"', str(world["specialist"]))
+        .replace('"{own_ticket}"', str(world["own_ticket"]))
         .replace("{due}", (timezone.localdate() + timedelta(days=30)).isoformat())
     )
 
