@@ -3,7 +3,7 @@
 Each group is one bounded, indexed query:
 - customers: the customer list's own search (name, pinyin, phone digits, e-mail, WeChat id);
 - tickets: by number (T000256 or 256) through the primary key, the tickets of the customers
-  found above (ticket_customer index), and by subject (the newest first, at most a page);
+  found above (ticket_customer index), and by subject through a trigram index (tickets 0008);
 - assets: plate, VIN, policy or contract number by prefix of a stored normalised key
   (customers.Asset.plate_key / identifier_key), so 粤B·D2507, 粤b d2507 and 粤BD2507 match.
 """
@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from rapport.core.bounds import control_character_message
+from rapport.core.search import SUBSTRING_MIN, substring_q
 from rapport.customers.models import Asset, Customer, asset_search_key
 from rapport.customers.selectors import customer_list
 from rapport.staff.models import User
@@ -46,8 +47,11 @@ def _tickets(staff: User, term: str, customer_ids: list[int]) -> list[Ticket]:
             :GROUP_SIZE
         ]:
             found.setdefault(t.pk, t)
-    if len(found) < GROUP_SIZE and not number and len(term) >= 2:
-        for t in visible.filter(subject__icontains=term).order_by("-id")[:GROUP_SIZE]:
+    # Subjects through the trigram index (three characters or more; shorter terms would read
+    # every ticket, and a two-character word is better found through its customer).
+    if len(found) < GROUP_SIZE and not number and len(term) >= SUBSTRING_MIN:
+        by_subject = substring_q(column="subject", fts_table="tickets_ticket_fts", term=term)
+        for t in visible.filter(by_subject).order_by("-id")[:GROUP_SIZE]:
             found.setdefault(t.pk, t)
     return list(found.values())[:GROUP_SIZE]
 
