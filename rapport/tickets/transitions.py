@@ -77,7 +77,7 @@ ACTIONS: dict[str, Action] = {
         Action("reply", _("Reply to the customer"), _NOT_CLOSED, "tickets.work"),
         Action("assign", _("Assign"), _NOT_CLOSED, "tickets.work"),
         # Closes the ticket into another one (rapport.tickets.services.merge), from any open state.
-        Action("merge", _("Close as a duplicate"), _NOT_CLOSED, "tickets.work"),
+        Action("merge", _("Close as a duplicate"), _NOT_CLOSED, "tickets.work", S.CLOSED),
         Action("split", _("Split into a new ticket"), _NOT_CLOSED, "tickets.work"),
         Action("escalate", _("Hand to a supervisor"), _NOT_CLOSED, "tickets.work"),
         Action("prioritise", _("Change priority"), _NOT_CLOSED, "tickets.prioritise"),

@@ -83,6 +83,10 @@ UPSET_STEPS = [
 ]
 
 
+# Actions of the table with a service of their own (rapport.tickets.services.merge).
+OWN_SERVICE_ACTIONS = ("merge", "split")
+
+
 class TransitionNotAllowed(DomainError):
     code = "transition_not_allowed"
     status = 409
@@ -659,7 +663,7 @@ def ticket_transition(*, ticket: Ticket, by: User | None, action: str, **fields)
     refuses, ValidationError naming the field for missing or invalid fields.
     """
     spec = ACTIONS.get(action)
-    if spec is None or not spec.is_transition:
+    if spec is None or not spec.is_transition or action in OWN_SERVICE_ACTIONS:
         raise TransitionNotAllowed(
             _("“%(action)s” is not a transition.") % {"action": action}, field="action"
         )
@@ -716,6 +720,10 @@ def ticket_transition(*, ticket: Ticket, by: User | None, action: str, **fields)
         ticket.closed_at = ticket.resolved_at = None
         ticket.satisfaction = ""
         changed += ["reopened_count", "closed_at", "resolved_at", "satisfaction"]
+        if ticket.merged_into_id:  # a duplicate reopened stands on its own again
+            fields["unmerged_from"] = ticket.merged_into_id
+            ticket.merged_into = None
+            changed.append("merged_into")
     ticket.status = spec.target
     ticket.is_open = spec.target != S.CLOSED
     _save(ticket, by, now, changed)
@@ -729,7 +737,11 @@ def ticket_transition(*, ticket: Ticket, by: User | None, action: str, **fields)
         to_status=ticket.status,
         body=body,
         is_public=True,
-        data={k: str(v) for k, v in fields.items() if k in ("waiting_on", "satisfaction")},
+        data={
+            k: str(v)
+            for k, v in fields.items()
+            if k in ("waiting_on", "satisfaction", "unmerged_from")
+        },
     )
     clocks.clocks_after_transition(ticket, action, now)
     if action in ("close", "auto_close", "customer_confirmed"):
@@ -1384,6 +1396,11 @@ def ticket_act(*, ticket: Ticket, by: User, action: str, **fields):
     spec = ACTIONS.get(action)
     if spec is None:
         _check(ticket, by, action)
+    if action in OWN_SERVICE_ACTIONS:
+        from rapport.tickets.services import merge  # merge builds on these services
+
+        service = {"merge": merge.ticket_merge, "split": merge.ticket_split}[action]
+        return service(ticket=ticket, by=by, **fields)
     if spec.is_transition:
         return ticket_transition(ticket=ticket, by=by, action=action, **fields)
     handlers = {

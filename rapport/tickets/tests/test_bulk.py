@@ -227,3 +227,24 @@ def test_split_bad_input_names_the_field_and_creates_nothing(agent, ids, subject
 
     assert field in exc.value.message_dict
     assert Ticket.objects.count() == count
+
+
+def test_a_reopened_duplicate_stands_on_its_own_again(agent):
+    customer = CustomerFactory()
+    survivor = in_progress(agent, customer)
+    dup = in_progress(agent, customer)
+    ticket_merge(ticket=dup, into=survivor, by=agent)
+
+    services.ticket_transition(ticket=dup, by=agent, action="reopen", reason="客户说是另一个问题")
+
+    dup.refresh_from_db()
+    assert (dup.status, dup.merged_into_id) == ("reopened", None)
+    event = dup.events.order_by("-id").first()
+    assert event.data["unmerged_from"] == str(survivor.pk)
+
+
+def test_merge_is_not_a_plain_transition(agent):
+    ticket = in_progress(agent)
+
+    with pytest.raises(services.TransitionNotAllowed):
+        services.ticket_transition(ticket=ticket, by=agent, action="merge")

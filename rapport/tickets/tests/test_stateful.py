@@ -88,6 +88,8 @@ def fields_for(action: str, data, users: dict, team) -> dict:
         }
     if action == "archive":
         return {"problem": "问题", "cause": "原因", "remedy": "措施"}
+    if action == "split":  # no customer message to split off: refused, nothing changes
+        return {"message_ids": [], "subject": "拆分"}
     return {}
 
 
@@ -124,6 +126,9 @@ def test_random_actions_by_random_roles_keep_the_invariants(request, team):
                 services.attachment_add(ticket=ticket, by=user, files=[])
             elif action == "teleport":
                 services.ticket_transition(ticket=ticket, by=user, action=action)
+            elif action == "merge":  # into another open ticket of the same customer
+                into = open_ticket(owner, ticket.customer)
+                services.ticket_act(ticket=ticket, by=user, action=action, into=into)
             else:
                 services.ticket_act(
                     ticket=ticket, by=user, action=action, **fields_for(action, data, users, team)
