@@ -238,7 +238,7 @@ class SurveySend(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
         SENT = "sent", _("Sent")
-        UNDELIVERABLE = "undeliverable", _("No e-mail address")
+        UNDELIVERABLE = "undeliverable", _("Not reachable")
         ANSWERED = "answered", _("Answered")
 
     template = models.ForeignKey(

@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 
 from rapport.channels.models import OutboxMessage
 from rapport.channels.services import outbox_queue
+from rapport.channels.services.choice import channel_addresses, channel_choose
 from rapport.core.errors import Conflict, DomainError, Forbidden
-from rapport.customers.models import Customer, Identity
+from rapport.customers.models import Customer
 from rapport.staff.models import Team, User
 from rapport.surveys import hooks, selectors
 from rapport.surveys.models import (
@@ -162,15 +163,6 @@ def survey_link(token: str) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("surveys:respond", args=[token])
 
 
-def _email_of(customer: Customer) -> str | None:
-    return (
-        Identity.objects.filter(customer=customer, kind=Identity.Kind.EMAIL)
-        .order_by("-is_primary", "id")
-        .values_list("value", flat=True)
-        .first()
-    )
-
-
 @transaction.atomic
 def survey_deliver(*, send_id: int) -> str | None:
     """Make the send's link and queue it in the outbox in the customer's language.
@@ -191,8 +183,13 @@ def survey_deliver(*, send_id: int) -> str | None:
     if send is None:
         return None
     customer = send.customer
-    email = _email_of(customer)
-    if email is None or not customer.may_receive_outreach or customer.marketing_opt_out:
+    # The channel the outbox will use (WeChat if bound, else SMS, else e-mail, or the customer's
+    # own preference): a customer with only a mobile number or a WeChat binding is invited too.
+    # Undeliverable only when no address at all reaches the customer; an address whose channel
+    # has no active account is queued, and the outbox refuses it with that reason, visibly.
+    reachable = channel_addresses(customer=customer)
+    choice = channel_choose(customer=customer, purpose="service")
+    if not reachable or not customer.may_receive_outreach or customer.marketing_opt_out:
         send.status = SurveySend.Status.UNDELIVERABLE
         send.save(update_fields=["status"])
         return None
@@ -208,7 +205,10 @@ def survey_deliver(*, send_id: int) -> str | None:
             "company": settings.COMPANY_NAME,
             "survey": send.template.name,
         }
-        body = render_to_string("surveys/email.txt", context)
+        # E-mail gets the letter; SMS and chat a short line with the link.
+        short = choice.to_address and choice.channel != "email"
+        template = "surveys/short.txt" if short else "surveys/email.txt"
+        body = render_to_string(template, context).strip()
     # For the staff who read the timeline (the site's language), without the link.
     summary = _("Survey invitation: %(survey)s") % {"survey": send.template.name_zh}
     if send.subject:

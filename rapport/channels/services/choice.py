@@ -70,6 +70,11 @@ def _addresses(customer: Customer) -> dict[str, str]:
     return found
 
 
+def channel_addresses(*, customer: Customer) -> dict[str, str]:
+    """The customer's deliverable address per channel (whether or not an account sends there)."""
+    return _addresses(customer)
+
+
 def channel_choose(*, customer: Customer, purpose: str) -> ChannelChoice:
     """The channel and address a message for `purpose` ("service"/"marketing") goes to, with
     the reason in words. Never raises; when nothing reaches the customer the address is "" and

@@ -102,6 +102,29 @@ def test_a_customer_without_email_is_marked_undeliverable(
     assert send.token_digest is None and not invitations()
 
 
+def test_a_customer_with_only_a_mobile_is_invited_by_sms_in_one_line(
+    agent, django_capture_on_commit_callbacks
+):
+    from rapport.channels.models import ChannelAccount
+
+    ChannelAccount.objects.create(
+        name="短信",
+        kind="sms",
+        address="10690000",
+        provider="fake",
+        default_team=agent.teams.first(),
+    )
+    mobile_only = CustomerFactory(name="赵磊", phone="13912345678")
+    with django_capture_on_commit_callbacks(execute=True):
+        send = _send(agent, mobile_only)
+    send.refresh_from_db()
+    assert send.status == SurveySend.Status.SENT
+    (message,) = invitations()
+    assert (message.channel, message.to_address) == ("sms", "+8613912345678")
+    assert "赵磊" in message.body and "/s/" in message.body and "\n" not in message.body
+    assert message.channel_reason  # the reason for the channel is kept for the timeline
+
+
 def test_one_send_per_event(agent, customer):
     SurveySettings.current()
     _send(agent, customer, key="service_completed:WO7")
