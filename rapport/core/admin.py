@@ -2,14 +2,18 @@ from collections import defaultdict
 from itertools import groupby
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from rapport.core.bounds import BoundedFormMixin
 from rapport.core.calendar.compute import CalendarError, format_intervals
-from rapport.core.calendar.selectors import calendar_weekly_pattern
+from rapport.core.calendar.selectors import (
+    calendar_gap_text,
+    calendar_weekly_pattern,
+    calendar_year_gaps,
+)
 from rapport.core.calendar.services import calendar_exception_check_hours, week_minutes
 from rapport.core.models import (
     AuditEntry,
@@ -119,6 +123,11 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("intervals")
+
+    def changelist_view(self, request, extra_context=None):
+        for calendar, year in calendar_year_gaps():
+            messages.warning(request, calendar_gap_text(calendar, year))
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description=_("weekly hours"))
     def weekly_hours(self, obj: BusinessCalendar) -> str:

@@ -1,10 +1,29 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from rapport.sla.forms import SlaPolicyForm
 from rapport.sla.models import ClockPause, ServiceClock, SlaAlert, SlaPolicy
+
+
+def _hm(seconds: int | None) -> str:
+    if not seconds:
+        return "—"
+    hours, minutes = seconds // 3600, seconds % 3600 // 60
+    return f"{hours}:{minutes:02d}"
 
 
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(admin.ModelAdmin):
+    form = SlaPolicyForm
+
+    @admin.display(description=_("first response (h:mm)"))
+    def first_response(self, policy):
+        return _hm(policy.first_response_seconds)
+
+    @admin.display(description=_("resolution (h:mm)"))
+    def resolution(self, policy):
+        return _hm(policy.resolution_seconds)
+
     list_display = [
         "name",
         "calendar",
@@ -12,8 +31,9 @@ class SlaPolicyAdmin(admin.ModelAdmin):
         "priority",
         "channel",
         "customer_tier",
-        "first_response_seconds",
-        "resolution_seconds",
+        "first_response",
+        "resolution",
+        "precedence",
         "is_active",
     ]
     list_filter = ["is_active", "calendar"]

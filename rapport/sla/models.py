@@ -6,10 +6,28 @@ ticket model by its label only). Clock arithmetic is `rapport.core.calendar.cloc
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+
+def matcher_choices() -> dict[str, list[tuple]]:
+    """The values each matcher may take: ticket kinds and priorities (tickets), channels
+    (interactions), customer tiers. Read through the app registry: those apps sit beside or
+    above this one."""
+    from django.apps import apps
+
+    ticket = apps.get_model("tickets", "Ticket")
+    interaction = apps.get_model("interactions", "Interaction")
+    customer = apps.get_model("customers", "Customer")
+    return {
+        "ticket_kind": list(ticket._meta.get_field("kind").choices),
+        "priority": list(ticket._meta.get_field("priority").choices),
+        "channel": list(interaction._meta.get_field("channel").choices),
+        "customer_tier": list(customer._meta.get_field("tier").choices),
+    }
 
 
 class SlaPolicy(models.Model):
@@ -71,6 +89,17 @@ class SlaPolicy(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """A matcher must be one of its known values: a typo would match no ticket, silently."""
+        super().clean()
+        errors = {}
+        for name, choices in matcher_choices().items():
+            value = getattr(self, name)
+            if value not in (None, "") and value not in {c[0] for c in choices}:
+                errors[name] = _("“%(value)s” is not one of the known values.") % {"value": value}
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def specificity(self) -> int:

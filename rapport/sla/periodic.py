@@ -19,3 +19,12 @@ def resend_unsent_alerts():
 def recompute_for_calendars():
     """Running clocks follow a calendar's new holidays and hours (rapport.sla.recompute)."""
     return sla_recompute_for_calendars()
+
+
+@register("sla.calendar_gaps", every=timedelta(hours=6))
+def warn_of_calendar_gaps():
+    """Administrators are told, once per calendar and year, when the coming year's holidays are
+    missing (from 30 days before 1 January)."""
+    from rapport.sla.calendar_gaps import calendar_gaps_notify
+
+    return calendar_gaps_notify()

@@ -2,6 +2,7 @@
 
 from django.utils import timezone
 
+from rapport.core.calendar.selectors import calendar_year_gaps
 from rapport.customers.models import Customer
 from rapport.interactions.selectors import home_panel_for_staff
 from rapport.tickets.selectors import home_panel_for_staff as tickets_home_panel
@@ -17,4 +18,6 @@ def home_panels(user) -> dict:
     panels.update(home_panel_for_staff(staff=user))
     if user.can("tickets.view"):
         panels.update(tickets_home_panel(staff=user))
+    if user.can("calendars.manage"):
+        panels["calendar_gaps"] = calendar_year_gaps()
     return panels

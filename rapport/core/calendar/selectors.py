@@ -96,3 +96,48 @@ def describe_week(snapshot: CalendarSnapshot) -> list[str]:
     """Human-readable weekly hours, one line per weekday (for commands and admin help)."""
     names = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
     return [f"{names[d]} {format_intervals(day) or '—'}" for d, day in enumerate(snapshot.week)]
+
+
+# --- holidays not yet entered for the coming year ----------------------------------------------
+
+GAP_WARNING_DAYS = 30
+
+
+def calendar_year_gaps(*, today: date | None = None) -> list[tuple[BusinessCalendar, int]]:
+    """(calendar, year) for each calendar that keeps public holidays but has none entered for
+    the year about to start (from 30 days before 1 January) or already running.
+
+    A calendar "keeps holidays" when it lists any holiday at all; a 7×24 calendar with none is
+    left alone. The State Council publishes each year's schedule in the autumn and the
+    chinesecalendar package follows later, so without this warning the service levels of the new
+    year would silently count 春节 as working days."""
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    years = [today.year]
+    if (date(today.year + 1, 1, 1) - today).days <= GAP_WARNING_DAYS:
+        years.append(today.year + 1)
+    keeping = set(
+        CalendarException.objects.filter(kind=CalendarException.Kind.HOLIDAY)
+        .values_list("calendar_id", flat=True)
+        .distinct()
+    )
+    covered = set(
+        CalendarException.objects.filter(kind=CalendarException.Kind.HOLIDAY, date__year__in=years)
+        .values_list("calendar_id", "date__year")
+        .distinct()
+    )
+    return [
+        (calendar, year)
+        for calendar in BusinessCalendar.objects.filter(pk__in=keeping).order_by("name")
+        for year in years
+        if (calendar.pk, year) not in covered
+    ]
+
+
+def calendar_gap_text(calendar: BusinessCalendar, year: int) -> str:
+    return _(
+        "The calendar “%(calendar)s” has no holidays for %(year)s yet: until they are entered, "
+        "service levels count the Spring Festival and National Day as working days. Enter them "
+        "by hand or import a file once the State Council publishes them."
+    ) % {"calendar": calendar.name, "year": year}
