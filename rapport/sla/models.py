@@ -175,6 +175,8 @@ class ServiceClock(models.Model):
             # Compliance: clocks stopped in a period, and clocks breached in it.
             models.Index(fields=["kind", "stopped_at"], name="sla_clock_stopped"),
             models.Index(fields=["kind", "breached_at"], name="sla_clock_breached"),
+            # The team dashboard and the open backlog: the clocks still counting, by team.
+            models.Index(fields=["state", "team", "due_at"], name="sla_clock_state_team"),
         ]
 
     def __str__(self) -> str:
