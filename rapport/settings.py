@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "rapport.tickets",
     "rapport.care",
     "rapport.surveys",
+    "rapport.analytics",
     "rapport.web",
     "rapport.api",
     "rapport.demo",

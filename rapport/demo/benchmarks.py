@@ -136,3 +136,13 @@ SCENARIOS += [
         target_ms=200,
     ),
 ]
+
+# The supervisor's team dashboard (issue 11): every team, as the manager sees it, and its poll.
+SCENARIOS += [
+    Scenario("Team dashboard (all teams)", "GET", lambda c: "/dashboard/", target_ms=100),
+    Scenario(
+        "Team dashboard poll (htmx)", "GET", lambda c: "/dashboard/", htmx=True, target_ms=100
+    ),
+    Scenario("Team dashboard breached list", "GET", lambda c: "/dashboard/breached/"),
+    Scenario("Approvals inbox", "GET", lambda c: "/approvals/"),
+]

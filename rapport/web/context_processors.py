@@ -7,6 +7,7 @@ from rapport.staff.permissions import CAPABILITIES
 # (url name, label, capability or None, the url prefix that marks it active)
 NAVIGATION = [
     ("web:home", _("My work"), None),
+    ("web:dashboard", _("Team dashboard"), "measures.view"),
     ("web:inbox", _("Inbox"), "inbox.work"),
     ("customers:list", _("Customers"), "customers.view"),
     ("tickets:queue", _("Tickets"), "tickets.view"),
