@@ -341,14 +341,31 @@ def improvement_get_for_staff(*, staff: User, improvement_id: int) -> Improvemen
         raise NotFound(_("No such improvement action.")) from exc
 
 
-def pending_approvals(*, staff: User) -> QuerySet[Remedy]:
+def pending_approvals(*, staff: User, team_ids: list[int] | None = None) -> QuerySet[Remedy]:
+    """The remedies this lead may decide now, newest first: waiting for approval, chosen by the
+    customer (an option the customer did not take needs no decision), on an open ticket, and of
+    the lead's teams (a supervisor) or of any team (managers and administrators). `team_ids`
+    narrows it to some teams (the dashboard's team filter)."""
     if not staff.can("tickets.approve"):
         return Remedy.objects.none()
-    return (
-        Remedy.objects.filter(approval=Remedy.Approval.PENDING)
-        .select_related("ticket", "offered_by")
-        .order_by("created_at", "id")
+    qs = Remedy.objects.filter(
+        approval=Remedy.Approval.PENDING, is_chosen=True, ticket__is_open=True
     )
+    if staff.role == User.Role.SUPERVISOR and not staff.is_superuser:
+        qs = qs.filter(ticket__team_id__in=_team_ids(staff))
+    if team_ids is not None:
+        qs = qs.filter(ticket__team_id__in=team_ids)
+    return qs.select_related("ticket", "ticket__customer", "ticket__team", "offered_by").order_by(
+        "-created_at", "-id"
+    )
+
+
+def approval_get_for_staff(*, staff: User, remedy_id) -> Remedy:
+    """A remedy this lead may decide, or NotFound (also when it is no longer decidable)."""
+    try:
+        return pending_approvals(staff=staff).get(pk=remedy_id)
+    except (Remedy.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound(_("No such remedy waiting for your decision.")) from exc
 
 
 def home_panel_for_staff(*, staff: User) -> dict:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rapport.web import views
+from rapport.web import approvals, dashboard, views
 from rapport.web.inbox import views as inbox
 from rapport.web.phone import views as phone
 from rapport.web.search import views as search
@@ -10,6 +10,10 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("audit/", views.audit_log, name="audit"),
     path("search/", search.search, name="search"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/<slug:figure>/", dashboard.dashboard_items, name="dashboard-items"),
+    path("approvals/", approvals.approval_inbox, name="approvals"),
+    path("approvals/decide/", approvals.approval_decide, name="approvals-decide"),
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/<int:conversation_id>/", inbox.conversation, name="conversation"),
     path("inbox/<int:conversation_id>/claim/", inbox.conversation_claim, name="conversation-claim"),

@@ -81,3 +81,59 @@ document.addEventListener("keydown", (event) => {
   if (next < 0) { const box = document.getElementById(inBox ? event.target.id : "search-q") || document.getElementById("global-q"); if (box) box.focus(); return; }
   links[next].focus();
 });
+// A "select all" box: <input type="checkbox" data-check-all="CSS selector of the boxes">.
+document.addEventListener("change", (event) => {
+  const all = event.target.closest && event.target.closest("[data-check-all]");
+  if (!all) return;
+  document.querySelectorAll(all.dataset.checkAll).forEach((box) => { box.checked = all.checked; });
+});
+
+// No htmx failure is ever silent. htmx swaps nothing for a 4xx/5xx answer by default, so:
+// - a 400/422 answer that is a fragment (a form sent back with its errors) is swapped like a
+//   200, so the errors appear where the person is looking;
+// - any other refusal or failure (a whole page: 403, 404, 409, 429, 500…), a network error or a
+//   timeout shows the refusal's own words, or a translated message, in the #htmx-error region
+//   (web/htmx_errors.html, included once in the layout).
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const xhr = event.detail.xhr;
+  if (!xhr || xhr.status < 400) return;
+  const text = xhr.responseText || "";
+  const fragment = text && !/^\s*(<!doctype|<html)/i.test(text);
+  if ((xhr.status === 400 || xhr.status === 422) && fragment) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
+
+function showHtmxError(kind, xhr) {
+  const region = document.getElementById("htmx-error");
+  if (!region) return;
+  let message = "";
+  if (xhr && xhr.responseText) {
+    const doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
+    const said = doc.querySelector("[data-error-message]");
+    if (said) message = said.textContent.trim();
+  }
+  if (!message) {
+    if (kind === "network") message = region.dataset.network;
+    else if (xhr && xhr.status === 403) message = region.dataset.forbidden;
+    else if (xhr && xhr.status === 404) message = region.dataset.notFound;
+    else if (xhr && xhr.status >= 500) message = region.dataset.server;
+    else message = region.dataset.refused;
+  }
+  region.querySelector("[data-text]").textContent = message;
+  region.hidden = false;
+  region.focus();
+}
+document.addEventListener("htmx:responseError", (event) => showHtmxError("response", event.detail.xhr));
+document.addEventListener("htmx:sendError", () => showHtmxError("network"));
+document.addEventListener("htmx:timeout", () => showHtmxError("network"));
+document.addEventListener("click", (event) => {
+  const close = event.target.closest("[data-dismiss-htmx-error]");
+  if (close) document.getElementById("htmx-error").hidden = true;
+});
+document.addEventListener("htmx:afterRequest", (event) => {
+  // A later success clears an earlier failure's message.
+  const region = document.getElementById("htmx-error");
+  if (region && !region.hidden && event.detail.successful && event.detail.requestConfig && event.detail.requestConfig.verb !== "get") region.hidden = true;
+});
