@@ -341,18 +341,24 @@ def improvement_get_for_staff(*, staff: User, improvement_id: int) -> Improvemen
         raise NotFound(_("No such improvement action.")) from exc
 
 
+def remedies_to_decide_qs(*, staff: User) -> QuerySet[Remedy]:
+    """The remedies whose approval is this lead's to give: of their teams' tickets (a
+    supervisor) or of any ticket (managers and administrators), whatever their state."""
+    if not staff.can("tickets.approve"):
+        return Remedy.objects.none()
+    if staff.role == User.Role.SUPERVISOR and not staff.is_superuser:
+        return Remedy.objects.filter(ticket__team_id__in=_team_ids(staff))
+    return Remedy.objects.all()
+
+
 def pending_approvals(*, staff: User, team_ids: list[int] | None = None) -> QuerySet[Remedy]:
     """The remedies this lead may decide now, newest first: waiting for approval, chosen by the
     customer (an option the customer did not take needs no decision), on an open ticket, and of
     the lead's teams (a supervisor) or of any team (managers and administrators). `team_ids`
     narrows it to some teams (the dashboard's team filter)."""
-    if not staff.can("tickets.approve"):
-        return Remedy.objects.none()
-    qs = Remedy.objects.filter(
+    qs = remedies_to_decide_qs(staff=staff).filter(
         approval=Remedy.Approval.PENDING, is_chosen=True, ticket__is_open=True
     )
-    if staff.role == User.Role.SUPERVISOR and not staff.is_superuser:
-        qs = qs.filter(ticket__team_id__in=_team_ids(staff))
     if team_ids is not None:
         qs = qs.filter(ticket__team_id__in=team_ids)
     return qs.select_related("ticket", "ticket__customer", "ticket__team", "offered_by").order_by(

@@ -1,18 +1,17 @@
 """The supervisor's approvals inbox: remedies the customer chose that wait for the lead's decision,
 decided one by one in place or many at once.
 
-The bulk action decides each remedy through `remedy_decide`, in its own savepoint, so one refusal
-(decided meanwhile by someone else, rejected without a reason) leaves the others done and the
-summary says which and why. (Local loop: rapport.core.bulk had not landed when this was written.)
+The bulk action decides each remedy through `remedy_decide`, in its own savepoint
+(rapport.core.bulk), so one refusal (decided meanwhile by someone else, rejected without a
+reason) leaves the others done and the summary says which and why.
 """
 
-from dataclasses import dataclass
+import contextlib
 from datetime import timedelta
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,42 +22,23 @@ from django.views.decorators.http import require_GET, require_POST
 
 from rapport.analytics.dashboard import scope_for
 from rapport.core.bounds import BoundedFormMixin
-from rapport.core.errors import DomainError, NotFound
-from rapport.core.http import FastPaginator, staff_view
+from rapport.core.bulk import MAX_BULK_ITEMS, BulkResult, bulk_ids, bulk_run
+from rapport.core.errors import NotFound
+from rapport.core.http import FastPaginator, add_service_errors, staff_view
 from rapport.tickets import services
 from rapport.tickets.models import Remedy
-from rapport.tickets.selectors import approval_get_for_staff, pending_approvals
+from rapport.tickets.selectors import (
+    approval_get_for_staff,
+    pending_approvals,
+    remedies_to_decide_qs,
+)
 
 PAGE_SIZE = 25
-MAX_AT_ONCE = 200
+MAX_AT_ONCE = MAX_BULK_ITEMS
 NEW_FOR_HOURS = 24
 
 
-class RemedyIdsField(forms.Field):
-    """Remedy ids, each a positive integer, at most MAX_AT_ONCE of them."""
-
-    widget = forms.MultipleHiddenInput
-
-    def to_python(self, value):
-        values = value if isinstance(value, list | tuple) else [value] if value else []
-        if len(values) > MAX_AT_ONCE:
-            raise ValidationError(
-                gettext_lazy("Choose at most %(n)s remedies at a time."), params={"n": MAX_AT_ONCE}
-            )
-        try:
-            ids = [int(v) for v in values]
-        except (TypeError, ValueError) as exc:
-            raise ValidationError(gettext_lazy("Choose remedies from the list.")) from exc
-        if any(i <= 0 or i >= 2**63 for i in ids):
-            raise ValidationError(gettext_lazy("Choose remedies from the list."))
-        return list(dict.fromkeys(ids))
-
-
 class DecisionForm(BoundedFormMixin, forms.Form):
-    remedy = RemedyIdsField(
-        label=gettext_lazy("Remedies"),
-        error_messages={"required": gettext_lazy("Choose at least one remedy.")},
-    )
     decision = forms.ChoiceField(
         label=gettext_lazy("Decision"),
         choices=[("approve", gettext_lazy("Approve")), ("reject", gettext_lazy("Reject"))],
@@ -66,29 +46,29 @@ class DecisionForm(BoundedFormMixin, forms.Form):
     comment = forms.CharField(label=gettext_lazy("Comment"), max_length=500, required=False)
 
 
-@dataclass
-class Outcome:
-    remedy_id: int
-    remedy: Remedy | None
-    error: str = ""
-
-
-def _decide_each(*, staff, ids: list[int], approve: bool, comment: str) -> list[Outcome]:
-    outcomes = []
-    for remedy_id in ids:
+def _parsed(request: HttpRequest) -> tuple[DecisionForm, list[int]]:
+    form = DecisionForm(request.POST)
+    ids: list[int] = []
+    if form.is_valid():
         try:
-            with transaction.atomic():
-                remedy = approval_get_for_staff(staff=staff, remedy_id=remedy_id)
-                remedy = services.remedy_decide(
-                    remedy=remedy, by=staff, approve=approve, comment=comment
-                )
+            ids = bulk_ids(request.POST.getlist("remedy"), field_name="remedy")
         except ValidationError as exc:
-            outcomes.append(Outcome(remedy_id, None, " ".join(exc.messages)))
-        except DomainError as exc:
-            outcomes.append(Outcome(remedy_id, None, str(exc.message)))
-        else:
-            outcomes.append(Outcome(remedy_id, remedy))
-    return outcomes
+            add_service_errors(form, exc)
+    return form, ids
+
+
+def _decide_each(*, staff, ids: list[int], approve: bool, comment: str) -> BulkResult:
+    """Each remedy through `remedy_decide` in its own savepoint (rapport.core.bulk)."""
+    scope = remedies_to_decide_qs(staff=staff).select_related("ticket")
+    found = {r.pk: r for r in scope.filter(pk__in=ids)}
+    return bulk_run(
+        ids=ids,
+        found=found,
+        label=lambda r: r.ticket.number,
+        id_label=lambda pk: _("remedy %(id)s") % {"id": pk},
+        not_found=_("Not found, or not yours to decide."),
+        act=lambda r: services.remedy_decide(remedy=r, by=staff, approve=approve, comment=comment),
+    )
 
 
 def _list_context(request: HttpRequest) -> dict:
@@ -114,56 +94,48 @@ def approval_inbox(request: HttpRequest) -> HttpResponse:
 def approval_decide(request: HttpRequest) -> HttpResponse:
     """One remedy from its row (htmx: the row comes back, decided or with the error beside the
     comment box) or many from the bulk form (a summary of what was done and what was refused)."""
-    form = DecisionForm(request.POST)
-    row = request.POST.get("row") == "1"
-    back = reverse("web:approvals") + (f"?{request.GET.urlencode()}" if request.GET else "")
-    if not form.is_valid():
-        if row and request.htmx:
-            return _row_response(request, form, remedy_id=request.POST.get("remedy"))
+    form, ids = _parsed(request)
+    row = request.POST.get("row") == "1" and request.htmx
+    if form.errors:
+        if row:
+            error = " ".join(e for errors in form.errors.values() for e in errors)
+            return _row(request, request.POST.get("remedy"), error=error)
         context = _list_context(request) | {"bulk_form": form}
         return render(request, "web/approvals/inbox.html", context, status=400)
     data = form.cleaned_data
-    outcomes = _decide_each(
-        staff=request.user,
-        ids=data["remedy"],
-        approve=data["decision"] == "approve",
-        comment=data["comment"],
-    )
-    if row and request.htmx:
-        return _row_response(request, form, outcome=outcomes[0])
-    done = [o for o in outcomes if o.remedy is not None]
-    refused = [o for o in outcomes if o.remedy is None]
-    if done:
-        text = _("Approved: %(n)s.") if data["decision"] == "approve" else _("Rejected: %(n)s.")
-        messages.success(request, text % {"n": len(done)})
-    for outcome in refused:
+    approve = data["decision"] == "approve"
+    result = _decide_each(staff=request.user, ids=ids, approve=approve, comment=data["comment"])
+    if row:
+        outcome = result.outcomes[0]
+        return _row(request, outcome.item_id, error=outcome.reason, decided=outcome.ok)
+    if result.done_count:
+        text = _("Approved: %(n)s.") if approve else _("Rejected: %(n)s.")
+        messages.success(request, text % {"n": result.done_count})
+    for reason, outcomes in result.refused_by_reason():
         messages.error(
             request,
-            _("Remedy %(id)s was not decided: %(why)s")
-            % {"id": outcome.remedy_id, "why": outcome.error},
+            _("Not decided (%(n)s): %(why)s %(items)s")
+            % {"n": len(outcomes), "why": reason, "items": "、".join(o.label for o in outcomes)},
         )
+    back = reverse("web:approvals") + (f"?{request.GET.urlencode()}" if request.GET else "")
     return redirect(back)
 
 
-def _row_response(request, form, *, outcome: Outcome | None = None, remedy_id=None):
-    """The row again: decided, or still pending with the error where the lead is looking."""
-    remedy, error = None, ""
-    if outcome is not None:
-        remedy, error = outcome.remedy, outcome.error
-        remedy_id = outcome.remedy_id
+def _row(request: HttpRequest, remedy_id, *, error: str = "", decided: bool = False):
+    """The row again: decided, or still pending with the error where the lead is looking (or
+    gone, when it no longer waits for them)."""
+    remedy = None
+    if decided:
+        remedy = Remedy.objects.select_related("ticket", "offered_by").get(pk=remedy_id)
     else:
-        error = " ".join(e for errors in form.errors.values() for e in errors)
-    if remedy is None:
-        try:
+        with contextlib.suppress(NotFound):
             remedy = approval_get_for_staff(staff=request.user, remedy_id=remedy_id)
-        except NotFound:
-            remedy = None
     context = {
         "r": remedy,
         "remedy_id": remedy_id,
         "error": error,
-        "comment": form.data.get("comment", ""),
-        "decided": outcome is not None and outcome.remedy is not None,
+        "comment": request.POST.get("comment", ""),
+        "decided": decided,
         "new_since": timezone.now() - timedelta(hours=NEW_FOR_HOURS),
     }
     return render(request, "web/approvals/inbox.html#row", context)

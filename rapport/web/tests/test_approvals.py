@@ -89,8 +89,10 @@ def test_a_bulk_decision_does_each_and_says_what_was_refused(as_user, supervisor
     )
 
     texts = [str(m) for m in response.context["messages"]]
-    assert any("19" in t for t in texts)
-    assert sum("was not decided" in t or "未处理" in t for t in texts) == 2
+    assert texts[0] == "已批准：19 项。"
+    assert len(texts) == 3  # one line per reason, naming the items
+    assert any(t.startswith("未处理（1 项）：") and already.ticket.number in t for t in texts)
+    assert any(t.startswith("未处理（1 项）：") and "999999" in t for t in texts)
     assert Remedy.objects.filter(approval="approved").count() == 20
 
 
@@ -110,7 +112,7 @@ def test_hundreds_of_ids_are_refused_by_field(as_user, supervisor, agent):
     )
 
     assert response.status_code == 400
-    assert "200" in response.content.decode()
+    assert "500" in response.content.decode()
 
 
 def test_a_supervisor_cannot_decide_another_teams_remedy(as_user, supervisor, other_team_agent):
