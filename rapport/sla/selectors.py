@@ -1,9 +1,11 @@
 """Reads for service levels: compliance (达标率), a staff member's alerts, a ticket's clocks."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import BooleanField, Case, Count, F, Min, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rapport.core.errors import NotFound
@@ -23,10 +25,25 @@ GROUPS = {
 
 @dataclass
 class ComplianceRow:
+    """One row of the compliance table and how its figure is made up.
+
+    judged = stopped in the period + carried (still counting at the period's end, already
+    breached by then); met = stopped in the period without breaching; rate = met ÷ judged.
+    A clock that breached and stays open is judged again in every period it stays open."""
+
     key: object
     label: str
-    total: int
+    stopped: int
     met: int
+    carried: int
+
+    @property
+    def total(self) -> int:
+        return self.stopped + self.carried
+
+    @property
+    def stopped_late(self) -> int:
+        return self.stopped - self.met
 
     @property
     def breached(self) -> int:
@@ -37,42 +54,152 @@ class ComplianceRow:
         return self.met / self.total if self.total else None
 
 
+STOPPED = ServiceClock.State.STOPPED
+
+
+def _stopped_in(start: datetime, end: datetime) -> Q:
+    return Q(state=STOPPED, stopped_at__gte=start, stopped_at__lt=end)
+
+
+def _breached_and_open_at(end: datetime) -> Q:
+    """Breached before `end` and not stopped by then (still counting at that instant)."""
+    return Q(breached_at__lt=end) & (Q(stopped_at__isnull=True) | Q(stopped_at__gte=end))
+
+
 def compliance_population(*, kind: str, start: datetime, end: datetime) -> QuerySet[ServiceClock]:
-    """The clocks judged in [start, end): those stopped in the period (met unless breached) and
-    those still running that breached in it. A clock is met when it stopped without breaching."""
+    """The clocks judged in [start, end): those stopped in the period (met unless they breached)
+    and those still counting at its end that had breached by then. The second part makes a
+    breached clock count against every period it stays open, not only the one it breached in."""
     return ServiceClock.objects.filter(kind=kind).filter(
-        Q(state=ServiceClock.State.STOPPED, stopped_at__gte=start, stopped_at__lt=end)
-        | Q(breached_at__gte=start, breached_at__lt=end) & ~Q(state=ServiceClock.State.STOPPED)
+        _stopped_in(start, end) | _breached_and_open_at(end)
     )
+
+
+def _counts(start: datetime, end: datetime, suffix: str = "") -> dict:
+    stopped = _stopped_in(start, end)
+    return {
+        f"stopped{suffix}": Count("id", filter=stopped),
+        f"met{suffix}": Count("id", filter=stopped & Q(breached_at__isnull=True)),
+        f"carried{suffix}": Count("id", filter=_breached_and_open_at(end) & ~stopped),
+    }
 
 
 def sla_compliance(
     *, kind: str, start: datetime, end: datetime, by: str | None = None
 ) -> list[ComplianceRow]:
     """Compliance rate for one clock kind, overall (by=None) or grouped; one query."""
-    met = Count("id", filter=Q(breached_at__isnull=True, state=ServiceClock.State.STOPPED))
     qs = compliance_population(kind=kind, start=start, end=end)
     if by is None:
-        totals = qs.aggregate(total=Count("id"), met=met)
-        return [
-            ComplianceRow(key=None, label=str(_("All")), total=totals["total"], met=totals["met"])
-        ]
+        totals = qs.aggregate(**_counts(start, end))
+        return [ComplianceRow(key=None, label=str(_("All")), **totals)]
     key, label, _title = GROUPS[by]
-    rows = qs.values(k=F(key), name=F(label)).annotate(total=Count("id"), met=met).order_by("name")
+    rows = qs.values(k=F(key), name=F(label)).annotate(**_counts(start, end)).order_by("name")
     return [
-        ComplianceRow(key=r["k"], label=str(r["name"] or "—"), total=r["total"], met=r["met"])
+        ComplianceRow(
+            key=r["k"],
+            label=str(r["name"] or "—"),
+            stopped=r["stopped"],
+            met=r["met"],
+            carried=r["carried"],
+        )
         for r in rows
     ]
 
 
 def compliance_breaches(*, kind: str, start: datetime, end: datetime) -> QuerySet[ServiceClock]:
-    """The drill-down: the breached clocks behind a compliance figure."""
+    """The drill-down: the breached clocks behind a compliance figure, the most overdue first;
+    `carried` says whether it counts as still open at the period's end."""
     return (
         compliance_population(kind=kind, start=start, end=end)
         .filter(breached_at__isnull=False)
+        .annotate(
+            carried=Case(
+                When(_stopped_in(start, end), then=Value(False)),
+                default=Value(True),
+                output_field=BooleanField(),
+            )
+        )
         .select_related("ticket", "policy", "assignee")
-        .order_by("-breached_at")
+        .order_by("due_at", "id")
     )
+
+
+def month_starts(last: date, months: int = 12) -> list[datetime]:
+    """The first instants of `months` local months ending with the one holding `last`, plus the
+    instant after the last one: [m1, m2, …, m12, end]."""
+    zone = timezone.get_current_timezone()
+    year, month = last.year, last.month
+    firsts = []
+    for _n in range(months + 1):
+        firsts.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    firsts.reverse()
+    firsts.append((firsts[-1] + timedelta(days=32)).replace(day=1))
+    return [datetime.combine(d, time.min, zone) for d in firsts[1:]]
+
+
+def compliance_trend(*, kind: str, last: date, months: int = 12) -> list[ComplianceRow]:
+    """Compliance per month for the `months` months ending with the one holding `last`, on the
+    same rule as the table (breached clocks carried while open); one query."""
+    bounds = month_starts(last, months)
+    start, end = bounds[0], bounds[-1]
+    population = ServiceClock.objects.filter(kind=kind).filter(
+        Q(state=STOPPED, stopped_at__gte=start, stopped_at__lt=end)
+        | Q(breached_at__lt=end) & (Q(stopped_at__isnull=True) | Q(stopped_at__gte=start))
+    )
+    aggregates: dict = {}
+    for n in range(months):
+        aggregates |= _counts(bounds[n], bounds[n + 1], suffix=f"_{n}")
+    row = population.aggregate(**aggregates)
+    return [
+        ComplianceRow(
+            key=timezone.localtime(bounds[n]).date(),
+            label=f"{timezone.localtime(bounds[n]):%Y-%m}",
+            stopped=row[f"stopped_{n}"],
+            met=row[f"met_{n}"],
+            carried=row[f"carried_{n}"],
+        )
+        for n in range(months)
+    ]
+
+
+OVERDUE_BUCKETS = [  # (key, from hours, to hours)
+    ("lt1d", 0, 24),
+    ("1to3d", 24, 72),
+    ("3to7d", 72, 168),
+    ("7to30d", 168, 720),
+    ("gt30d", 720, None),
+]
+
+
+def backlog_clocks(*, kind: str, now: datetime, bucket: str = "") -> QuerySet[ServiceClock]:
+    """The open backlog: clocks still counting that are past their due instant now (breached, or
+    running past due before the sweep has marked it), the most overdue first; `bucket` keeps
+    those overdue by a range of OVERDUE_BUCKETS."""
+    qs = (
+        ServiceClock.objects.filter(
+            kind=kind, state__in=[ServiceClock.State.RUNNING, ServiceClock.State.PAUSED]
+        )
+        .filter(Q(breached_at__isnull=False) | Q(state=ServiceClock.State.RUNNING, due_at__lte=now))
+        .annotate(overdue_from=Coalesce("due_at", "breached_at"))
+    )
+    for key, low, high in OVERDUE_BUCKETS:
+        if key == bucket:
+            qs = qs.filter(overdue_from__lte=now - timedelta(hours=low))
+            if high is not None:
+                qs = qs.filter(overdue_from__gt=now - timedelta(hours=high))
+    return qs.select_related("ticket", "policy", "assignee").order_by("overdue_from", "id")
+
+
+def backlog_summary(*, kind: str, now: datetime) -> dict:
+    """How many clocks of the open backlog are overdue by each range, and in all; one query."""
+    aggregates = {"total": Count("id"), "oldest": Min("overdue_from")}
+    for key, low, high in OVERDUE_BUCKETS:
+        condition = Q(overdue_from__lte=now - timedelta(hours=low))
+        if high is not None:
+            condition &= Q(overdue_from__gt=now - timedelta(hours=high))
+        aggregates[key] = Count("id", filter=condition)
+    return backlog_clocks(kind=kind, now=now).order_by().aggregate(**aggregates)
 
 
 def alerts_for(*, staff: User, open_only: bool = True) -> QuerySet[SlaAlert]:

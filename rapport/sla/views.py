@@ -37,30 +37,58 @@ def _month(request: HttpRequest) -> tuple[datetime, datetime, str]:
 @require_GET
 @staff_view("sla.compliance")
 def compliance(request: HttpRequest) -> HttpResponse:
+    """The month's compliance per clock kind (grouped on request), the open backlog by how long
+    overdue, a 12-month trend, and the clocks behind any figure (?drill= or ?backlog=)."""
     start, end, month = _month(request)
+    now = timezone.now()
     by = request.GET.get("by") if request.GET.get("by") in selectors.GROUPS else None
     kinds = [
-        (kind, label, selectors.sla_compliance(kind=kind, start=start, end=end, by=by))
+        {
+            "kind": kind,
+            "label": label,
+            "rows": selectors.sla_compliance(kind=kind, start=start, end=end, by=by),
+            "backlog": selectors.backlog_summary(kind=kind, now=now),
+        }
         for kind, label in ServiceClock.Kind.choices
     ]
+    trend_kind = request.GET.get("trend", ServiceClock.Kind.RESOLUTION)
+    trend_kind = trend_kind if trend_kind in ServiceClock.Kind.values else "resolution"
+    context = {
+        "kinds": kinds,
+        "month": month,
+        "start": start,
+        "end": end,
+        "now": now,
+        "by": by,
+        "groups": [(k, v[2]) for k, v in selectors.GROUPS.items()],
+        "buckets": [key for key, _low, _high in selectors.OVERDUE_BUCKETS],
+        "trend_kind": trend_kind,
+        "trend_label": ServiceClock.Kind(trend_kind).label,
+        "trend": selectors.compliance_trend(kind=trend_kind, last=(end - timedelta(days=1)).date()),
+        **_drill(request, start, end, now),
+    }
+    if request.htmx and context["drill_page"] is not None:
+        return render(request, "sla/compliance.html#drill", context)
+    return render(request, "sla/compliance.html", context)
+
+
+def _drill(request: HttpRequest, start, end, now) -> dict:
     drill = request.GET.get("drill")
-    breaches = None
+    backlog = request.GET.get("backlog")
+    age = request.GET.get("age", "")
+    age = age if age in [key for key, _low, _high in selectors.OVERDUE_BUCKETS] else ""
+    rows = None
     if drill in ServiceClock.Kind.values:
-        breaches = Paginator(
-            selectors.compliance_breaches(kind=drill, start=start, end=end), 50
-        ).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "sla/compliance.html",
-        {
-            "kinds": kinds,
-            "month": month,
-            "by": by,
-            "groups": [(k, v[2]) for k, v in selectors.GROUPS.items()],
-            "drill": drill,
-            "breaches": breaches,
-        },
-    )
+        rows = selectors.compliance_breaches(kind=drill, start=start, end=end)
+    elif backlog in ServiceClock.Kind.values:
+        rows = selectors.backlog_clocks(kind=backlog, now=now, bucket=age)
+    page = Paginator(rows, 50).get_page(request.GET.get("page")) if rows is not None else None
+    return {
+        "drill": drill if rows is not None and drill else "",
+        "backlog": backlog if rows is not None and not drill else "",
+        "age": age,
+        "drill_page": page,
+    }
 
 
 @require_GET

@@ -106,3 +106,35 @@ def test_api_compliance_alerts_and_policies(agent, manager, admin_user, api_clie
         content_type="application/json",
     )
     assert none.status_code == 400
+
+
+def test_the_page_figures_open_exactly_their_clocks(manager, as_user, breached_clock):
+    office = BusinessCalendar.objects.get(is_default=True)
+    policy = SlaPolicy.objects.create(name="咨询", calendar=office, resolution_seconds=3600)
+    for day in (5, 6):
+        clock_start(
+            ticket_id=TicketFactory(subject=f"仍未处理 {day}").pk,
+            kind="resolution",
+            policy=policy,
+            started_at=datetime(2026, 11, day, 9, tzinfo=SH),
+        )
+    sla_sweep(now=datetime(2026, 11, 9, 11, tzinfo=SH))
+    client = as_user(manager)
+
+    page = client.get("/service-levels/", {"month": "2026-11"}).context
+    resolution = next(k for k in page["kinds"] if k["kind"] == "resolution")
+    (row,) = resolution["rows"]
+    assert (row.total, row.met, row.stopped_late, row.carried) == (3, 0, 1, 2)
+    drilled = client.get("/service-levels/", {"month": "2026-11", "drill": "resolution"})
+    assert drilled.context["drill_page"].paginator.count == row.breached == 3
+    backlog = client.get("/service-levels/", {"month": "2026-11", "backlog": "resolution"})
+    assert backlog.context["drill_page"].paginator.count == resolution["backlog"]["total"] == 2
+    by_age = sum(resolution["backlog"][key] for key in page["buckets"])
+    assert by_age == 2
+    partial = client.get(
+        "/service-levels/",
+        {"month": "2026-11", "drill": "resolution"},
+        headers={"HX-Request": "true"},
+    )
+    assert partial.content.decode().lstrip().startswith('<div id="drill">')
+    assert len(page["trend"]) == 12 and page["trend"][-1].label == "2026-11"

@@ -283,6 +283,7 @@ def test_compliance_counts_met_and_breached_clocks_of_the_period(complaints, age
 
     (overall,) = sla_compliance(kind="resolution", start=t(10, 1, 0), end=t(11, 1, 0))
     assert (overall.total, overall.met, overall.breached) == (3, 1, 2)
+    assert (overall.stopped, overall.stopped_late, overall.carried) == (2, 1, 1)
     assert overall.rate == pytest.approx(1 / 3)
     (by_team,) = sla_compliance(kind="resolution", start=t(10, 1, 0), end=t(11, 1, 0), by="team")
     assert (by_team.label, by_team.total, by_team.met) == (team.name, 3, 1)
@@ -432,3 +433,42 @@ def test_the_due_instant_itself_is_in_time_for_the_sweep_as_for_a_stop(ticket, c
     on_time.refresh_from_db()
     assert on_time.breached_at is None
     assert not SlaAlert.objects.filter(clock=on_time, kind="breached").exists()
+
+
+def test_a_breached_clock_counts_in_every_month_it_stays_open(complaints, agent, team):
+    from rapport.sla.selectors import compliance_breaches, compliance_trend, sla_compliance
+
+    late = clock_start(
+        ticket_id=TicketFactory(team=team).pk,
+        kind="resolution",
+        policy=complaints,
+        started_at=t(9, 8, 9),
+    )
+    sla_sweep(now=t(9, 20, 12))  # breached in September, still open
+    on_time = clock_start(
+        ticket_id=TicketFactory(team=team).pk,
+        kind="resolution",
+        policy=complaints,
+        started_at=t(10, 8, 9),
+    )
+    clock_stop(clock=on_time, at=t(10, 8, 11))
+
+    def month(m):
+        (row,) = sla_compliance(kind="resolution", start=t(m, 1, 0), end=t(m + 1, 1, 0))
+        return row.total, row.met, row.carried
+
+    assert month(9) == (1, 0, 1)
+    assert month(10) == (2, 1, 1)  # still open and breached: counted again, not hidden
+    clock_stop(clock=late, at=t(11, 3, 10))
+    assert month(11) == (1, 0, 0)  # stopped late in November: judged there as breached
+    (row,) = sla_compliance(kind="resolution", start=t(11, 1, 0), end=t(12, 1, 0))
+    assert row.stopped_late == 1
+    assert month(10) == (2, 1, 1)  # October keeps it: it was open and breached at its end
+    trend = compliance_trend(kind="resolution", last=t(11, 1, 0).date(), months=3)
+    assert [(r.label[-2:], r.total, r.met) for r in trend] == [
+        ("09", 1, 0),
+        ("10", 2, 1),
+        ("11", 1, 0),
+    ]
+    drilled = compliance_breaches(kind="resolution", start=t(10, 1, 0), end=t(11, 1, 0))
+    assert [(c.pk, c.carried) for c in drilled] == [(late.pk, True)]

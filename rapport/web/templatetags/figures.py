@@ -52,3 +52,17 @@ def agent_status_label(value: str) -> str:
         return str(AgentStatusInterval.Status(value).label)
     except ValueError:
         return value
+
+
+@register.simple_tag
+def overdue_between(due: datetime | None, until: datetime | None) -> str:
+    """How long after `due` `until` came (a clock stopped late, or now), or '' if not after."""
+    if not due or not until or until <= due:
+        return ""
+    return span_text((until - due).total_seconds())
+
+
+@register.filter
+def lookup(mapping, key):
+    """{{ counts|lookup:key }}: a dict value by a variable key."""
+    return mapping.get(key) if hasattr(mapping, "get") else None
