@@ -43,6 +43,7 @@ urlpatterns = [
             )
         ),
     ),
+    path("", include("rapport.analytics.urls")),
     path("", include("rapport.interactions.urls")),
     path("", include("rapport.sla.urls")),
     path("", include("rapport.notifications.urls")),

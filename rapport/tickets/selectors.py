@@ -7,6 +7,7 @@ key-account manager, those of the customers they manage.
 """
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.core.errors import NotFound
@@ -378,9 +379,19 @@ def home_panel_for_staff(*, staff: User) -> dict:
     """What 'my work' could show from this module: my open tickets, most urgent first, and
     the remedies waiting for my approval."""
     mine = ticket_queue(staff=staff, queue="mine")
+    now = timezone.now()
+    overdue = ServiceClock.objects.filter(
+        ticket=OuterRef("pk"), state__in=[ServiceClock.State.RUNNING, ServiceClock.State.PAUSED]
+    ).filter(Q(breached_at__isnull=False) | Q(state=ServiceClock.State.RUNNING, due_at__lte=now))
     return {
         "my_tickets": list(mine[:6]),
         "my_tickets_open": mine.order_by().count(),
+        # Open tickets of mine with a clock past its due instant (the queue sorted by time left
+        # lists them first).
+        "my_tickets_overdue": Ticket.objects.filter(assignee=staff, is_open=True)
+        .filter(Exists(overdue))
+        .count(),
+        "now": now,
         "approvals_waiting": pending_approvals(staff=staff).order_by().count(),
     }
 

@@ -64,6 +64,7 @@ PARAMS = {
     "chart": ("chart", False),
     "fmt": ("fmt", False),
     "action": ("action", False),
+    "figure": ("figure", False),
     "token": ("token", False),
     "ticket_id": ("ticket", True),
     "remedy_id": ("remedy", True),
@@ -281,6 +282,7 @@ def world(agent, team, specialist, kam, other_team_agent, tmp_path, settings):
         "fmt": "csv",
         **_care_world(),
         "action": "note",
+        "figure": "csat",  # a figure of the team dashboard and of the team-lead figures
         "token": ticket.public_token,
         "ticket": ticket.pk,
         "remedy": remedy.pk,

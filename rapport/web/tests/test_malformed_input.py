@@ -89,6 +89,7 @@ def world(team, other_team):
         "day": "2026-10-01",
         "chart": "csat",
         "fmt": "csv",
+        "figure": "csat",
         "action": "note",
         # No conversation in this world yet: the inbox pages answer 404 and get the junk posts.
         "conversation_id": 1,
