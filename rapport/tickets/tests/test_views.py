@@ -355,6 +355,9 @@ def test_home_panel_selector_counts_my_tickets_and_approvals(agent, supervisor):
     from rapport.tickets.selectors import home_panel_for_staff
 
     ticket = in_progress(agent)
-    services.remedy_offer(ticket=ticket, by=agent, kind="compensation", amount="900")
+    remedy = services.remedy_offer(ticket=ticket, by=agent, kind="compensation", amount="900")
     assert home_panel_for_staff(staff=agent)["my_tickets_open"] == 1
+    # Waiting for a decision once the customer has chosen it (an option not taken needs none).
+    assert home_panel_for_staff(staff=supervisor)["approvals_waiting"] == 0
+    services.remedy_choose(remedy=remedy, by=agent)
     assert home_panel_for_staff(staff=supervisor)["approvals_waiting"] == 1
