@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sla', '0005_clocks_follow_calendar_changes'),
+        ('sla', '0006_priority_policies'),
         ('staff', '0002_login_failure'),
         ('tickets', '0005_customer_messages'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
