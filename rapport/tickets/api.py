@@ -33,7 +33,7 @@ from rapport.sla.selectors import clocks_for_ticket
 from rapport.staff.models import Team, User
 from rapport.tickets import selectors, services
 from rapport.tickets.models import TicketType
-from rapport.tickets.ratelimit import RateLimited, public_rate_limited
+from rapport.tickets.ratelimit import RateLimited, public_rate_count, public_rate_retry_after
 from rapport.tickets.schemas import (
     ApprovalIn,
     EventOut,
@@ -476,7 +476,7 @@ def public_create(
     payload: PublicTicketIn,
     idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=1, max_length=80),
 ):
-    if retry_after := public_rate_limited(request):
+    if retry_after := public_rate_retry_after(request):
         raise RateLimited(
             _("Too many submissions from this address; please try again later."),
             retry_after=retry_after,
@@ -497,6 +497,8 @@ def public_create(
         occurred_where=payload.occurred_where,
         source="api",
     )
+    if created:  # a retry with the same key returns the first ticket and counts nothing
+        public_rate_count(request)
     body = PublicTicketOut(
         number=ticket.number,
         status=ticket.status,

@@ -5,6 +5,8 @@ confirmed close, archive and revisit. What may happen to a ticket in which state
 is decided by one table: rapport.tickets.transitions.ACTIONS.
 """
 
+import contextlib
+import ipaddress
 import re
 import secrets
 from datetime import timedelta
@@ -193,6 +195,19 @@ class TicketSettings(models.Model):
         default=5,
         validators=[MinValueValidator(1), MaxValueValidator(1000)],
     )
+    public_form_shared_networks = models.TextField(
+        _("shared networks"),
+        blank=True,
+        help_text=_(
+            "Addresses or networks many customers share (a company, a campus, a mobile carrier's "
+            "gateway), one per line, e.g. 203.0.113.0/24. They get the higher limit below."
+        ),
+    )
+    public_form_per_hour_shared = models.PositiveSmallIntegerField(
+        _("public form submissions per hour from a shared network"),
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(10000)],
+    )
 
     class Meta:
         verbose_name = _("complaint settings")
@@ -200,6 +215,42 @@ class TicketSettings(models.Model):
 
     def __str__(self) -> str:
         return str(_("Complaint settings"))
+
+    def shared_networks(self) -> list:
+        """The shared networks as ip_network objects (lines that do not parse are skipped; clean()
+        refuses them when the settings are saved through a form)."""
+        networks = []
+        for line in self.public_form_shared_networks.splitlines():
+            with contextlib.suppress(ValueError):
+                networks.append(ipaddress.ip_network(line.strip(), strict=False))
+        return networks
+
+    def clean(self) -> None:
+        super().clean()
+        bad = []
+        for line in self.public_form_shared_networks.splitlines():
+            if line.strip():
+                try:
+                    ipaddress.ip_network(line.strip(), strict=False)
+                except ValueError:
+                    bad.append(line.strip())
+        if bad:
+            raise ValidationError(
+                {
+                    "public_form_shared_networks": _(
+                        "Not an address or network: %(lines)s (write e.g. 203.0.113.0/24)."
+                    )
+                    % {"lines": ", ".join(bad[:5])}
+                }
+            )
+        if self.public_form_per_hour_shared < self.public_form_per_hour:
+            raise ValidationError(
+                {
+                    "public_form_per_hour_shared": _(
+                        "The limit for shared networks should not be lower than the usual one."
+                    )
+                }
+            )
 
     @classmethod
     def current(cls) -> "TicketSettings":

@@ -29,7 +29,11 @@ from rapport.tickets.forms import (
     uploads,
 )
 from rapport.tickets.models import ImprovementAction, Ticket, TicketSettings
-from rapport.tickets.ratelimit import public_rate_limited
+from rapport.tickets.ratelimit import (
+    public_rate_count,
+    public_rate_limited,
+    public_rate_retry_after,
+)
 from rapport.tickets.transitions import ACTIONS
 from rapport.tickets.views_bulk import bulk_bar_context
 
@@ -303,14 +307,26 @@ def public_ticket_form(request: HttpRequest) -> HttpResponse:
         initial={"form_token": new_form_token(), "occurred_at": default_occurred_at()},
     )
     if request.method == "POST":
-        if retry_after := public_rate_limited(request):
-            response = render(request, "tickets/public_limited.html", status=429)
+        if retry_after := public_rate_retry_after(request):
+            # The form again with everything the customer typed, and why it was not sent.
+            form.is_valid()
+            form.add_error(
+                None,
+                _(
+                    "We received several complaints from your connection in the last hour. "
+                    "Your text is kept below: please send it again in %(minutes)s minutes, "
+                    "or call us."
+                )
+                % {"minutes": max(1, retry_after // 60)},
+            )
+            context = {"form": form, "company_name": settings.COMPANY_NAME}
+            response = render(request, "tickets/public_form.html", context, status=429)
             response["Retry-After"] = str(retry_after)
             return response
         if form.is_valid():
             data = form.cleaned_data
             try:
-                ticket, _created = services.ticket_create_public(
+                ticket, created = services.ticket_create_public(
                     submission_key=f"form:{data['form_token']}",
                     name=data["name"],
                     phone=data["phone"],
@@ -327,6 +343,8 @@ def public_ticket_form(request: HttpRequest) -> HttpResponse:
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
+                if created:  # a complaint sent counts; a replayed post or a refused form does not
+                    public_rate_count(request)
                 return redirect("tickets:track", ticket.public_token)
     context = {"form": form, "company_name": settings.COMPANY_NAME}
     return render(request, "tickets/public_form.html", context)

@@ -6,11 +6,12 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from rapport.customers.models import Customer
 from rapport.tickets import services
-from rapport.tickets.models import Ticket
+from rapport.tickets.models import Ticket, TicketSettings
 
 pytestmark = pytest.mark.django_db
 
@@ -86,15 +87,66 @@ def test_script_tags_are_refused_with_a_message(client):
 
 
 def test_the_form_is_rate_limited_per_address(client, settings):
-    token = _token(client)
     for n in range(5):
         client.post(
-            "/support/new/", _form(token, customer_words=f"第{n}次"), REMOTE_ADDR="10.0.0.9"
+            "/support/new/",
+            _form(_token(client), customer_words=f"第{n}次"),
+            REMOTE_ADDR="10.0.0.9",
         )
-    limited = client.post("/support/new/", _form(_token(client)), REMOTE_ADDR="10.0.0.9")
+    limited = client.post(
+        "/support/new/",
+        _form(_token(client), customer_words="第六次：刹车异响"),
+        REMOTE_ADDR="10.0.0.9",
+    )
     other = client.post("/support/new/", _form(_token(client)), REMOTE_ADDR="10.0.0.10")
     assert limited.status_code == 429
+    body = limited.content.decode()
+    assert "第六次：刹车异响" in body and "errorlist" in body  # what was typed is kept
     assert other.status_code == 302
+    assert Ticket.objects.count() == 6
+
+
+def test_refused_forms_and_replays_do_not_count(client):
+    for _n in range(8):  # a customer fighting a missing field is not a flood
+        response = client.post(
+            "/support/new/", _form(_token(client), customer_words=""), REMOTE_ADDR="10.0.0.21"
+        )
+        assert response.status_code == 200
+    data = _form(_token(client))
+    for _n in range(6):  # a double click or a browser retry is one complaint
+        assert client.post("/support/new/", data, REMOTE_ADDR="10.0.0.21").status_code == 302
+    assert Ticket.objects.count() == 1
+    for n in range(4):
+        fresh = _form(_token(client), customer_words=f"第{n}件事")
+        assert client.post("/support/new/", fresh, REMOTE_ADDR="10.0.0.21").status_code == 302
+    assert (
+        client.post("/support/new/", _form(_token(client)), REMOTE_ADDR="10.0.0.21").status_code
+        == 429
+    )
+
+
+def test_a_shared_network_gets_the_higher_limit(client):
+    rules = TicketSettings.current()
+    rules.public_form_shared_networks = "203.0.113.0/24\n2001:db8::/32"
+    rules.public_form_per_hour_shared = 8
+    rules.save()
+    statuses = [
+        client.post(
+            "/support/new/",
+            _form(_token(client), customer_words=f"第{n}次"),
+            REMOTE_ADDR="203.0.113.77",
+        ).status_code
+        for n in range(9)
+    ]
+    assert statuses == [302] * 8 + [429]
+
+
+def test_shared_networks_that_do_not_parse_are_refused_by_name():
+    rules = TicketSettings(public_form_shared_networks="203.0.113.0/24\n公司网络")
+    with pytest.raises(ValidationError) as exc:
+        rules.full_clean()
+    assert "public_form_shared_networks" in exc.value.message_dict
+    assert "公司网络" in str(exc.value)
 
 
 def test_tracking_page_shows_replies_and_never_internal_notes(client, agent):
