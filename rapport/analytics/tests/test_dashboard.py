@@ -192,8 +192,9 @@ def test_the_board_costs_the_same_queries_whatever_the_data(
         InteractionFactory(staff=agent, started_at=timezone.now())
 
     # session, user, the lead's teams, people, open and unassigned tickets, breached and at
-    # risk, most overdue, conversations, volume, CSAT, approvals (and the supervisor's teams)
-    with django_assert_num_queries(13):
+    # risk, most overdue (clocks, then tickets), conversations, volume, CSAT, approvals (and
+    # the supervisor's teams)
+    with django_assert_num_queries(14):
         response = client.get("/dashboard/", headers={"HX-Request": "true"})
     assert response.context["board"].tickets["breached"] == 5
 
