@@ -92,7 +92,7 @@ def quick_log(request: HttpRequest, customer_id: int) -> HttpResponse:
                 title=data["follow_up"], due_at=form.follow_up_due_at(), assignee=request.user
             )
         try:
-            services.interaction_log(
+            logged = services.interaction_log(
                 by=request.user,
                 customer=customer,
                 channel=data["channel"],
@@ -106,6 +106,15 @@ def quick_log(request: HttpRequest, customer_id: int) -> HttpResponse:
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
+            if request.POST.get("then") == "ticket" and request.user.can("tickets.create"):
+                # "Log and open a complaint": the call is on the timeline, the complaint form
+                # opens with its summary, time and the customer's contact filled in.
+                url = reverse("tickets:create") + f"?interaction={logged.pk}"
+                if request.htmx:
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = url
+                    return response
+                return redirect(url)
             if not request.htmx:
                 messages.success(request, _("Interaction recorded."))
                 return redirect(reverse("customers:detail", args=[customer.pk]) + "#timeline")

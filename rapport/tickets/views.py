@@ -84,7 +84,11 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
         customer = customer_get_for_staff(
             staff=request.user, customer_id=request.GET.get("customer")
         )
-    initial = {"contact_name": customer.name, "occurred_at": default_occurred_at()}
+    initial = {
+        "contact_name": customer.name,
+        "occurred_at": default_occurred_at(),
+        **_primary_contact(customer),
+    }
     if interaction is not None:
         initial.update(
             description=interaction.summary,
@@ -111,8 +115,30 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Ticket %(number)s opened.") % {"number": ticket.number})
             return redirect("tickets:detail", ticket.pk)
-    context = {"form": form, "customer": customer, "interaction": interaction}
+    # Before a second ticket for the same problem: the customer's open ones, to add to instead.
+    already_open = list(
+        Ticket.objects.filter(customer=customer, is_open=True).order_by("-created_at", "-id")[:5]
+    )
+    context = {
+        "form": form,
+        "customer": customer,
+        "interaction": interaction,
+        "already_open": already_open,
+    }
     return render(request, "tickets/create.html", context)
+
+
+def _primary_contact(customer) -> dict:
+    """The customer's primary phone and e-mail for the contact fields (one query)."""
+    found: dict = {}
+    for kind, value in (
+        customer.identities.filter(kind__in=("phone", "email"))
+        .order_by("-is_primary", "id")
+        .values_list("kind", "value")
+    ):
+        field = "contact_phone" if kind == "phone" else "contact_email"
+        found.setdefault(field, value.removeprefix("+86") if kind == "phone" else value)
+    return found
 
 
 def _detail_context(request: HttpRequest, ticket: Ticket, forms: dict | None = None) -> dict:
