@@ -249,12 +249,15 @@ def key_terms(text: str, *, limit: int = 8) -> list[str]:
     on a ticket or conversation: 冷启动, 异响, 检修 … for a complaint about a noisy engine."""
     global _tfidf
     if _tfidf is None:
+        # The tokenizer first: _jieba() takes the same (non-reentrant) lock, so asking for it
+        # inside the lock hung the process for good when a suggestion was its first jieba use.
+        tokenizer = _jieba()
         with _lock:
             if _tfidf is None:
                 from jieba.analyse.tfidf import TFIDF
 
                 extractor = TFIDF()
-                extractor.tokenizer = _jieba()
+                extractor.tokenizer = tokenizer
                 _tfidf = extractor
     words = []
     for word in _tfidf.extract_tags(normalise(text)[:5000], topK=limit * 2):
