@@ -289,7 +289,7 @@ class NoteForm(ActionForm):
 
 class ReplyForm(ActionForm):
     body = forms.CharField(
-        label=_("Reply to the customer"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Reply to the customer"), max_length=4000, widget=forms.Textarea(attrs={"rows": 8})
     )
     channel = forms.ChoiceField(
         label=_("Told by"),
@@ -431,7 +431,7 @@ class EditForm(ActionForm):
 
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     "classify": ClassifyForm,
-    "start": TransitionForm,
+    "start": ActionForm,  # one click: nothing to fill in to start work
     "wait": WaitForm,
     "resume": TransitionForm,
     "resolve": ResolveForm,

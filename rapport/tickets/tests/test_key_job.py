@@ -72,3 +72,22 @@ def test_the_customers_open_tickets_are_shown_before_a_second_one(agent, as_user
         "already-open"
         not in as_user(agent).get(f"/tickets/new/?customer={closed_only.pk}").content.decode()
     )
+
+
+def test_start_is_one_click_the_reply_box_large_and_the_finding_a_text_area(agent, as_user, wang):
+    from rapport.tickets import services
+    from rapport.tickets.models import Ticket
+    from rapport.tickets.tests.factories import ticket_type
+
+    ticket = open_ticket(agent, wang)
+    services.ticket_transition(
+        ticket=ticket, by=agent, action="classify", ticket_type=ticket_type(), impact="normal"
+    )
+    client = as_user(agent)
+    body = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "tk-one-click" in body and f"/tickets/{ticket.pk}/act/start/" in body
+    response = client.post(f"/tickets/{ticket.pk}/act/start/", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert Ticket.objects.get(pk=ticket.pk).status == "in_progress"
+    body = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert 'rows="8"' in body  # the reply box
