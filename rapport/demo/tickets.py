@@ -221,6 +221,7 @@ IMPROVEMENTS = [
     ("process", "配件到货延误时主动每两天告知客户进度"),
 ]
 # Where each demo ticket ends up, with weights.
+OPEN_ENDINGS = ("new", "classified", "in_progress", "waiting", "reopened")
 ENDINGS = {
     "new": 7,
     "classified": 6,
@@ -309,6 +310,19 @@ def build_tickets(*, rng: random.Random, users: dict[str, User], customers: list
             created = now - timedelta(days=rng.uniform(3, 20))
         elif n >= 280:
             created = now - timedelta(hours=rng.uniform(2, 40))
+        elif ending in OPEN_ENDINGS:
+            # Work still open is mostly recent, as on a desk that keeps up: most within its
+            # service level, some close to it, a few overdue (a year-old open complaint each
+            # would make the whole board red).
+            share = rng.random()
+            hours = (
+                rng.uniform(0.3, 16)
+                if share < 0.72
+                else rng.uniform(30, 44)
+                if share < 0.87
+                else rng.uniform(50, 240)
+            )
+            created = now - timedelta(hours=hours)
         by = rng.choice(csrs)
         public = ending == "new" and rng.random() < 0.6
         impact = "safety" if "安全" in subject else "group" if "群体" in subject else "normal"

@@ -36,6 +36,10 @@ def test_the_demo_builds_and_prints_the_logins(capsys):
         "reopened",
     }
     assert ServiceClock.objects.filter(breached_at__isnull=False).exists()
+    # Relative to today: most open work within its service level, a few breached.
+    running = ServiceClock.objects.filter(ticket__is_open=True, stopped_at__isnull=True)
+    breached = running.filter(breached_at__isnull=False).count()
+    assert 0 < breached < 0.4 * running.count(), (breached, running.count())
     assert SlaAlert.objects.filter(level=2).exists()  # escalated up to the service manager
     assert SurveyResponse.objects.count() > 100
     # The mailbox: new mails in the inbox, a reply threaded into a ticket, an out-of-office
