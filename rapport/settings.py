@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "rapport.sla",
     "rapport.tickets",
     "rapport.care",
+    "rapport.appointments",
     "rapport.surveys",
     "rapport.analytics",
     "rapport.web",

@@ -62,6 +62,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "care.work": _SERVICE,
     "care.manage": _LEADS,
     "care.confirm": _LEADS,
+    # Appointments and work orders: people in service book, receive and write work orders;
+    # leads set up the workshop (resources, service types, price list, rules).
+    "appointments.book": _SERVICE,
+    "appointments.manage": _LEADS,
 }
 
 
