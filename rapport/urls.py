@@ -51,5 +51,6 @@ urlpatterns = [
     path("", include("rapport.knowledge.urls")),
     path("", include("rapport.surveys.urls")),
     path("", include("rapport.care.urls")),
+    path("", include("rapport.appointments.urls")),
     path("", include("rapport.web.urls")),
 ]

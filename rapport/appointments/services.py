@@ -550,3 +550,18 @@ def appointment_arrive(
             channel="face_to_face",
         )
     return appointment
+
+
+def appointment_receive(
+    *, by: User, appointment: Appointment, now: datetime | None = None
+) -> Appointment:
+    """The advisor starts the reception of an arrived customer: the waiting time stops."""
+    _require(by, "appointments.book")
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        if appointment.state != Appointment.State.ARRIVED:
+            raise Conflict(_("Record the arrival first."), field="state", code="wrong_state")
+        if appointment.received_at is None:
+            appointment.received_at = now or timezone.now()
+            appointment.save(update_fields=["received_at", "updated_at"])
+    return appointment

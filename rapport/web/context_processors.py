@@ -14,6 +14,7 @@ NAVIGATION = [
     ("knowledge:list", _("Knowledge"), "knowledge.view"),
     ("interactions:tasks", _("Tasks"), "interactions.log"),
     ("care:programs", _("Care"), "care.work"),
+    ("appointments:board", _("Appointments"), "appointments.book"),
     ("surveys:analysis", _("Satisfaction"), "surveys.analyse"),
     ("interactions:measures", _("Reports"), "measures.view"),
     ("sla:compliance", _("Service levels"), "sla.compliance"),

@@ -15,6 +15,8 @@ def customer_panels(*, request: HttpRequest, customer: Customer) -> dict:
     if request.user.can("interactions.log"):
         panels.append("interactions/customer_timeline.html")
         context.update(timeline_context(request=request, customer=customer))
+    if request.user.can("appointments.book"):
+        panels.append("appointments/customer_panel.html")  # loads its rows itself, after the page
     if request.user.can("care.work"):
         panels.append("care/customer_panel.html")  # loads its rows itself, after the page
     if request.user.can("interactions.log"):

@@ -1,0 +1,192 @@
+from datetime import date
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from rapport.appointments import services
+from rapport.appointments.models import Appointment
+from rapport.interactions.models import Interaction
+
+from .conftest import NOW, at
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def signed_in(client, agent):
+    client.force_login(agent)
+    return client
+
+
+def _need(maintenance, car, **extra):
+    return {
+        "service_type": maintenance.pk,
+        "asset": car.pk,
+        "customer_words": "早上冷车启动有异响",
+        "mileage_km": 30500,
+        "wish": "2027-02-03",
+        "wish_time": "",
+        **extra,
+    }
+
+
+def test_the_booking_page_shows_the_scripts_and_three_levelled_times(
+    signed_in, car, maintenance, workshop
+):
+    url = reverse("appointments:book", args=[car.customer_id])
+    response = signed_in.get(url, _need(maintenance, car))
+
+    assert response.status_code == 200
+    assert len(response.context["proposals"]) == 3
+    page = response.content.decode()
+    assert "顾问王" in page and "常规保养" in page
+    assert page.count('name="starts_at"') == 3
+    assert response.context["steps"][0].title.startswith("1.")
+
+
+def test_choosing_a_time_books_it_and_goes_to_the_appointment(
+    signed_in, car, maintenance, workshop
+):
+    url = reverse("appointments:book", args=[car.customer_id])
+    response = signed_in.post(url, _need(maintenance, car, starts_at="2027-02-03 09:30"))
+
+    appointment = Appointment.objects.get()
+    assert response.status_code == 302 and response.url == reverse(
+        "appointments:detail", args=[appointment.pk]
+    )
+    assert appointment.customer_words == "早上冷车启动有异响" and appointment.mileage_km == 30500
+    assert Interaction.objects.filter(customer=car.customer).count() == 1
+
+
+def test_choosing_a_holiday_is_refused_on_the_field(signed_in, car, maintenance, workshop):
+    url = reverse("appointments:book", args=[car.customer_id])
+    response = signed_in.post(url, _need(maintenance, car, starts_at="2027-02-10 09:00"))
+
+    assert response.status_code == 400
+    assert "春节" in " ".join(response.context["form"].errors["starts_at"])
+    assert not Appointment.objects.exists()
+
+
+def test_a_taken_time_answers_409_with_the_next_times(signed_in, agent, car, big_job, workshop):
+    services.appointment_book(
+        by=agent,
+        customer=car.customer,
+        service_type=big_job,
+        starts_at=at(date(2027, 2, 3), 9),
+        now=NOW,
+    )
+    url = reverse("appointments:book", args=[car.customer_id])
+
+    response = signed_in.post(url, _need(big_job, car, starts_at="2027-02-03 09:00"))
+
+    assert response.status_code == 409
+    assert response.context["proposals"]
+    assert Appointment.objects.count() == 1
+
+
+def test_booking_needs_the_capability(client, kam, car, maintenance, workshop):
+    client.force_login(kam)
+    response = client.get(reverse("appointments:book", args=[car.customer_id]))
+    assert response.status_code == 403
+
+
+def test_arrivals_board_lists_the_day_with_waiting_time(
+    signed_in, agent, car, maintenance, workshop, django_assert_num_queries
+):
+    for hour in (9, 10, 14):
+        services.appointment_book(
+            by=agent,
+            customer=car.customer,
+            asset=car,
+            service_type=maintenance,
+            starts_at=at(date(2027, 2, 3), hour),
+            now=NOW,
+        )
+    first = Appointment.objects.order_by("starts_at").first()
+    with time_machine.travel(at(date(2027, 2, 3), 9, 5), tick=False):
+        services.appointment_arrive(
+            by=agent, appointment=first, mileage_km=30600, fuel_level="half"
+        )
+    with time_machine.travel(at(date(2027, 2, 3), 9, 17), tick=False):
+        signed_in.get(reverse("appointments:board"), {"day": "2027-02-03"})  # warm the session
+        with django_assert_num_queries(4):
+            response = signed_in.get(reverse("appointments:board"), {"day": "2027-02-03"})
+
+    rows = response.context["rows"]
+    assert [r.appointment.state for r in rows] == ["arrived", "booked", "booked"]
+    assert rows[0].waiting_minutes == 12
+
+
+def test_arrival_form_refuses_a_missing_fuel_level_and_records_a_good_one(
+    signed_in, agent, car, maintenance, workshop
+):
+    appointment = services.appointment_book(
+        by=agent,
+        customer=car.customer,
+        asset=car,
+        service_type=maintenance,
+        starts_at=at(date(2027, 2, 3), 9),
+        now=NOW,
+    )
+    url = reverse("appointments:arrive", args=[appointment.pk])
+
+    refused = signed_in.post(url, {"mileage_km": "30600"})
+    assert refused.status_code == 400 and "fuel_level" in refused.context["arrival_form"].errors
+
+    done = signed_in.post(
+        url,
+        {
+            "mileage_km": "30600",
+            "fuel_level": "quarter",
+            "damage_notes": "后保险杠擦痕",
+            "covers_fitted": "on",
+        },
+    )
+    appointment.refresh_from_db()
+    assert (
+        done.status_code == 302
+        and appointment.state == "arrived"
+        and appointment.damage_notes == "后保险杠擦痕"
+    )
+
+
+def test_cancel_from_the_page_needs_a_reason(signed_in, agent, car, maintenance, workshop):
+    appointment = services.appointment_book(
+        by=agent,
+        customer=car.customer,
+        service_type=maintenance,
+        starts_at=at(date(2027, 2, 3), 9),
+        now=NOW,
+    )
+    url = reverse("appointments:act", args=[appointment.pk, "cancel"])
+
+    assert signed_in.post(url, {"reason": ""}).status_code == 400
+    assert signed_in.post(url, {"reason": "车已卖"}).status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.state == "cancelled"
+
+
+def test_the_360_page_carries_the_appointments_panel(signed_in, agent, car, maintenance, workshop):
+    services.appointment_book(
+        by=agent,
+        customer=car.customer,
+        asset=car,
+        service_type=maintenance,
+        starts_at=at(date(2027, 2, 3), 9),
+        now=NOW,
+    )
+
+    page = signed_in.get(reverse("customers:detail", args=[car.customer_id]))
+    panel = signed_in.get(
+        reverse("appointments:customer-panel", args=[car.customer_id]), HTTP_HX_REQUEST="true"
+    )
+
+    assert 'id="appointments-panel"' in page.content.decode()
+    assert "常规保养" in panel.content.decode() and car.plate in panel.content.decode()
