@@ -98,6 +98,8 @@ PARAMS = {
     "verb": ("verb", False),
     # A queue view saved by team A's representative for themself (tickets.SavedView).
     "view_id": ("saved_view", True),
+    # Appointments follow the customer file (rapport.appointments): company-wide, like it.
+    "appointment_id": ("appointment", False),
 }
 
 # The same parameter name meaning another object on one page.
@@ -296,7 +298,27 @@ def world(agent, team, specialist, kam, other_team_agent, tmp_path, settings):
         "saved_view": saved_view_save(
             by=agent, name="甲组视图", filters={"queue": "team"}, columns=[]
         ).pk,
+        "appointment": _appointment(customer),
     }
+
+
+def _appointment(customer) -> int:
+    from rapport.appointments.models import Appointment, Resource, ServiceType
+
+    service = ServiceType.objects.create(
+        code="walk", name="保养", kind="maintenance", duration_minutes=60
+    )
+    advisor = Resource.objects.create(kind="advisor", name="顾问")
+    start = timezone.now() + timedelta(days=3)
+    return Appointment.objects.create(
+        customer=customer,
+        service_type=service,
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        day=timezone.localdate(start),
+        part=0,
+        advisor=advisor,
+    ).pk
 
 
 def _article(agent) -> int:

@@ -100,6 +100,7 @@ def world(team, other_team):
         **_care_ids(),
         "call_id": 1,  # no call either: the phone pages answer 404
         "view_id": 1,  # no saved view: its delete answers 404
+        "appointment_id": 1,  # no appointment either: its pages answer 404
     }
     return {"manager": manager, "agent": agent, "ticket": ticket, "ids": ids}
 
