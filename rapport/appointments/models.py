@@ -340,3 +340,251 @@ class Appointment(TimeStampedModel):
     @property
     def is_holding(self) -> bool:
         return self.state in self.HOLDING
+
+
+# -- work orders (维修工单) ----------------------------------------------------------------------
+
+
+class PriceItem(models.Model):
+    """A line of the price list behind the reception desk (维修价格表): labour or a part."""
+
+    class Kind(models.TextChoices):
+        LABOUR = "labour", _("Labour")
+        PART = "part", _("Part")
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=80)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.LABOUR)
+    price = models.DecimalField(
+        _("price (yuan)"),
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_PRICE)],
+    )
+    minutes = models.PositiveSmallIntegerField(_("standard time (minutes)"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("price list item")
+        verbose_name_plural = _("price list")
+        ordering = ["kind", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(price__gte=0) & Q(price__lte=MAX_PRICE),
+                name="price_item_price_sane",
+                violation_error_message=_("A price must be between ¥0 and ¥200,000."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ¥{self.price:,.2f}"
+
+
+class WorkOrder(TimeStampedModel):
+    """A work order, in the texts' order: customer, vehicle, the customer's own words (never
+    edited), the main items, keep old parts, payment method, authorisation, confirmation."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        AUTHORISED = "authorised", _("Authorised")
+        IN_PROGRESS = "in_progress", _("In progress")
+        WAITING = "waiting", _("Waiting for parts or authorisation")
+        DONE = "done", _("Done")
+        DELIVERED = "delivered", _("Delivered")
+
+    class Payment(models.TextChoices):
+        CASH = "cash", _("Cash")
+        CARD = "card", _("Bank card")
+        WECHAT = "wechat_pay", _("WeChat Pay")
+        ALIPAY = "alipay", _("Alipay")
+        WARRANTY = "warranty", _("Warranty (no charge)")
+        INSURANCE = "insurance", _("Insurance claim")
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="work_orders"
+    )
+    asset = models.ForeignKey(
+        Asset, verbose_name=_("vehicle"), on_delete=models.PROTECT, related_name="work_orders"
+    )
+    appointment = models.OneToOneField(
+        Appointment,
+        verbose_name=_("appointment"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="work_order",
+    )
+    advisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("service advisor"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    customer_words = models.TextField(_("the customer's words"), max_length=2000)
+    mileage_km = models.PositiveIntegerField(_("mileage (km)"), null=True, blank=True)
+    keep_old_parts = models.BooleanField(_("keep old parts"), default=False)
+    payment_method = models.CharField(_("payment method"), max_length=12, choices=Payment.choices)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.OPEN)
+    waiting_for = models.CharField(_("waiting for"), max_length=200, blank=True)
+    promised_at = models.DateTimeField(_("ready for collection at"), null=True, blank=True)
+    repeat_of = models.ForeignKey(
+        "self",
+        verbose_name=_("repeat of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="repeats",
+    )
+    explained_work = models.BooleanField(_("what work is needed"), default=False)
+    explained_benefit = models.BooleanField(_("how it helps the car"), default=False)
+    explained_cost = models.BooleanField(_("what it costs"), default=False)
+    explained_duration = models.BooleanField(_("how long it takes"), default=False)
+    explained_collection = models.BooleanField(_("when to collect the car"), default=False)
+    explained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("explained by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    explained_at = models.DateTimeField(_("explained at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("work started at"), null=True, blank=True)
+    done_at = models.DateTimeField(_("work done at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    delivered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("delivered by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    EXPLANATIONS = (
+        "explained_work",
+        "explained_benefit",
+        "explained_cost",
+        "explained_duration",
+        "explained_collection",
+    )
+
+    class Meta:
+        verbose_name = _("work order")
+        verbose_name_plural = _("work orders")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(customer_words=""), name="work_order_has_customer_words"
+            ),
+        ]
+        indexes = [models.Index(fields=["asset", "created_at"], name="work_order_asset")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"GD{self.pk or 0:06d}"
+
+    @property
+    def is_repeat(self) -> bool:
+        return self.repeat_of_id is not None
+
+    @property
+    def all_explained(self) -> bool:
+        return all(getattr(self, name) for name in self.EXPLANATIONS)
+
+
+class Authorisation(models.Model):
+    """The customer's consent to work (维修授权): who, when, how, for what amount and, for a
+    diagnosis, for how long. Append-only: extra work or time needs a new one."""
+
+    class Scope(models.TextChoices):
+        REPAIR = "repair", _("Repair as quoted")
+        DIAGNOSIS = "diagnosis", _("Diagnosis for a set time")
+
+    class Method(models.TextChoices):
+        SIGNATURE = "signature", _("Signature on the tablet")
+        SMS = "sms", _("SMS confirmation")
+        WECHAT = "wechat", _("WeChat confirmation")
+        CALL = "call", _("Recorded call")
+
+    work_order = models.ForeignKey(
+        WorkOrder,
+        verbose_name=_("work order"),
+        on_delete=models.CASCADE,
+        related_name="authorisations",
+    )
+    scope = models.CharField(_("scope"), max_length=12, choices=Scope.choices)
+    method = models.CharField(_("how"), max_length=12, choices=Method.choices)
+    contact = models.CharField(_("contact used"), max_length=254, blank=True)
+    given_by = models.CharField(_("given by"), max_length=100)
+    amount = models.DecimalField(_("authorised amount (yuan)"), max_digits=12, decimal_places=2)
+    valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("authorisation")
+        verbose_name_plural = _("authorisations")
+        ordering = ["recorded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.work_order} {self.get_scope_display()}"
+
+
+class WorkOrderItem(models.Model):
+    """One line of the work: from the price list (its price at the time) or a quoted line."""
+
+    work_order = models.ForeignKey(
+        WorkOrder, verbose_name=_("work order"), on_delete=models.CASCADE, related_name="items"
+    )
+    price_item = models.ForeignKey(
+        PriceItem,
+        verbose_name=_("price list item"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    description = models.CharField(_("description"), max_length=200)
+    quantity = models.DecimalField(
+        _("quantity"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("1000"))],
+    )
+    unit_price = models.DecimalField(_("unit price (yuan)"), max_digits=10, decimal_places=2)
+    authorisation = models.ForeignKey(
+        Authorisation,
+        verbose_name=_("authorised by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="items",
+    )
+    added_at = models.DateTimeField(_("added at"))
+
+    class Meta:
+        verbose_name = _("work order item")
+        verbose_name_plural = _("work order items")
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0) & Q(unit_price__lte=MAX_PRICE) & Q(quantity__gt=0),
+                name="work_order_item_sane",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+    @property
+    def total(self) -> Decimal:
+        return (self.quantity * self.unit_price).quantize(Decimal("0.01"))

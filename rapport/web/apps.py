@@ -12,3 +12,8 @@ class WebConfig(AppConfig):
         from rapport.web.inbox import knowledge
 
         knowledge.register()
+        # The appointment reminder: care's "appointment" trigger reads the appointments.
+        from rapport.appointments.reminders import appointment_occasions
+        from rapport.care.registry import register_occasion_source
+
+        register_occasion_source("appointment", appointment_occasions)
