@@ -143,6 +143,11 @@ from rapport.care import api as care_api  # noqa: E402
 
 api.add_router("/care", care_api.router, tags=["customer care"])
 
+from rapport.appointments import api as appointments_api  # noqa: E402
+
+api.add_router("/appointments", appointments_api.router, tags=["appointments"])
+api.add_router("/work-orders", appointments_api.workorders_router, tags=["work orders"])
+
 from rapport.tickets import api as tickets_api  # noqa: E402
 
 api.add_router("/tickets", tickets_api.router, tags=["tickets"])

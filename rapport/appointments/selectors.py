@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rapport.appointments.models import Appointment, ServiceType
+from rapport.appointments.models import Appointment, ServiceType, WorkOrder
 from rapport.core.errors import NotFound
 from rapport.customers.selectors import customer_visible_qs
 from rapport.staff.models import User
@@ -74,3 +74,13 @@ def arrivals_board(*, staff: User, day: date, now: datetime | None = None) -> li
         late = appointment.state in Appointment.OPEN and appointment.starts_at < now
         board.append(BoardRow(appointment=appointment, waiting=waiting, late=late))
     return board
+
+
+def work_order_get_for_staff(*, staff: User, work_order_id: int) -> WorkOrder:
+    """Raises NotFound for an unknown id or a customer the staff member may not see."""
+    try:
+        return WorkOrder.objects.filter(customer__in=customer_visible_qs(staff=staff)).get(
+            pk=work_order_id
+        )
+    except (WorkOrder.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound(_("No such work order.")) from exc

@@ -100,6 +100,7 @@ PARAMS = {
     "view_id": ("saved_view", True),
     # Appointments follow the customer file (rapport.appointments): company-wide, like it.
     "appointment_id": ("appointment", False),
+    "work_order_id": ("work_order", False),
 }
 
 # The same parameter name meaning another object on one page.
@@ -299,7 +300,17 @@ def world(agent, team, specialist, kam, other_team_agent, tmp_path, settings):
             by=agent, name="甲组视图", filters={"queue": "team"}, columns=[]
         ).pk,
         "appointment": _appointment(customer),
+        "work_order": _work_order(agent, customer),
     }
+
+
+def _work_order(agent, customer) -> int:
+    from rapport.appointments.workorders import work_order_open
+
+    car = AssetFactory(customer=customer)
+    return work_order_open(
+        by=agent, customer=customer, asset=car, customer_words="刹车异响", payment_method="cash"
+    ).pk
 
 
 def _appointment(customer) -> int:
