@@ -176,7 +176,7 @@ def workshop_load(*, first: date, last: date, service_type: ServiceType | None =
     """Load the workshop for days `first`..`last` (inclusive). Five to seven queries."""
     rules = WorkshopSettings.current()
     resources = list(Resource.objects.filter(is_active=True).select_related("calendar"))
-    default_calendar = calendar_get_default()
+    default_calendar = rules.calendar or calendar_get_default()
     snapshots: dict[int | None, CalendarSnapshot] = {None: _snapshot_of(default_calendar)}
     for resource in resources:
         if resource.calendar_id and resource.calendar_id not in snapshots:

@@ -24,6 +24,18 @@ MAX_PRICE = Decimal("200000.00")
 class WorkshopSettings(models.Model):
     """The one row of workshop rules an administrator sets."""
 
+    calendar = models.ForeignKey(
+        BusinessCalendar,
+        verbose_name=_("workshop calendar"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "Opening days, holidays and 调休 of the workshop. Empty: the default business calendar."
+        ),
+    )
+
     slot_minutes = models.PositiveSmallIntegerField(
         _("arrival slot (minutes)"),
         default=30,
@@ -60,7 +72,7 @@ class WorkshopSettings(models.Model):
 
     @classmethod
     def current(cls) -> "WorkshopSettings":
-        found = cls.objects.order_by("pk").first()
+        found = cls.objects.select_related("calendar").order_by("pk").first()
         return found or cls.objects.create()
 
 
@@ -140,7 +152,7 @@ class Resource(models.Model):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        help_text=_("Empty: the default business calendar (holidays and 调休 included)."),
+        help_text=_("Empty: the workshop calendar (holidays and 调休 included)."),
     )
     walk_in_reserve_percent = models.PositiveSmallIntegerField(
         _("walk-in reserve (%)"),

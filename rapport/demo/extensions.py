@@ -87,3 +87,7 @@ from rapport.demo.workspace import benchmarks as workspace_benchmarks  # noqa: E
 
 BENCHMARKS.extend(workspace_benchmarks())
 BENCH_CONTEXT.append(workspace_bench_context)
+# appointments and work orders (after care: the two-day reminder program is activated)
+from rapport.demo.appointments import build_appointments  # noqa: E402
+
+BUILDERS.append(build_appointments)
