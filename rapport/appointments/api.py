@@ -264,12 +264,12 @@ def reschedule(request: HttpRequest, appointment_id: int, payload: RescheduleIn)
     return Status(201, _appointment_out(new))
 
 
-class MeasuresQuery(QueryIn):
+class WorkshopMeasuresQuery(QueryIn):
     first: BoundedDate
     last: BoundedDate
 
 
-class MeasuresOut(Schema):
+class WorkshopMeasuresOut(Schema):
     first: date
     last: date
     per_day: list[dict]
@@ -286,10 +286,10 @@ class MeasuresOut(Schema):
 
 @router.get(
     "/measures",
-    response={200: MeasuresOut, **ERRORS},
+    response={200: WorkshopMeasuresOut, **ERRORS},
     summary="Utilisation, spread, no-shows, lead time",
 )
-def workshop_measures(request: HttpRequest, query: Query[MeasuresQuery]):
+def workshop_measures(request: HttpRequest, query: Query[WorkshopMeasuresQuery]):
     _require(request, "measures.view")
     if query.last < query.first or query.last - query.first > timedelta(days=MAX_MEASURE_DAYS):
         from django.core.exceptions import ValidationError
