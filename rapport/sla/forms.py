@@ -7,6 +7,7 @@ ticket and nothing said so. Every matcher is a choice now, and each target reads
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from rapport.core.bounds import BoundedFormMixin
 from rapport.sla.models import SlaPolicy, matcher_choices
 
 TARGETS = ("first_response", "next_reply", "resolution")
@@ -54,7 +55,7 @@ class HoursMinutesField(forms.MultiValueField):
         return seconds
 
 
-class SlaPolicyForm(forms.ModelForm):
+class SlaPolicyForm(BoundedFormMixin, forms.ModelForm):
     first_response_seconds = HoursMinutesField(label=_("First response within"))
     next_reply_seconds = HoursMinutesField(label=_("Next reply within"))
     resolution_seconds = HoursMinutesField(label=_("Resolution within"))
