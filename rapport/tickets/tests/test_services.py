@@ -208,6 +208,21 @@ def test_a_complaint_cannot_resolve_without_a_chosen_remedy(agent):
     assert ticket.status == "in_progress"
 
 
+def test_a_supervisor_decides_only_for_their_own_teams(agent, supervisor, other_team, manager):
+    from rapport.staff.models import User
+    from rapport.staff.tests.factories import StaffFactory
+
+    elsewhere = StaffFactory(username="sup2", role=User.Role.SUPERVISOR, teams=[other_team])
+    ticket = in_progress(agent)
+    remedy = services.remedy_offer(ticket=ticket, by=agent, kind="compensation", amount="800")
+    services.remedy_choose(remedy=remedy, by=agent)
+    with pytest.raises(Forbidden):
+        services.remedy_decide(remedy=remedy, by=elsewhere, approve=True)
+    assert Remedy.objects.get(pk=remedy.pk).approval == Remedy.Approval.PENDING
+    services.remedy_decide(remedy=remedy, by=manager, approve=True, comment="同意")  # any team
+    assert Remedy.objects.get(pk=remedy.pk).approval == Remedy.Approval.APPROVED
+
+
 def test_a_large_compensation_needs_approval_before_resolving(agent, supervisor):
     ticket = in_progress(agent)
     remedy = services.remedy_offer(ticket=ticket, by=agent, kind="compensation", amount="800")
