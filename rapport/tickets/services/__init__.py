@@ -1256,11 +1256,14 @@ def remedy_choose(*, remedy: Remedy, by: User) -> Remedy:
 def remedy_decide(*, remedy: Remedy, by: User, approve: bool, comment: str = "") -> Remedy:
     """A supervisor approves or rejects a remedy awaiting approval; a rejection needs a comment."""
     ticket = _locked(remedy.ticket, by, "decide_remedy")
-    if by.role == User.Role.SUPERVISOR and not by.is_superuser:
-        # A supervisor decides for their own teams' tickets (the approvals inbox shows no
-        # others); managers and administrators for any team.
-        if not by.teams.filter(pk=ticket.team_id).exists():
-            raise Forbidden(_("You decide remedies for your own teams' tickets only."))
+    # A supervisor decides for their own teams' tickets (the approvals inbox shows no others);
+    # managers and administrators for any team.
+    if (
+        by.role == User.Role.SUPERVISOR
+        and not by.is_superuser
+        and not by.teams.filter(pk=ticket.team_id).exists()
+    ):
+        raise Forbidden(_("You decide remedies for your own teams' tickets only."))
     remedy = Remedy.objects.select_for_update().get(pk=remedy.pk)
     if remedy.approval != Remedy.Approval.PENDING:
         raise Conflict(_("This remedy is not waiting for approval."), code="not_pending")
