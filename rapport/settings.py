@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "rapport.customers",
     "rapport.interactions",
     "rapport.knowledge",
+    "rapport.assist",
     "rapport.sla",
     "rapport.tickets",
     "rapport.care",
