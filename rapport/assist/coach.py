@@ -11,11 +11,11 @@ one bad row must not stop the coach for everyone (the admin form refuses such ro
 
 import logging
 import re
-import threading
 import time
 from dataclasses import asdict, dataclass
 
 from rapport.assist.text import mask_customer_words, normalise, sentence_start
+from rapport.core.memo import ProcessMemo
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +74,9 @@ def compile_pattern(field: str, source: str) -> re.Pattern | None:
     if len(source) > MAX_PATTERN_CHARS:
         raise RuleError(field, f"The pattern is longer than {MAX_PATTERN_CHARS} characters.")
     if _NESTED_QUANTIFIER.search(source):
-        raise RuleError(field, "A repeated group that itself repeats, like (a+)+, can hang the coach.")
+        raise RuleError(
+            field, "A repeated group that itself repeats, like (a+)+, can hang the coach."
+        )
     try:
         compiled = re.compile(source, re.IGNORECASE | re.MULTILINE)
     except re.error as exc:
@@ -99,7 +101,9 @@ def compile_rule(rule) -> CompiledRule:
         preferred=rule.preferred,
         explanation=rule.explanation,
     )
-    long_draft = "感谢您的耐心，我会马上处理好。" * 1000 + "Thank you, I will call you today. " * 150
+    long_draft = (
+        "感谢您的耐心，我会马上处理好。" * 1000 + "Thank you, I will call you today. " * 150
+    )
     started = time.perf_counter()
     _apply(long_draft, long_draft, [compiled])
     if time.perf_counter() - started > 0.05:
@@ -107,21 +111,19 @@ def compile_rule(rule) -> CompiledRule:
     return compiled
 
 
-_lock = threading.Lock()
-_cache: dict = {"rules": None, "at": 0.0}
+_compiled = ProcessMemo("assist.coach_rules", ttl=RULES_TTL)
 
 
 def rules_changed() -> None:
     """Forget the compiled rules (called after a rule is saved or deleted)."""
-    with _lock:
-        _cache["rules"], _cache["at"] = None, 0.0
+    _compiled.forget()
 
 
 def active_rules() -> list[CompiledRule]:
-    now = time.monotonic()
-    rules = _cache["rules"]
-    if rules is not None and now - _cache["at"] < RULES_TTL:
-        return rules
+    return _compiled.get("enabled", _load_rules)
+
+
+def _load_rules() -> list[CompiledRule]:
     from rapport.assist.models import CoachRule
 
     compiled = []
@@ -130,8 +132,6 @@ def active_rules() -> list[CompiledRule]:
             compiled.append(compile_rule(row))
         except RuleError as exc:
             logger.warning("Coach rule %s (%s) skipped: %s", row.code, row.language, exc)
-    with _lock:
-        _cache["rules"], _cache["at"] = compiled, now
     return compiled
 
 
@@ -172,7 +172,9 @@ def _apply(text: str, view: str, rules: list[CompiledRule]) -> list[CoachFlag]:
 def _excepted(rule: CompiledRule, view: str, start: int, end: int) -> bool:
     if rule.unless_before is not None:
         window_start = max(0, start - BEFORE_WINDOW)
-        if rule.unless_before.search(view[window_start + sentence_start(view[window_start:start]) : start]):
+        if rule.unless_before.search(
+            view[window_start + sentence_start(view[window_start:start]) : start]
+        ):
             return True
     if rule.unless_after is not None and rule.unless_after.search(view[end : end + AFTER_WINDOW]):
         return True

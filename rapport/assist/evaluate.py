@@ -90,7 +90,14 @@ def evaluate_coach(split: str = "heldout") -> CoachReport:
                 score.fn += 1
                 overall.fn += 1
         if found != wanted:
-            errors.append({"id": example["id"], "text": example["text"], "wanted": sorted(wanted), "found": sorted(found)})
+            errors.append(
+                {
+                    "id": example["id"],
+                    "text": example["text"],
+                    "wanted": sorted(wanted),
+                    "found": sorted(found),
+                }
+            )
     elapsed = (time.perf_counter() - started) * 1000 / max(1, len(examples))
     return CoachReport(split, len(examples), per_rule, overall, errors, elapsed)
 
@@ -104,7 +111,10 @@ def evaluate_upset(split: str = "heldout") -> UpsetReport:
     for example in examples:
         result = detect_upset(example["text"])
         wanted = example["intensity"]
-        for s, got, want in ((score, result.upset, wanted > 0), (severe, result.intensity == 3, wanted == 3)):
+        for s, got, want in (
+            (score, result.upset, wanted > 0),
+            (severe, result.intensity == 3, wanted == 3),
+        ):
             if got and want:
                 s.tp += 1
             elif got:
@@ -113,6 +123,16 @@ def evaluate_upset(split: str = "heldout") -> UpsetReport:
                 s.fn += 1
         exact += result.intensity == wanted
         if result.intensity != wanted:
-            errors.append({"id": example["id"], "text": example["text"], "wanted": wanted, "found": result.intensity, "reasons": result.reasons})
+            errors.append(
+                {
+                    "id": example["id"],
+                    "text": example["text"],
+                    "wanted": wanted,
+                    "found": result.intensity,
+                    "reasons": result.reasons,
+                }
+            )
     elapsed = (time.perf_counter() - started) * 1000 / max(1, len(examples))
-    return UpsetReport(split, len(examples), score, exact / max(1, len(examples)), severe, errors, elapsed)
+    return UpsetReport(
+        split, len(examples), score, exact / max(1, len(examples)), severe, errors, elapsed
+    )

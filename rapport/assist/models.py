@@ -39,7 +39,9 @@ class Phrase(models.Model):
         verbose_name_plural = _("phrase library")
         ordering = ["situation", "code", "language"]
         constraints = [
-            models.UniqueConstraint(fields=["code", "language"], name="assist_phrase_code_language"),
+            models.UniqueConstraint(
+                fields=["code", "language"], name="assist_phrase_code_language"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -52,30 +54,42 @@ class CoachRule(models.Model):
     code = models.CharField(_("rule"), max_length=32, choices=RULE_CHOICES)
     language = models.CharField(_("language"), max_length=8, choices=LANGUAGE_CHOICES)
     pattern = models.TextField(
-        _("pattern"), max_length=2000, help_text=_("A regular expression for the discouraged wording.")
+        _("pattern"),
+        max_length=2000,
+        help_text=_("A regular expression for the discouraged wording."),
     )
     unless_before = models.TextField(
         _("not when preceded by"),
         max_length=2000,
         blank=True,
-        help_text=_("A regular expression; the rule does not apply when the same sentence before the match ends with it."),
+        help_text=_(
+            "A regular expression; the rule does not apply when the same sentence before the match ends with it."
+        ),
     )
     unless_after = models.TextField(
         _("not when followed by"),
         max_length=2000,
         blank=True,
-        help_text=_("A regular expression; the rule does not apply when the reply goes on with it (an alternative, a next step)."),
+        help_text=_(
+            "A regular expression; the rule does not apply when the reply goes on with it (an alternative, a next step)."
+        ),
     )
     unless_anywhere = models.TextField(
         _("not when the reply says"),
         max_length=2000,
         blank=True,
-        help_text=_("A regular expression; the rule does not apply when the reply around the match contains it."),
+        help_text=_(
+            "A regular expression; the rule does not apply when the reply around the match contains it."
+        ),
     )
     preferred = models.CharField(_("preferred form"), max_length=200)
     explanation = models.CharField(_("explanation"), max_length=300, blank=True)
-    examples_flagged = models.TextField(_("examples to flag"), blank=True, help_text=_("One per line."))
-    examples_clean = models.TextField(_("examples not to flag"), blank=True, help_text=_("One per line."))
+    examples_flagged = models.TextField(
+        _("examples to flag"), blank=True, help_text=_("One per line.")
+    )
+    examples_clean = models.TextField(
+        _("examples not to flag"), blank=True, help_text=_("One per line.")
+    )
     enabled = models.BooleanField(_("enabled"), default=True)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
@@ -84,7 +98,9 @@ class CoachRule(models.Model):
         verbose_name_plural = _("coach rules")
         ordering = ["code", "language"]
         constraints = [
-            models.UniqueConstraint(fields=["code", "language"], name="assist_coachrule_code_language"),
+            models.UniqueConstraint(
+                fields=["code", "language"], name="assist_coachrule_code_language"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -104,7 +120,10 @@ class CoachRecord(models.Model):
         EMAIL = "email", _("E-mail")
 
     agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("representative")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("representative"),
     )
     rule = models.CharField(_("rule"), max_length=32, choices=RULE_CHOICES)
     shown = models.PositiveIntegerField(_("times shown"), default=1)
@@ -117,6 +136,9 @@ class CoachRecord(models.Model):
         verbose_name = _("coach record")
         verbose_name_plural = _("coach records")
         indexes = [models.Index(fields=["at", "agent"]), models.Index(fields=["rule", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.agent_id} {self.at:%Y-%m-%d %H:%M}"
 
 
 class UpsetAssessment(models.Model):
@@ -139,7 +161,14 @@ class UpsetAssessment(models.Model):
         verbose_name = _("upset assessment")
         verbose_name_plural = _("upset assessments")
         constraints = [
-            models.UniqueConstraint(fields=["source", "source_id"], name="assist_upset_one_per_source"),
-            models.CheckConstraint(condition=models.Q(intensity__lte=3), name="assist_upset_intensity_0_3"),
+            models.UniqueConstraint(
+                fields=["source", "source_id"], name="assist_upset_one_per_source"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(intensity__lte=3), name="assist_upset_intensity_0_3"
+            ),
         ]
         indexes = [models.Index(fields=["ticket_id", "-assessed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.source_id}: {self.intensity}"

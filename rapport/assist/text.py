@@ -68,9 +68,17 @@ def normalise(text: str) -> str:
 
 def mask_customer_words(view: str) -> str:
     """Blank what the customer said, quoted or reported, so the coach judges only our words."""
-    spans = [(m.start(), m.end()) for m in _QUOTED.finditer(view)] if _ANY_QUOTE.search(view) else []
+    spans = (
+        [(m.start(), m.end()) for m in _QUOTED.finditer(view)] if _ANY_QUOTE.search(view) else []
+    )
     reported = list(_REPORTED.finditer(view))
-    if " said" in view or " told" in view or " mentioned" in view or " wrote" in view or " asked" in view:
+    if (
+        " said" in view
+        or " told" in view
+        or " mentioned" in view
+        or " wrote" in view
+        or " asked" in view
+    ):
         reported += _REPORTED_EN.finditer(view)
     for m in reported:
         end = _REPORTED_END.search(view, m.end())

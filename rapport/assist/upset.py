@@ -30,7 +30,12 @@ class UpsetResult:
     risk: bool = False
 
     def as_dict(self) -> dict:
-        return {"upset": self.upset, "intensity": self.intensity, "reasons": list(self.reasons), "risk": self.risk}
+        return {
+            "upset": self.upset,
+            "intensity": self.intensity,
+            "reasons": list(self.reasons),
+            "risk": self.risk,
+        }
 
 
 def _alt(words: str) -> str:
@@ -81,7 +86,9 @@ _MILD = re.compile(
     r"still waiting|still not|slow|taking so long|any update|hmm)\b"
 )
 _ANGRY_EMOJI = re.compile("[\U0001f621\U0001f92c\U0001f620\U0001f4a2\U0001f44e\U0001f624]")
-_MILD_EMOJI = re.compile("[\U0001f61e\U0001f614\U0001f612\U0001f644\U0001f613\U0001f629\U0001f62b\U0001f615]")
+_MILD_EMOJI = re.compile(
+    "[\U0001f61e\U0001f614\U0001f612\U0001f644\U0001f613\U0001f629\U0001f62b\U0001f615]"
+)
 
 # Praise words that, next to a grievance, are sarcasm: 谢谢你们啊，让我等了三个星期.
 _PRAISE = re.compile(
@@ -93,7 +100,9 @@ _GRIEVANCE = re.compile(
     r"还没修好|没人|一个月|[一二两三四五六七八九十\d]+个?(?:星期|周|月)|浪费|"
     r"\b(?:for nothing|again|still broken|wasting|wasted|weeks?|third time|[3-9] visits)\b"
 )
-_IRONIC_QUOTE = re.compile(r"[“\"「](?:高效|专业|负责|周到|贴心|优质|快速|fixed|professional|efficient)[”\"」]")
+_IRONIC_QUOTE = re.compile(
+    r"[“\"「](?:高效|专业|负责|周到|贴心|优质|快速|fixed|professional|efficient)[”\"」]"
+)
 
 # Anger the customer says is over; irritation at themselves.
 _OVER = re.compile(
@@ -108,7 +117,9 @@ _SELF = re.compile(
     r"\b(?:my (?:own )?fault|silly me|my mistake|my bad)\b"
 )
 _AT_COMPANY = re.compile(r"你们|贵公司|贵店|客服|师傅|店里|\b(?:you|your)\b")
-_NEGATION = re.compile(r"(?:不|没|没有|并不|并没有|不是|无|别|不会|不想|不至于)[^，,。！？!?]{0,2}$")
+_NEGATION = re.compile(
+    r"(?:不|没|没有|并不|并没有|不是|无|别|不会|不想|不至于)[^，,。！？!?]{0,2}$"
+)
 _CONDITIONAL = re.compile(r"(?:如果|要是|假如|万一|若)[^，,。！？!?]{0,8}$|(?:怎么|如何|怎样)$")
 _NEGATION_EN = re.compile(r"\b(?:not|never|no|don't|isn't|wasn't)\s+(?:\w+\s+)?$")
 _SHOUT = re.compile(r"[!！]{2,}|[?？]{2,}|[!！][?？]|[?？][!！]|\b[A-Z]{5,}\b")
@@ -119,7 +130,9 @@ def _hits(pattern: re.Pattern, view: str, *, negatable: bool = True) -> list[str
     found = []
     for match in pattern.finditer(view):
         before = view[max(0, match.start() - 12) : match.start()]
-        if negatable and (_NEGATION.search(before) or _CONDITIONAL.search(before) or _NEGATION_EN.search(before)):
+        if negatable and (
+            _NEGATION.search(before) or _CONDITIONAL.search(before) or _NEGATION_EN.search(before)
+        ):
             continue
         found.append(match.group().strip(" ，,。"))
     return found
@@ -148,7 +161,9 @@ def detect_upset(text: str) -> UpsetResult:
     anger = _hits(_ANGER, view) + [f"{e}" for e in _ANGRY_EMOJI.findall(original)]
     mild = _hits(_MILD, view) + [f"{e}" for e in _MILD_EMOJI.findall(original)]
     sarcasm = []
-    if _IRONIC_QUOTE.search(view) or (_PRAISE.search(view) and _GRIEVANCE.search(view) and not _OVER.search(view)):
+    if _IRONIC_QUOTE.search(view) or (
+        _PRAISE.search(view) and _GRIEVANCE.search(view) and not _OVER.search(view)
+    ):
         praise = _PRAISE.search(view) or _IRONIC_QUOTE.search(view)
         sarcasm = [praise.group()]
     over = bool(_OVER.search(view))
@@ -164,7 +179,11 @@ def detect_upset(text: str) -> UpsetResult:
         reasons += [f"sarcasm:{w}" for w in sarcasm]
     if mild:
         reasons += [f"mild:{w}" for w in dict.fromkeys(mild)]
-        level = 2 if (shout and len(mild) >= 1 and _AT_COMPANY.search(view)) or len(set(mild)) >= 4 else 1
+        level = (
+            2
+            if (shout and len(mild) >= 1 and _AT_COMPANY.search(view)) or len(set(mild)) >= 4
+            else 1
+        )
         intensity = max(intensity, level)
     if shout and intensity:
         reasons.append("emphasis:" + _SHOUT.search(original).group())
