@@ -49,6 +49,7 @@ urlpatterns = [
     path("", include("rapport.notifications.urls")),
     path("", include("rapport.tickets.urls")),
     path("", include("rapport.knowledge.urls")),
+    path("", include("rapport.assist.urls")),
     path("", include("rapport.surveys.urls")),
     path("", include("rapport.care.urls")),
     path("", include("rapport.appointments.urls")),

@@ -128,7 +128,10 @@ api.add_router("/customers", customers_router, tags=["customers"])
 api.add_router("/calendars", calendars_router, tags=["business calendars"])
 api.add_router("/sla", sla_router, tags=["service levels"])
 
+from rapport.assist import api as assist_api  # noqa: E402
 from rapport.interactions import api as interactions_api  # noqa: E402
+
+api.add_router("/assist", assist_api.router, tags=["assistance"])
 
 api.add_router("/interactions", interactions_api.router, tags=["interactions"])
 api.add_router("/tasks", interactions_api.tasks_router, tags=["follow-up tasks"])

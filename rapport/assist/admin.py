@@ -29,6 +29,7 @@ class CoachRuleForm(forms.ModelForm):
             "unless_after",
             "unless_anywhere",
             "preferred",
+            "replacement",
             "explanation",
             "examples_flagged",
             "examples_clean",

@@ -83,6 +83,14 @@ class CoachRule(models.Model):
         ),
     )
     preferred = models.CharField(_("preferred form"), max_length=200)
+    replacement = models.CharField(
+        _("one-click replacement"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "The words that replace the flagged ones in one click; empty when the fix needs thought."
+        ),
+    )
     explanation = models.CharField(_("explanation"), max_length=300, blank=True)
     examples_flagged = models.TextField(
         _("examples to flag"), blank=True, help_text=_("One per line.")

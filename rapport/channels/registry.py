@@ -75,7 +75,8 @@ def register_inbound_recorded(kind: str, func: InboundRecorded) -> InboundRecord
 
 
 def inbound_recorded(kind: str) -> list[InboundRecorded]:
-    return list(_recorded.get(kind, ()))
+    """The functions for `kind`, then those registered for every kind ("*")."""
+    return [*_recorded.get(kind, ()), *_recorded.get("*", ())]
 
 
 def register_inbound_threader(func: InboundThreader) -> InboundThreader:

@@ -23,6 +23,7 @@ from rapport.interactions.models import (
     Purpose,
     Transfer,
 )
+from rapport.interactions.registry import interaction_listeners
 from rapport.staff.models import Team, User
 from rapport.staff.services import staff_system_user
 
@@ -174,6 +175,8 @@ def interaction_log(
             assignee=follow_up.assignee,
             assignee_team=follow_up.assignee_team,
         )
+    for listener in interaction_listeners():
+        listener(interaction)
     return interaction
 
 

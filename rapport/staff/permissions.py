@@ -66,6 +66,11 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # leads set up the workshop (resources, service types, price list, rules).
     "appointments.book": _SERVICE,
     "appointments.manage": _LEADS,
+    # Assistance: the phrasing coach and the phrase picker for everyone who writes to customers;
+    # leads read how often each rule appears and how often it is fixed (their teams; managers all).
+    "assist.coach": _SERVICE,
+    "assist.review": _LEADS,
+    "assist.review_all": frozenset({R.MANAGER, R.ADMIN}),
 }
 
 

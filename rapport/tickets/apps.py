@@ -22,3 +22,10 @@ class TicketsConfig(AppConfig):
         from rapport.tickets.knowledge import register as register_knowledge
 
         register_knowledge()
+
+        # Every inbound message and every logged interaction is assessed for an upset customer.
+        from rapport.interactions.registry import register_interaction_logged
+        from rapport.tickets import upset
+
+        registry.register_inbound_recorded("*", upset.on_inbound_message)
+        register_interaction_logged(upset.on_interaction_logged)

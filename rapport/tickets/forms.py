@@ -289,7 +289,9 @@ class NoteForm(ActionForm):
 
 class ReplyForm(ActionForm):
     body = forms.CharField(
-        label=_("Reply to the customer"), max_length=4000, widget=forms.Textarea(attrs={"rows": 8})
+        label=_("Reply to the customer"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 8, "data-coach": "ticket"}),
     )
     channel = forms.ChoiceField(
         label=_("Told by"),
@@ -307,6 +309,11 @@ class ReplyForm(ActionForm):
             if c in REPLY_CHANNELS
         ],
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.ticket is not None:  # the phrase picker fills in the customer's name
+            self.fields["body"].widget.attrs["data-customer"] = self.ticket.customer_id
 
 
 class AssignForm(ActionForm):

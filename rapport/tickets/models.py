@@ -429,6 +429,13 @@ class Ticket(models.Model):
         related_name="split_tickets",
     )
     customer_upset = models.BooleanField(_("customer upset"), default=False)
+    regulator_risk = models.BooleanField(
+        _("regulator/media risk"),
+        default=False,
+        help_text=_(
+            "The customer threatened to go to 12315, a regulator, the police, a lawyer or the media."
+        ),
+    )
     cannot_meet = models.CharField(
         _("request cannot be met"), max_length=10, choices=CannotMeet.choices, blank=True
     )

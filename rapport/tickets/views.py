@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rapport.assist.hooks import coach_record_reply, coach_reply_fields
 from rapport.core.errors import DomainError, NotFound
 from rapport.core.http import FastPaginator, add_service_errors, filter_status, staff_view
 from rapport.customers.selectors import customer_get_for_staff
@@ -224,6 +225,8 @@ def ticket_act(request: HttpRequest, ticket_id: int, action: str) -> HttpRespons
     if form.is_valid():
         try:
             _perform(request, ticket, action, form.cleaned_data)
+            if action == "reply":
+                coach_record_reply(request, **coach_reply_fields(ticket, form.cleaned_data))
         except ValidationError as exc:
             add_service_errors(form, exc)
         except DomainError as exc:

@@ -18,6 +18,7 @@ NAVIGATION = [
     ("surveys:analysis", _("Satisfaction"), "surveys.analyse"),
     ("interactions:measures", _("Reports"), "measures.view"),
     ("sla:compliance", _("Service levels"), "sla.compliance"),
+    ("assist:review", _("Phrasing"), "assist.review"),
     ("sla:alerts", _("Alerts"), None),
     ("web:audit", _("Audit log"), "audit.view"),
     ("admin:index", _("Settings"), "admin.access"),

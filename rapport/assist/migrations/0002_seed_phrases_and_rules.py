@@ -17,6 +17,7 @@ RULE_FIELDS = (
     "unless_after",
     "unless_anywhere",
     "preferred",
+    "replacement",
     "explanation",
     "examples_flagged",
     "examples_clean",

@@ -13,7 +13,7 @@ class ReplyForm(BoundedFormMixin, forms.Form):
     body = forms.CharField(
         label=_("Reply to the customer"),
         max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 5}),
+        widget=forms.Textarea(attrs={"rows": 5, "data-coach": "chat"}),
     )
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rapport.assist.hooks import coach_record_reply
 from rapport.channels import services as channel_services
 from rapport.channels.models import InboundMessage, MessageAttachment
 from rapport.channels.selectors import chat_window
@@ -145,6 +146,9 @@ def conversation_reply(request: HttpRequest, conversation_id: int) -> HttpRespon
 
     def reply(data) -> HttpResponse:
         channel_services.conversation_reply(conversation=found, by=request.user, body=data["body"])
+        coach_record_reply(
+            request, channel="email" if found.account.kind == "email" else "chat", text=data["body"]
+        )
         messages.success(request, _("Reply queued; it is sent within a minute."))
         return _back(found.pk)
 
