@@ -91,3 +91,9 @@ BENCH_CONTEXT.append(workspace_bench_context)
 from rapport.demo.appointments import build_appointments  # noqa: E402
 
 BUILDERS.append(build_appointments)
+
+
+# phrasing coach and upset detection
+from rapport.demo.assist import benchmarks as assist_benchmarks  # noqa: E402
+
+BENCHMARKS.extend(assist_benchmarks())
