@@ -127,4 +127,5 @@ ZH = {
     'Customer upset (detected, intensity {intensity}): {reasons}': '客户不满（自动识别，强度 {intensity}）：{reasons}',
     'Regulator/media risk on {number}: {reasons}': '{number} 有监管/媒体风险：{reasons}',
     'Phrasing': '话术质检',
+    "Thank first, apologise personally (我很抱歉), show understanding, take responsibility, offer a solution.": "先致谢，再以个人名义道歉（我很抱歉），表示体谅，承担责任，提供解决方法。",
 }

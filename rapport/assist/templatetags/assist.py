@@ -32,3 +32,16 @@ def upset_reason(reason: str) -> str:
     kind, _sep, words = str(reason).partition(":")
     label = REASON_KINDS.get(kind)
     return f"{label}：{words}" if label else str(reason)
+
+
+@register.simple_tag
+def upset_for_messages(messages):
+    """The strongest upset assessment among a thread's messages (one query), or None."""
+    ids = [m.pk for m in messages if getattr(m, "direction", "inbound") == "inbound"][-200:]
+    if not ids:
+        return None
+    return (
+        UpsetAssessment.objects.filter(source="message", source_id__in=ids, upset=True)
+        .order_by("-intensity", "-assessed_at")
+        .first()
+    )

@@ -110,3 +110,18 @@ def _page(user, ticket) -> str:
     client = Client()
     client.force_login(user)
     return client.get(reverse("tickets:detail", args=[ticket.pk])).content.decode()
+
+
+def test_an_angry_message_in_the_inbox_shows_the_reasons_on_the_conversation(
+    agent, customer, account
+):
+    from rapport.channels.models import Conversation
+
+    receive(account, subject="投诉", body="你们这是欺骗消费者！我要去消协投诉！")
+    conversation = Conversation.objects.get()
+    from django.test import Client
+
+    client = Client()
+    client.force_login(agent)
+    page = client.get(f"/inbox/{conversation.pk}/").content.decode()
+    assert 'id="upset-top"' in page and "消协" in page

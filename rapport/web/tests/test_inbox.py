@@ -117,7 +117,7 @@ def test_the_conversation_page_shows_the_messages(
     )
     client = as_user(agent)
     client.get(f"/inbox/{conversation.pk}/")
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):  # +1: the upset assessments of its messages
         response = client.get(f"/inbox/{conversation.pk}/")
     body = response.content.decode()
     assert "想预约清洗" in body and "旧内容" not in body  # quoted history cut…
