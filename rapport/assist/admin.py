@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from rapport.assist.coach import rules_changed
 from rapport.assist.models import CoachRecord, CoachRule, Phrase, UpsetAssessment
 from rapport.assist.services import coach_rule_try
+from rapport.core.bounds import BoundedFormMixin
 
 
 @admin.register(Phrase)
@@ -16,7 +17,7 @@ class PhraseAdmin(admin.ModelAdmin):
     search_fields = ["code", "title", "text"]
 
 
-class CoachRuleForm(forms.ModelForm):
+class CoachRuleForm(BoundedFormMixin, forms.ModelForm):
     """Refuses a pattern that does not compile, matches empty text or is too slow, with the reason."""
 
     class Meta:

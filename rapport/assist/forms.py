@@ -36,7 +36,7 @@ class PhrasePickForm(BoundedFormMixin, forms.Form):
             return None
 
 
-class CoachReviewForm(forms.Form):
+class CoachReviewForm(BoundedFormMixin, forms.Form):
     days = forms.TypedChoiceField(
         label=_("Period"),
         coerce=int,
