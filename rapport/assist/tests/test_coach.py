@@ -11,6 +11,16 @@ from rapport.assist.services import coach_rule_save
 pytestmark = pytest.mark.django_db
 
 
+def best_of(runs: int, call) -> float:
+    """The fastest of several runs: the cost of the work, not of a loaded machine's scheduling."""
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        call()
+        timings.append(time.perf_counter() - started)
+    return min(timings)
+
+
 def rules_of(text, language="zh-hans"):
     return [flag.rule for flag in coach_check(text, language=language)]
 
@@ -99,20 +109,15 @@ def test_spans_point_into_the_original_text_with_markup_and_full_width():
 
 def test_a_twenty_thousand_character_draft_is_fast():
     text = ("感谢您的耐心等待，我会马上为您处理，今天下午给您回复。" * 800)[:20_000] + "我们尽可能"
-    coach_check("warm up")
-    started = time.perf_counter()
     flags = coach_check(text)
-    assert (time.perf_counter() - started) < 0.2
     assert [f.rule for f in flags] == ["try_best"]
+    assert best_of(5, lambda: coach_check(text)) < 0.05
 
 
 def test_a_normal_draft_takes_a_few_milliseconds():
     draft = "王先生您好，感谢您提供的信息！我们尽可能帮你查一下，你必须先提供订单号。我会在今天下午五点前给您回电话。"
     coach_check(draft)
-    started = time.perf_counter()
-    for _ in range(50):
-        coach_check(draft)
-    assert (time.perf_counter() - started) / 50 < 0.01
+    assert best_of(20, lambda: coach_check(draft)) < 0.01
 
 
 def test_a_disabled_rule_is_not_applied():
