@@ -1,0 +1,15 @@
+"""Care's indexes made again after tickets 0006 (regulator_risk) rebuilt the ticket table on
+SQLite (see 0004 for why; IF NOT EXISTS leaves a database that kept them as it is)."""
+
+from django.db import migrations
+
+from rapport.care.migrations import _trigger_indexes
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("care", "0004_trigger_date_indexes_again"),
+        ("tickets", "0006_ticket_regulator_risk"),
+    ]
+
+    operations = _trigger_indexes.operations()
