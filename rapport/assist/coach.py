@@ -141,9 +141,15 @@ def run_rules(text: str, rules: list[CompiledRule]) -> list[CoachFlag]:
     return _apply(text, mask_customer_words(normalise(text)), rules)
 
 
+_LATIN = re.compile(r"[a-z]")
+
+
 def _apply(text: str, view: str, rules: list[CompiledRule]) -> list[CoachFlag]:
     flags: list[CoachFlag] = []
+    has_latin = _LATIN.search(view) is not None
     for rule in rules:
+        if rule.language == "en" and not has_latin:
+            continue  # English patterns cost a scan each and cannot match a Chinese-only draft
         last_end, found = -1, 0
         for match in rule.pattern.finditer(view):
             if found >= MAX_FLAGS_PER_RULE:

@@ -111,7 +111,9 @@ def test_a_twenty_thousand_character_draft_is_fast():
     text = ("感谢您的耐心等待，我会马上为您处理，今天下午给您回复。" * 800)[:20_000] + "我们尽可能"
     flags = coach_check(text)
     assert [f.rule for f in flags] == ["try_best"]
-    assert best_of(5, lambda: coach_check(text)) < 0.25  # ~30 ms unloaded; a shared CI core is slower
+    assert (
+        best_of(5, lambda: coach_check(text)) < 0.25
+    )  # ~30 ms unloaded; a shared CI core is slower
 
 
 def test_a_normal_draft_takes_a_few_milliseconds():
