@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0005_customer_messages'),
+        ('tickets', '0009_public_form_shared_networks'),
     ]
 
     operations = [
