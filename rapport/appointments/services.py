@@ -343,7 +343,7 @@ def appointment_book(
 
 def _locked(appointment: Appointment) -> Appointment:
     return (
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(of=("self",))
         .select_related("customer", "asset", "advisor")
         .get(pk=appointment.pk)
     )
