@@ -560,7 +560,7 @@ def bulk(request: HttpRequest, payload: BulkIn):
     return result.as_dict()
 
 
-class MergeIn(BodyIn):
+class TicketMergeIn(BodyIn):
     into_id: int
     reason: str = Field("", max_length=300)
 
@@ -575,7 +575,7 @@ class SplitIn(BodyIn):
     response={200: TicketOut, **ERRORS},
     summary="Close a ticket as a duplicate of another (same customer)",
 )
-def merge(request: HttpRequest, ticket_id: int, payload: MergeIn):
+def merge(request: HttpRequest, ticket_id: int, payload: TicketMergeIn):
     ticket = selectors.ticket_get_for_staff(staff=request.user, ticket_id=ticket_id)
     try:
         into = selectors.ticket_get_for_staff(staff=request.user, ticket_id=payload.into_id)
