@@ -234,6 +234,8 @@ class FollowUpTask(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # Set once by the due sweep (rapport.interactions.notices) when the assignee was told.
+    due_announced_at = models.DateTimeField(_("due notice sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("follow-up task")
@@ -243,6 +245,11 @@ class FollowUpTask(models.Model):
             models.Index(fields=["assignee", "status", "due_at"], name="task_assignee"),
             models.Index(fields=["assignee_team", "status", "due_at"], name="task_team"),
             models.Index(fields=["customer", "-created_at", "-id"], name="task_customer"),
+            models.Index(
+                fields=["due_at"],
+                name="task_due_unannounced",
+                condition=Q(status="open", due_announced_at__isnull=True),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

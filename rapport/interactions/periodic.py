@@ -14,3 +14,11 @@ IDEMPOTENCY_KEEP = timedelta(days=2)
 def purge_idempotency_records() -> int:
     """Retries come within minutes; keys older than two days are forgotten."""
     return idempotency_purge(older_than=timezone.now() - IDEMPOTENCY_KEEP)
+
+
+@register("interactions.tasks_due", every=timedelta(minutes=1))
+def announce_due_tasks() -> int:
+    """Each follow-up task that fell due is told to its assignee once."""
+    from rapport.interactions.notices import follow_up_tasks_announce_due
+
+    return follow_up_tasks_announce_due()

@@ -13,8 +13,12 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
+from rapport.notifications.services import notify
 from rapport.sla.models import ServiceClock, SlaAlert
 from rapport.sla.tasks import send_lease, sla_alert_notify
 from rapport.staff.models import User
@@ -62,10 +66,31 @@ def _raise(clock: ServiceClock, kind: str, level: int, now: datetime) -> SlaAler
                 created_at=now,
                 escalate_at=now + delay if delay is not None else None,
             )
+        _tell(alert)
     except IntegrityError:  # raised already by another worker
         return None
     transaction.on_commit(lambda: sla_alert_notify.enqueue(alert.pk))
     return alert
+
+
+def _tell(alert: SlaAlert) -> None:
+    """The alert's recipient sees it in the bell too, in the alert's transaction (once per
+    alert: the alert itself is created once per clock, kind and level)."""
+    if alert.recipient is None:
+        return
+    clock = alert.clock
+    number = f"T{clock.ticket_id:06d}"
+    if alert.kind == SlaAlert.Kind.BREACHED:
+        kind, text = "sla_breach", gettext_lazy("Ticket {number}: {clock} breached")
+    else:
+        kind, text = "sla_warning", gettext_lazy("Ticket {number}: {clock} at risk")
+    notify(
+        users=[alert.recipient],
+        kind=kind,
+        title=format_lazy(text, number=number, clock=ServiceClock.Kind(clock.kind).label),
+        url=reverse("tickets:detail", args=[clock.ticket_id]),
+        dedupe_key=f"sla_alert:{alert.pk}",
+    )
 
 
 def _announce(clock_id: int, now: datetime, result: SweepResult) -> None:

@@ -37,7 +37,7 @@ from rapport.channels.models import (
 from rapport.channels.registry import ThreadDecision
 from rapport.customers.models import Identity
 from rapport.staff.models import User
-from rapport.tickets import clocks
+from rapport.tickets import clocks, notices
 from rapport.tickets import services as ticket_services
 from rapport.tickets.models import Ticket, TicketEvent, TicketType, validate_no_markup
 
@@ -165,6 +165,7 @@ def _customer_event(ticket: Ticket, text: str, now: datetime, data: dict, public
     )
     event.full_clean(exclude=["ticket", "actor"])
     event.save()
+    notices.ticket_event_announce(event)
 
 
 def _open_linked(

@@ -345,6 +345,10 @@ def _process(inbound: InboundMessage) -> None:
         started_at=min(now, incoming.sent_at) if incoming.sent_at else now,
     )
     message.save(update_fields=["ticket_id", "conversation", "interaction"])
+    if conversation is not None and conversation.created_at != now:
+        from rapport.channels.notices import conversation_message_announce
+
+        conversation_message_announce(conversation=conversation, message=message)
     for recorded in registry.inbound_recorded(account.kind):
         recorded(message, incoming, account)
     _finish(

@@ -472,3 +472,35 @@ def test_a_breached_clock_counts_in_every_month_it_stays_open(complaints, agent,
     ]
     drilled = compliance_breaches(kind="resolution", start=t(10, 1, 0), end=t(11, 1, 0))
     assert [(c.pk, c.carried) for c in drilled] == [(late.pk, True)]
+
+
+def test_a_warning_and_a_breach_ring_the_bell_of_each_alerts_recipient_once(
+    ticket, complaints, agent, supervisor, manager
+):
+    from django.utils import translation
+
+    from rapport.notifications.models import Notification
+
+    clock_start(
+        ticket_id=ticket.pk,
+        kind="resolution",
+        policy=complaints,
+        started_at=t(9, 30, 17),
+        assignee=agent,
+        team=agent.teams.first(),
+    )
+    sla_sweep(now=t(10, 9, 14, 48, 30))
+    sla_sweep(now=t(10, 9, 14, 49))
+    sla_sweep(now=t(10, 9, 18, 0, 20))
+    sla_sweep(now=t(10, 9, 18, 31))  # both go up to the supervisor, unacknowledged
+    sla_sweep(now=t(10, 9, 18, 32))
+
+    rows = Notification.objects.order_by("id")
+    with translation.override("en"):
+        assert [(n.recipient.username, n.kind, n.title) for n in rows] == [
+            ("agent", "sla_warning", f"Ticket {ticket.number}: Resolution at risk"),
+            ("agent", "sla_breach", f"Ticket {ticket.number}: Resolution breached"),
+            ("supervisor", "sla_warning", f"Ticket {ticket.number}: Resolution at risk"),
+            ("supervisor", "sla_breach", f"Ticket {ticket.number}: Resolution breached"),
+        ]
+    assert rows[0].url == f"/tickets/{ticket.pk}/"

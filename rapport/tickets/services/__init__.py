@@ -29,7 +29,7 @@ from rapport.customers.selectors import customer_find_by_identity
 from rapport.interactions import services as interaction_services
 from rapport.interactions.models import Interaction, Purpose
 from rapport.staff.models import Team, User
-from rapport.tickets import clocks, knowledge
+from rapport.tickets import clocks, knowledge, notices
 from rapport.tickets.models import (
     MAX_COMPENSATION,
     CaseLesson,
@@ -136,6 +136,7 @@ def _event(ticket: Ticket, kind: str, by: User | None, now: datetime, **fields) 
     event = TicketEvent(ticket=ticket, kind=kind, actor=by, at=now, **fields)
     event.full_clean(exclude=["ticket", "actor"])
     event.save()
+    notices.ticket_event_announce(event)
     return event
 
 
