@@ -13,6 +13,12 @@ class ChannelsConfig(AppConfig):
     def ready(self) -> None:
         from rapport.channels import providers, smtp  # noqa: F401  (built-in providers)
         from rapport.channels.models import Channel
+        from rapport.channels.services import assignment
+        from rapport.interactions import routing
+
+        # Conversations held count as open items; channels are skills (rapport.interactions).
+        routing.register_load_counter(assignment.claimed_conversations_per_agent)
+        routing.register_skill_choices(assignment.channel_skills)
 
         # Each channel sub-package registers its connection check (and more) in hooks.py.
         for kind in Channel.values:

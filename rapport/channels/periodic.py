@@ -49,3 +49,11 @@ def queue_wecom_syncs() -> int:
     for account_id in account_ids:
         wecom_sync_task.enqueue(account_id=account_id)
     return len(account_ids)
+
+
+@register("channels.escalate_unassigned", every=timedelta(minutes=1))
+def escalate_unassigned_conversations() -> int:
+    """Conversations nobody claimed within their team's time go to the supervisors, once."""
+    from rapport.channels.services.assignment import conversations_escalate_unassigned
+
+    return conversations_escalate_unassigned()

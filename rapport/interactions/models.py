@@ -398,3 +398,118 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.endpoint} {self.key}"
+
+
+class TeamRouting(models.Model):
+    """How a team's new tickets and conversations reach its agents (rapport.interactions.routing):
+    by hand (agents claim them), in turn, or to the agent with the fewest open items."""
+
+    class Strategy(models.TextChoices):
+        MANUAL = "manual", _("Manual: agents claim new work")
+        ROUND_ROBIN = "round_robin", _("Round robin")
+        LEAST_LOADED = "least_loaded", _("Least loaded")
+
+    team = models.OneToOneField(
+        "staff.Team", verbose_name=_("team"), on_delete=models.CASCADE, related_name="routing"
+    )
+    strategy = models.CharField(
+        _("assignment"), max_length=16, choices=Strategy.choices, default=Strategy.MANUAL
+    )
+    cap = models.PositiveSmallIntegerField(
+        _("open items per agent"),
+        default=10,
+        help_text=_("An agent with this many open tickets and conversations gets no more."),
+    )
+    escalate_after_minutes = models.PositiveIntegerField(
+        _("escalate unassigned work after (minutes)"),
+        default=0,
+        help_text=_("New work nobody took this long goes to the supervisors; 0 never."),
+    )
+    # Round robin's place: the agent who got the last item.
+    last_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last assigned to"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("team routing")
+        verbose_name_plural = _("team routing")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cap__gte=1, cap__lte=500),
+                name="routing_cap_range",
+                violation_error_message=_("The cap is between 1 and 500 open items."),
+            ),
+            models.CheckConstraint(
+                condition=Q(escalate_after_minutes__lte=7 * 24 * 60),
+                name="routing_escalate_within_a_week",
+                violation_error_message=_("Escalate within a week (10080 minutes) or never (0)."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} · {self.get_strategy_display()}"
+
+
+class AgentRouting(models.Model):
+    """One agent's own routing: a cap other than the team's, and skills — the ticket types or
+    channels they handle. An agent without skills handles everything."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.CASCADE,
+        related_name="routing",
+    )
+    cap = models.PositiveSmallIntegerField(
+        _("open items (own cap)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the team's cap."),
+    )
+    skills = models.JSONField(
+        _("skills"),
+        default=list,
+        blank=True,
+        help_text=_("Ticket types or channels this agent handles; none: everything."),
+    )
+
+    class Meta:
+        verbose_name = _("agent routing")
+        verbose_name_plural = _("agent routing")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cap__isnull=True) | Q(cap__gte=1, cap__lte=500),
+                name="agent_routing_cap_range",
+                violation_error_message=_("The cap is between 1 and 500 open items."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class UnassignedEscalation(models.Model):
+    """An item left unassigned too long was told to the supervisors: one row per item, so it is
+    told once (the sweep inserts under the unique constraint)."""
+
+    source = models.CharField(_("kind of item"), max_length=20)
+    item_id = models.PositiveBigIntegerField(_("item"))
+    team = models.ForeignKey(
+        "staff.Team", verbose_name=_("team"), on_delete=models.CASCADE, related_name="+"
+    )
+    escalated_at = models.DateTimeField(_("escalated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("unassigned work escalated")
+        verbose_name_plural = _("unassigned work escalated")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "item_id"], name="escalated_once_per_item")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.item_id}"

@@ -55,6 +55,7 @@ from rapport.tickets.schemas import (
     TicketTypeOut,
     TransitionIn,
 )
+from rapport.tickets.services import assignment
 from rapport.tickets.services.bulk import tickets_bulk
 from rapport.tickets.services.merge import ticket_merge, ticket_split
 from rapport.tickets.services.saved_views import saved_view_delete, saved_view_save
@@ -348,6 +349,22 @@ def transition(request: HttpRequest, ticket_id: int, payload: TransitionIn):
     services.ticket_act(
         ticket=ticket, by=request.user, action=action, **_transition_fields(action, payload)
     )
+    return _out(
+        selectors.ticket_get_for_staff(staff=request.user, ticket_id=ticket_id), request.user
+    )
+
+
+@router.post(
+    "/{int:ticket_id}/claim",
+    response={200: TicketOut, 409: ErrorOut, **ERRORS},
+    summary="Claim an unassigned ticket",
+    description="The caller becomes the assignee. When two people claim at once one wins; "
+    "the other gets 409 with code `already_claimed` (`ticket_closed` for a closed ticket). "
+    "Claiming one's own ticket again answers 200.",
+)
+def claim_ticket(request: HttpRequest, ticket_id: int):
+    ticket = selectors.ticket_get_for_staff(staff=request.user, ticket_id=ticket_id)
+    assignment.ticket_claim(ticket=ticket, by=request.user)
     return _out(
         selectors.ticket_get_for_staff(staff=request.user, ticket_id=ticket_id), request.user
     )

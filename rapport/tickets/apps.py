@@ -29,3 +29,9 @@ class TicketsConfig(AppConfig):
 
         registry.register_inbound_recorded("*", upset.on_inbound_message)
         register_interaction_logged(upset.on_interaction_logged)
+        # Open tickets count as an agent's load; ticket types are skills (routing).
+        from rapport.interactions import routing
+        from rapport.tickets.services import assignment
+
+        routing.register_load_counter(assignment.open_tickets_per_agent)
+        routing.register_skill_choices(assignment.ticket_type_skills)

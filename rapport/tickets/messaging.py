@@ -185,9 +185,10 @@ def _open_linked(
         occurred_at=now,
         occurred_where=_channel_label(channel),
         asset=old.asset,
+        team=old.team,
     )
-    Ticket.objects.filter(pk=new.pk).update(repeat_of=old, is_repeat=True, team=old.team)
-    new.repeat_of, new.is_repeat, new.team = old, True, old.team
+    Ticket.objects.filter(pk=new.pk).update(repeat_of=old, is_repeat=True)
+    new.repeat_of, new.is_repeat = old, True
     if message_id is not None:
         Message.objects.filter(pk=message_id).update(ticket_id=new.pk)
     note = _site(
@@ -241,6 +242,7 @@ def ticket_open_from_message(
             interaction=message.interaction
             if message.interaction and message.interaction.customer_id == message.customer_id
             else None,
+            team=team if by is None else None,
         )
         fields = []
         ticket_type = (
@@ -254,9 +256,6 @@ def ticket_open_from_message(
                 ticket_type=ticket_type, impact=ticket.impact, tier=ticket.customer.tier
             )
             fields += ["ticket_type", "priority"]
-        if by is None and team is not None:
-            ticket.team = team
-            fields.append("team")
         if fields:
             ticket.save(update_fields=fields)
             clocks.clocks_retarget(ticket)

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -35,6 +36,7 @@ from rapport.tickets.ratelimit import (
     public_rate_limited,
     public_rate_retry_after,
 )
+from rapport.tickets.services import assignment
 from rapport.tickets.transitions import ACTIONS
 from rapport.tickets.views_bulk import bulk_bar_context
 
@@ -62,6 +64,7 @@ def ticket_queue(request: HttpRequest) -> HttpResponse:
     page = FastPaginator(tickets, PAGE_SIZE, cap=10_000).get_page(request.GET.get("page"))
     context = {"page": page, "form": form, "filters": filters, "queue": filters["queue"]}
     context.update(views_saved.queue_views_context(request, view))
+    context["can_claim"] = request.user.can("tickets.work")
     status = filter_status(form)
     if request.htmx:
         return render(request, "tickets/queue.html#results", context, status=status)
@@ -246,6 +249,24 @@ def ticket_act(request: HttpRequest, ticket_id: int, action: str) -> HttpRespons
             response["HX-Trigger"] = "ticket-changed"
         return response
     return render(request, "tickets/detail.html", context)
+
+
+@require_POST
+@staff_view("tickets.work")
+def ticket_claim(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """One click from the queue or the ticket; of two people claiming at once one wins and the
+    other is told who did."""
+    ticket = selectors.ticket_get_for_staff(staff=request.user, ticket_id=ticket_id)
+    try:
+        assignment.ticket_claim(ticket=ticket, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("%(number)s is yours now.") % {"number": ticket.number})
+    back = request.POST.get("back") or ""
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("tickets:detail", ticket.pk)
 
 
 @require_POST

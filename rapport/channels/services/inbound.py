@@ -510,6 +510,9 @@ def _open_conversation(
         validate_constraints=False,
     )
     conversation.save()
+    from rapport.channels.services.assignment import conversation_route
+
+    conversation_route(conversation=conversation)
     return conversation
 
 

@@ -331,11 +331,14 @@ def ticket_create(
     asset: Asset | None = None,
     interaction: Interaction | None = None,
     attachments: list[UploadedFile] | None = None,
+    team: Team | None = None,
 ) -> Ticket:
     """Take a complaint, request or inquiry with a complete record (接收与记录).
 
     `by` becomes the first responder (首问负责制); a public submission (`by=None`) gets one when
     the first staff member acts on it. The customer's words are stored exactly as given.
+    The team is `by`'s, else `team`, else the customer's service team. Without `by` the ticket
+    goes to the agent the team's routing picks (rapport.tickets.services.assignment), if any.
     Raises Forbidden without `tickets.create`; ValidationError naming the field for a missing
     description, customer's words, contact, time or place, a time in the future, an asset or
     interaction of another customer, markup in text, or a refused attachment.
@@ -386,7 +389,7 @@ def ticket_create(
         occurred_where=occurred_where,
         first_responder=by,
         assignee=by,
-        team=(by.teams.order_by("id").first() if by else None) or customer.service_team,
+        team=(by.teams.order_by("id").first() if by else None) or team or customer.service_team,
         created_at=now,
         updated_at=now,
         first_responded_at=now if staff_taken else None,
@@ -406,6 +409,10 @@ def ticket_create(
     if checked:
         saved = _store_files(ticket, checked, by, now)
         _event(ticket, E.ATTACHMENT, by, now, body=", ".join(a.name for a in saved))
+    if by is None:
+        from rapport.tickets.services.assignment import ticket_route
+
+        ticket_route(ticket=ticket)
     return ticket
 
 
