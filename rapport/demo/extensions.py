@@ -97,3 +97,8 @@ BUILDERS.append(build_appointments)
 from rapport.demo.assist import benchmarks as assist_benchmarks  # noqa: E402
 
 BENCHMARKS.extend(assist_benchmarks())
+
+# routing (last: the cap sits above the backlog the other builders left)
+from rapport.demo.routing import build_routing  # noqa: E402
+
+BUILDERS.append(build_routing)

@@ -13,7 +13,7 @@ from rapport.tickets.models import Ticket, TicketEvent
 
 
 @pytest.mark.django_db
-def test_the_demo_builds_and_prints_the_logins(capsys):
+def test_the_demo_builds_and_prints_the_logins(capsys, django_capture_on_commit_callbacks):
     call_command("loaddemo")
     out = capsys.readouterr().out
     assert "rapport-demo" in out and "wangjl" in out
@@ -58,3 +58,17 @@ def test_the_demo_builds_and_prints_the_logins(capsys):
     assert Customer.objects.filter(marketing_opt_out=True, consents__source="sms_reply").exists()
     call_command("loaddemo")  # a second run changes nothing
     assert Customer.objects.count() == 203
+    # Routing: 客服一组 hands new work to its least-loaded representative, so the live demo's
+    # next mail reaches chenxm or liuyang by itself and rings their bell.
+    from rapport.demo.live import live_mail_deliver
+    from rapport.interactions.models import TeamRouting
+    from rapport.notifications.models import Notification
+
+    assert TeamRouting.objects.get(team__name="客服一组").strategy == "least_loaded"
+    with django_capture_on_commit_callbacks(execute=True):
+        inbound = live_mail_deliver()
+    conversation = Conversation.objects.get(pk=inbound.conversation_id)
+    assert conversation.claimed_by.username in {"chenxm", "liuyang"}
+    assert Notification.objects.filter(
+        kind="conversation_assigned", recipient=conversation.claimed_by
+    ).exists()
