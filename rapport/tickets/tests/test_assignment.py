@@ -175,6 +175,18 @@ def test_the_queue_offers_claim_on_unassigned_rows_and_claiming_there_comes_back
     assert Ticket.objects.get(pk=ticket.pk).assignee == agent
 
 
+def test_the_unassigned_queue_with_claim_buttons_keeps_its_query_count(
+    team, agent, as_user, django_assert_num_queries
+):
+    tickets = [unassigned(team) for _ in range(3)]
+    client = as_user(agent)
+    client.get("/tickets/?queue=unassigned")  # warm the session
+    # session, user, types, teams, count, three queue counts, agent status, rows: as any queue
+    with django_assert_num_queries(10):
+        page = client.get("/tickets/?queue=unassigned").content.decode()
+    assert all(f"/tickets/{t.pk}/claim/" in page for t in tickets)
+
+
 def test_the_loser_of_a_claim_is_told_who_won_and_the_ticket_stays_theirs(
     team, agent, colleague, as_user
 ):
