@@ -65,6 +65,7 @@ def test_the_demo_builds_and_prints_the_logins(capsys, django_capture_on_commit_
     from rapport.notifications.models import Notification
 
     assert TeamRouting.objects.get(team__name="客服一组").strategy == "least_loaded"
+    assert not Notification.objects.filter(kind="ticket_assigned", read_at__isnull=True).exists()
     with django_capture_on_commit_callbacks(execute=True):
         inbound = live_mail_deliver()
     conversation = Conversation.objects.get(pk=inbound.conversation_id)
