@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from rapport.core.bounds import BoundedFormMixin
 from rapport.interactions import routing
 from rapport.interactions.models import AgentRouting, TeamRouting, UnassignedEscalation
 
@@ -16,7 +17,7 @@ class TeamRoutingAdmin(admin.ModelAdmin):
     fields = ["team", "strategy", "cap", "escalate_after_minutes"]
 
 
-class AgentRoutingForm(forms.ModelForm):
+class AgentRoutingForm(BoundedFormMixin, forms.ModelForm):
     skills = forms.MultipleChoiceField(
         label=_("skills"),
         required=False,

@@ -58,18 +58,26 @@ def test_the_demo_builds_and_prints_the_logins(capsys, django_capture_on_commit_
     assert Customer.objects.filter(marketing_opt_out=True, consents__source="sms_reply").exists()
     call_command("loaddemo")  # a second run changes nothing
     assert Customer.objects.count() == 203
-    # Routing: 客服一组 hands new work to its least-loaded representative, so the live demo's
-    # next mail reaches chenxm or liuyang by itself and rings their bell.
-    from rapport.demo.live import live_mail_deliver
+    # Routing: 客服一组 hands new work to its least-loaded representative, so a new mail to
+    # the demo mailbox reaches chenxm or liuyang by itself and rings their bell.
+    from rapport.channels.models import ChannelAccount
+    from rapport.channels.services import inbound_receive
+    from rapport.demo.messaging import DEMO_ADDRESS, _mail
     from rapport.interactions.models import TeamRouting
     from rapport.notifications.models import Notification
 
     assert TeamRouting.objects.get(team__name="客服一组").strategy == "least_loaded"
     assert not Notification.objects.filter(kind="ticket_assigned", read_at__isnull=True).exists()
-    with django_capture_on_commit_callbacks(execute=True):
-        inbound = live_mail_deliver()
+    _id, raw = _mail(
+        name="吴女士", address="wu.nv@example.net", subject="刹车异响", body="刹车时有异响。"
+    )
+    with django_capture_on_commit_callbacks(execute=True):  # the worker's processing task
+        inbound = inbound_receive(
+            account=ChannelAccount.objects.get(address=DEMO_ADDRESS), provider_id="t-1", raw=raw
+        )
+    inbound.refresh_from_db()
     conversation = Conversation.objects.get(pk=inbound.conversation_id)
     assert conversation.claimed_by.username in {"chenxm", "liuyang"}
     assert Notification.objects.filter(
-        kind="conversation_assigned", recipient=conversation.claimed_by
+        kind="conversation_assigned", recipient=conversation.claimed_by, read_at__isnull=True
     ).exists()

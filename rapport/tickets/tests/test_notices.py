@@ -143,9 +143,9 @@ def test_a_customers_message_tells_the_owner_once_per_message(agent):
     assert Notification.objects.get(kind="customer_replied").body == "照片已经拍好了"
 
 
-def test_the_customer_answering_on_the_tracking_page_tells_the_owner(client, agent):
+def test_the_customer_answering_on_the_tracking_page_tells_the_owner(agent):
     ticket = in_progress(agent)
-    client.post(f"/support/t/{ticket.public_token}/answer/", {"text": "还没好"})
+    messaging.ticket_customer_answer(ticket=ticket, text="还没好")
     assert told("customer_replied") == [("agent", f"Ticket {ticket.number}: the customer replied")]
 
 
