@@ -103,18 +103,6 @@ def test_excluded_agents_are_passed_over(team, agents, loads):
     assert routing.pick_agent(team=team, exclude_ids=[agents[0].pk]) == agents[1]
 
 
-def test_the_registered_counters_count_open_tickets_and_held_conversations(team, agents):
-    from rapport.tickets.tests.factories import open_ticket
-
-    open_ticket(agents[0])
-    open_ticket(agents[0])
-    assert routing.agent_loads([a.pk for a in agents]) == {
-        agents[0].pk: 2,
-        agents[1].pk: 0,
-        agents[2].pk: 0,
-    }
-
-
 @pytest.mark.parametrize(
     ("fields", "field"),
     [({"cap": 0}, "__all__"), ({"escalate_after_minutes": 20000}, "__all__")],

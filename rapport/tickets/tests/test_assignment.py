@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from rapport.core.errors import Conflict
 from rapport.customers.tests.factories import CustomerFactory
+from rapport.interactions import routing
 from rapport.interactions.models import TeamRouting
 from rapport.interactions.services import agent_status_set
 from rapport.notifications.models import Notification
@@ -76,6 +77,12 @@ def test_a_ticket_opened_by_staff_stays_with_them(team, agent, colleague):
     TeamRouting.objects.create(team=team, strategy="round_robin")
     agent_status_set(staff=colleague, status="available")
     assert open_ticket(agent).assignee == agent
+
+
+def test_the_registered_counter_counts_each_agents_open_tickets(team, agent, colleague):
+    open_ticket(agent)
+    open_ticket(agent)
+    assert routing.agent_loads([agent.pk, colleague.pk]) == {agent.pk: 2, colleague.pk: 0}
 
 
 # -- Claiming -----------------------------------------------------------------------------------
