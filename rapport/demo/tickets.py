@@ -436,7 +436,10 @@ def _play(
     services.remedy_choose(remedy=chosen, by=by)
     chosen.refresh_from_db()
     if chosen.approval == Remedy.Approval.PENDING:
-        approver = rng.choice([*supervisors, manager])
+        # A supervisor decides for their own teams' tickets only; the manager for any.
+        ticket.refresh_from_db()
+        own = [s for s in supervisors if s.teams.filter(pk=ticket.team_id).exists()]
+        approver = rng.choice([*own, manager])
         if rng.random() < 0.12:
             services.remedy_decide(
                 remedy=chosen, by=approver, approve=False, comment="金额过高,请改为其他补偿方式"
