@@ -18,7 +18,7 @@ from pydantic import Field
 from rapport.appointments import capacity, measures, selectors, services
 from rapport.appointments import workorders as wo
 from rapport.appointments.models import Appointment, PriceItem, ServiceType, WorkOrder
-from rapport.core.api import BodyIn, ErrorOut, IsoDatetime, QueryIn
+from rapport.core.api import BodyIn, ErrorOut, IsoDatetime, QueryIn, amount_type
 from rapport.core.bounds import BoundedDate
 from rapport.core.errors import Forbidden, NotFound
 from rapport.customers.models import Asset
@@ -303,11 +303,17 @@ def workshop_measures(request: HttpRequest, query: Query[WorkshopMeasuresQuery])
 # -- work orders ----------------------------------------------------------------------------------
 
 
+UnitPrice = amount_type(max_digits=12, decimal_places=2)
+Quantity = amount_type(max_digits=8, decimal_places=2)
+
+
 class ItemIn(Schema):
     price_item_id: int | None = Field(None, ge=1, le=2**31)
     description: str = Field("", max_length=200)
-    unit_price: Decimal | None = Field(None, max_digits=12, decimal_places=2)
-    quantity: Decimal = Field(Decimal("1"), max_digits=8, decimal_places=2)
+    # Read exactly, as a string such as "380.00" or a whole number: the documented form is the
+    # accepted one (the fuzzer found "" admitted by the schema and refused by the parser).
+    unit_price: UnitPrice | None = Field(None, max_digits=12, decimal_places=2)
+    quantity: Quantity = Field(Decimal("1"), max_digits=8, decimal_places=2)
 
 
 class WorkOrderIn(BodyIn):

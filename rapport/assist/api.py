@@ -26,7 +26,7 @@ from rapport.assist.upset import detect_upset
 from rapport.core.api import ErrorOut
 
 router = Router()
-ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 def _flags(text: str, language: str) -> list[dict]:
