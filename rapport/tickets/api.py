@@ -96,6 +96,9 @@ class TicketFilters(QueryIn):
     customer_id: int | None = None
     assignee_id: int | None = None
     q: str = ""
+    overdue: bool = Field(
+        False, description="Only tickets with a service-level clock breached or past due."
+    )
     sort: SortT = "priority"
 
 
@@ -117,6 +120,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters], page: Quer
         customer_id=filters.customer_id,
         assignee_id=filters.assignee_id,
         q=filters.q,
+        overdue=filters.overdue,
         sort=filters.sort,
     )
     return paginate(qs, page, lambda t: _out(t, request.user))

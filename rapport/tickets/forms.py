@@ -197,6 +197,7 @@ class QueueFilterForm(BoundedFormMixin, forms.Form):
     )
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     customer_id = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     sort = forms.ChoiceField(
         label=_("Sort by"),
         required=False,

@@ -102,6 +102,7 @@ def ticket_queue(
     customer_id: int | None = None,
     assignee_id: int | None = None,
     q: str = "",
+    overdue: bool = False,
     sort: str = "priority",
 ) -> QuerySet[Ticket]:
     """One queue: my tickets (assigned to me), owned by me (first responder), my team's, those a
@@ -157,6 +158,8 @@ def ticket_queue(
             qs = qs.filter(pk=int(number))
         else:
             qs = qs.filter(subject__icontains=term[:100])
+    if overdue:
+        qs = qs.filter(Exists(_overdue_clocks(timezone.now())))
     if sort == "due":
         qs = qs.filter(clocks__kind=ServiceClock.Kind.RESOLUTION)
     return with_clock(qs.select_related("customer", "assignee", "ticket_type")).order_by(
@@ -375,21 +378,26 @@ def approval_get_for_staff(*, staff: User, remedy_id) -> Remedy:
         raise NotFound(_("No such remedy waiting for your decision.")) from exc
 
 
+def _overdue_clocks(now) -> QuerySet[ServiceClock]:
+    """A ticket's clocks still counting that are breached or running past their due instant
+    (the home page's overdue count and the queue's "overdue only" filter read the same)."""
+    return ServiceClock.objects.filter(
+        ticket=OuterRef("pk"), state__in=[ServiceClock.State.RUNNING, ServiceClock.State.PAUSED]
+    ).filter(Q(breached_at__isnull=False) | Q(state=ServiceClock.State.RUNNING, due_at__lte=now))
+
+
 def home_panel_for_staff(*, staff: User) -> dict:
     """What 'my work' could show from this module: my open tickets, most urgent first, and
     the remedies waiting for my approval."""
     mine = ticket_queue(staff=staff, queue="mine")
     now = timezone.now()
-    overdue = ServiceClock.objects.filter(
-        ticket=OuterRef("pk"), state__in=[ServiceClock.State.RUNNING, ServiceClock.State.PAUSED]
-    ).filter(Q(breached_at__isnull=False) | Q(state=ServiceClock.State.RUNNING, due_at__lte=now))
     return {
         "my_tickets": list(mine[:6]),
         "my_tickets_open": mine.order_by().count(),
-        # Open tickets of mine with a clock past its due instant (the queue sorted by time left
-        # lists them first).
+        # Open tickets of mine with a clock past its due instant: the count the home page links
+        # to the queue's "overdue only" filter (ticket_queue(overdue=True)) with.
         "my_tickets_overdue": Ticket.objects.filter(assignee=staff, is_open=True)
-        .filter(Exists(overdue))
+        .filter(Exists(_overdue_clocks(now)))
         .count(),
         "now": now,
         "approvals_waiting": pending_approvals(staff=staff).order_by().count(),
