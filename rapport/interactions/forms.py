@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -197,3 +198,27 @@ class MeasuresFilterForm(BoundedFormMixin, forms.Form):
     )
     channel = forms.ChoiceField(choices=Interaction.Channel.choices, required=False)
     direction = forms.ChoiceField(choices=Interaction.Direction.choices, required=False)
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To (included)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    MAX_DAYS = 366
+
+    def clean(self):
+        """A period of days, or none (this month beside last month). Given only a start, the
+        period runs to today; given only an end, it starts on the first of that month."""
+        data = super().clean()
+        first, last = data.get("date_from"), data.get("date_to")
+        if first is None and last is None:
+            return data
+        first = first or last.replace(day=1)
+        last = last or max(first, timezone.localdate())
+        if last < first:
+            raise ValidationError({"date_to": _("The end cannot be before the start.")})
+        if (last - first).days >= self.MAX_DAYS:
+            raise ValidationError({"date_to": _("Choose a period of at most a year.")})
+        data["date_from"], data["date_to"] = first, last
+        return data

@@ -1,7 +1,8 @@
 """Pages for interactions: the 360 timeline and quick log, tasks, corrections, transfers, agent
 status and the supervisor's measures. Thin: forms parse, services write, selectors read."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rapport.core.bounds import control_character_message
 from rapport.core.bulk import bulk_flash
 from rapport.core.errors import DomainError, NotFound
-from rapport.core.http import FastPaginator, add_service_errors, staff_view
+from rapport.core.http import FastPaginator, add_service_errors, filter_status, staff_view
 from rapport.customers.models import Customer
 from rapport.customers.selectors import customer_get_for_staff
 from rapport.interactions import measures as m
@@ -307,11 +308,17 @@ def _scope(form: MeasuresFilterForm) -> m.Scope:
 def measures(request: HttpRequest) -> HttpResponse:
     form = MeasuresFilterForm(request.GET)
     scope = _scope(form)
-    current = m.month_bounds(timezone.localdate())
-    previous = m.month_bounds(current[0].date().replace(day=1) - timedelta(days=1))
+    current, previous, chosen = _measures_periods(form)
+    kept = {"team": form.data.get("team", ""), "person": form.data.get("person", "")}
+    if chosen:
+        kept |= {"date_from": current[0].date(), "date_to": current[1].date() - timedelta(days=1)}
     context = {
         "form": form,
         "scope": scope,
+        "chosen_period": chosen,
+        "period_last_day": current[1] - timedelta(days=1),
+        "previous_last_day": previous[1] - timedelta(days=1),
+        "keep": urlencode(kept),
         "current": m.measures_for(start=current[0], end=current[1], scope=scope),
         "previous": m.measures_for(start=previous[0], end=previous[1], scope=scope),
     }
@@ -321,7 +328,22 @@ def measures(request: HttpRequest) -> HttpResponse:
         context.update(_drilldown(request, data, start, end, scope))
         if request.htmx:
             return render(request, "interactions/measures.html#drill", context)
-    return render(request, "interactions/measures.html", context)
+    return render(request, "interactions/measures.html", context, status=filter_status(form))
+
+
+def _measures_periods(form: MeasuresFilterForm) -> tuple[tuple, tuple, bool]:
+    """The period shown and the one it is compared with: a chosen period of days beside the
+    same number of days just before it, or this month beside last month."""
+    data = form.cleaned_data if form.is_valid() else {}
+    if data.get("date_from"):
+        tz = timezone.get_current_timezone()
+        start = datetime.combine(data["date_from"], time.min, tzinfo=tz)
+        end = datetime.combine(data["date_to"] + timedelta(days=1), time.min, tzinfo=tz)
+        days = (data["date_to"] - data["date_from"]).days + 1
+        before = datetime.combine(data["date_from"] - timedelta(days=days), time.min, tzinfo=tz)
+        return (start, end), (before, start), True
+    current = m.month_bounds(timezone.localdate())
+    return current, m.month_bounds(current[0].date().replace(day=1) - timedelta(days=1)), False
 
 
 def _drilldown(request, data: dict, start, end, scope: m.Scope) -> dict:
@@ -343,6 +365,7 @@ def _drilldown(request, data: dict, start, end, scope: m.Scope) -> dict:
         "drill": measure,
         "drill_start": start,
         "drill_end": end,
+        "drill_last_day": end - timedelta(days=1),
         "drill_page": FastPaginator(rows, 25).get_page(request.GET.get("page")),
         "non_contact_labels": [AgentStatusInterval.Status(s).label for s in m.NON_CONTACT_STATUSES],
     }

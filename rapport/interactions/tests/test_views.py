@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
@@ -362,3 +362,46 @@ def test_page_permissions_for_every_role(request, as_user, role, page, allowed, 
 def test_pages_need_a_login(client):
     assert client.get("/tasks/").status_code == 302
     assert client.post("/status/", {"status": "break"}).status_code == 302
+
+
+def test_it_shows_measures_for_a_chosen_period_beside_the_days_before(supervisor, agent, as_user):
+    today = timezone.localdate()
+    at = timezone.make_aware(datetime.combine(today - timedelta(days=20), time(10)))
+    InteractionFactory(staff=agent, started_at=at, escalated=True, summary="期内升级")
+    InteractionFactory(staff=agent, started_at=at + timedelta(hours=1))
+    InteractionFactory(staff=agent, started_at=at - timedelta(days=10), summary="前一段")
+    InteractionFactory(staff=agent, started_at=at + timedelta(days=15))  # after the period
+    client = as_user(supervisor)
+    first, last = today - timedelta(days=25), today - timedelta(days=16)
+
+    response = client.get("/measures/", {"date_from": first, "date_to": last})
+    drill = client.get(
+        "/measures/",
+        {
+            "date_from": first,
+            "date_to": last,
+            "drill": "channel",
+            "period": "previous",
+            "channel": "phone",
+            "direction": "inbound",
+        },
+        headers=HTMX,
+    )
+
+    current, previous = response.context["current"], response.context["previous"]
+    assert (current.interactions, current.escalated) == (2, 1)
+    assert previous.interactions == 1  # the ten days before the period
+    body = response.content.decode()
+    assert f"date_from={first}&amp;date_to={last}" in body  # the drill links keep the period
+    assert "前一段" in drill.content.decode() and "期内升级" not in drill.content.decode()
+
+
+def test_it_refuses_a_period_that_ends_before_it_starts(supervisor, as_user):
+    today = timezone.localdate()
+
+    response = as_user(supervisor).get(
+        "/measures/", {"date_from": today, "date_to": today - timedelta(days=1)}
+    )
+
+    assert response.status_code == 400
+    assert "结束日期不能早于开始日期。" in response.content.decode()
