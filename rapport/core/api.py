@@ -14,6 +14,8 @@ from ninja.schema import DjangoGetter
 from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
+from rapport.core.queries import capped_count
+
 
 class FieldError(Schema):
     field: str
@@ -36,12 +38,25 @@ class PageParams(Schema):
     offset: int = Field(0, ge=0, le=10_000_000, description="Rows to skip.")
 
 
-def paginate(qs: QuerySet, params: PageParams, serialize=None) -> dict[str, Any]:
-    """A page of rows with the total; the count is taken without ordering or prefetching."""
-    count = qs.order_by().count() if hasattr(qs, "order_by") else len(qs)
+def paginate(
+    qs: QuerySet, params: PageParams, serialize=None, *, count_cap: int | None = None
+) -> dict[str, Any]:
+    """A page of rows with the total; the count is taken without ordering or prefetching. With
+    `count_cap`, counting stops there (a list that can hold 100k rows): `count` is then at most
+    the cap and `count_capped` says there are more."""
+    capped = False
+    if not hasattr(qs, "order_by"):
+        count = len(qs)
+    elif count_cap is None:
+        count = qs.order_by().count()
+    else:
+        count = capped_count(qs, count_cap + 1)
+        capped = count > count_cap
+        count = min(count, count_cap)
     rows = list(qs[params.offset : params.offset + params.limit])
     return {
         "count": count,
+        "count_capped": capped,
         "limit": params.limit,
         "offset": params.offset,
         "results": [serialize(r) for r in rows] if serialize else rows,
@@ -53,7 +68,18 @@ def page_schema(item: type) -> type:
     return type(
         f"{item.__name__}Page",
         (Schema,),
-        {"__annotations__": {"count": int, "limit": int, "offset": int, "results": list[item]}},
+        {
+            "__annotations__": {
+                "count": int,
+                "count_capped": bool,
+                "limit": int,
+                "offset": int,
+                "results": list[item],
+            },
+            "count_capped": Field(
+                False, description="True when there are more rows than `count` (a capped count)."
+            ),
+        },
     )
 
 

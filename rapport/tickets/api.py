@@ -86,6 +86,9 @@ def _out(ticket, user: User) -> TicketOut:
     return TicketOut.from_ticket(ticket, allowed_actions(ticket=ticket, staff=user))
 
 
+API_COUNT_CAP = 10_000
+
+
 class TicketFilters(QueryIn):
     queue: QueueT = "all"
     status: StatusT | None = None
@@ -123,7 +126,9 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters], page: Quer
         overdue=filters.overdue,
         sort=filters.sort,
     )
-    return paginate(qs, page, lambda t: _out(t, request.user))
+    # The queue of every open ticket can hold 100k rows: count up to COUNT_CAP, as the HTML queues
+    # do (their tabs say 1000+), and say when there are more.
+    return paginate(qs, page, lambda t: _out(t, request.user), count_cap=API_COUNT_CAP)
 
 
 @router.post(
