@@ -305,6 +305,10 @@ class Appointment(TimeStampedModel):
     )
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    # The customer answered the reminder "2" (改期): the advisor should agree a new time.
+    new_time_wanted_at = models.DateTimeField(_("asked for a new time at"), null=True, blank=True)
+    # The day-before sweep claimed this appointment for a confirmation call (once only).
+    call_task_at = models.DateTimeField(_("confirmation call made at"), null=True, blank=True)
     arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
     received_at = models.DateTimeField(_("received at"), null=True, blank=True)
     arrival_mileage_km = models.PositiveIntegerField(
@@ -600,3 +604,41 @@ class WorkOrderItem(models.Model):
     @property
     def total(self) -> Decimal:
         return (self.quantity * self.unit_price).quantize(Decimal("0.01"))
+
+
+# -- customer self-booking (自助预约) -------------------------------------------------------------
+
+
+class SelfBookingCode(models.Model):
+    """A one-time code for the self-booking page, sent by SMS to a mobile number.
+
+    Only a keyed hash of the code is kept. A number we do not know gets a row too (with no
+    customer, and no SMS), so the page behaves the same for every number. A verified row is the
+    customer's sign-in: its id travels in a signed cookie until `session_expires_at` or logout.
+    """
+
+    phone = models.CharField(_("mobile number"), max_length=32)
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    code_hash = models.CharField(_("code (hashed)"), max_length=64)
+    created_at = models.DateTimeField(_("created at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    session_expires_at = models.DateTimeField(_("signed in until"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("signed out at"), null=True, blank=True)
+    ip = models.CharField(_("address"), max_length=45, blank=True)
+
+    class Meta:
+        verbose_name = _("self-booking code")
+        verbose_name_plural = _("self-booking codes")
+        indexes = [models.Index(fields=["phone", "-created_at"], name="selfbook_code_phone")]
+
+    def __str__(self) -> str:
+        return f"{self.phone} {self.created_at:%Y-%m-%d %H:%M}"

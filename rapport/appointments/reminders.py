@@ -1,7 +1,9 @@
 """The appointment reminder two days before, sent by the ready-made care program "预约提醒（提前两天）"
 (trigger "appointment", offset −2) through the outbox, which picks the customer's channel
-(channel_choose) and checks consent. Appointments cannot import care (they are siblings), so
-rapport.web registers `appointment_occasions` with care's registry at start-up.
+(channel_choose) and checks consent. rapport.web registers `appointment_occasions` with care's
+registry at start-up. The reminder asks for an answer (1 confirm, 2 new time, 3 cancel:
+rapport.appointments.replies); when the outbox reports it sent, `on_outbox_change` (registered
+with channels' registry) marks the appointment reminded, which opens it to those answers.
 """
 
 from collections.abc import Iterator
@@ -10,6 +12,14 @@ from datetime import date
 from django.utils import timezone
 
 from rapport.appointments.models import Appointment
+
+OCCURRENCE_PREFIX = "appointment:"
+
+
+def occasion_text(appointment: Appointment) -> str:
+    when = timezone.localtime(appointment.starts_at).strftime("%Y-%m-%d %H:%M")
+    car = f"（{appointment.asset.plate}）" if appointment.asset and appointment.asset.plate else ""
+    return f"您预约了{when}到店{appointment.service_type.name}{car}"
 
 
 def appointment_occasions(day: date) -> Iterator[tuple[int, str, str]]:
@@ -20,11 +30,32 @@ def appointment_occasions(day: date) -> Iterator[tuple[int, str, str]]:
         .order_by("starts_at", "pk")
     )
     for appointment in rows:
-        when = timezone.localtime(appointment.starts_at).strftime("%Y-%m-%d %H:%M")
-        car = (
-            f"（{appointment.asset.plate}）"
-            if appointment.asset and appointment.asset.plate
-            else ""
+        yield (
+            appointment.customer_id,
+            f"{OCCURRENCE_PREFIX}{appointment.pk}",
+            occasion_text(appointment),
         )
-        text = f"您预约了{when}到店{appointment.service_type.name}{car}"
-        yield appointment.customer_id, f"appointment:{appointment.pk}", text
+
+
+def on_outbox_change(outbox) -> None:
+    """A care message went out: when it is the reminder of an appointment, the appointment is
+    reminded (the first time only)."""
+    if outbox.source != "care" or outbox.state not in ("sent", "delivered"):
+        return
+    action_id = outbox.idempotency_key.removeprefix("care:")
+    if not outbox.idempotency_key.startswith("care:") or not action_id.isdigit():
+        return
+    from rapport.care.models import CareAction
+
+    key = (
+        CareAction.objects.filter(pk=int(action_id))
+        .values_list("occurrence_key", flat=True)
+        .first()
+    )
+    if not key or not key.startswith(OCCURRENCE_PREFIX):
+        return
+    appointment_id = key.removeprefix(OCCURRENCE_PREFIX)
+    if appointment_id.isdigit():
+        Appointment.objects.filter(pk=int(appointment_id), reminded_at__isnull=True).update(
+            reminded_at=outbox.sent_at or timezone.now()
+        )

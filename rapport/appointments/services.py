@@ -26,7 +26,10 @@ from rapport.interactions.models import Interaction, Purpose
 from rapport.interactions.services import interaction_log
 from rapport.staff.models import User
 
-CHANNELS = ("phone", "face_to_face", "wechat", "sms", "web_form")
+CHANNELS = ("phone", "face_to_face", "wechat", "sms", "web_form", "self")
+# The customer booked, moved or cancelled on the self-booking page: on the timeline a web form
+# the customer sent (inbound), as the channel they used.
+SELF_SERVICE = "self"
 
 
 class SlotTaken(Conflict):
@@ -208,15 +211,18 @@ def _purpose() -> Purpose | None:
 def _timeline(
     *, by: User | None, appointment: Appointment, summary: str, channel: str = "phone"
 ) -> None:
+    inbound = channel in ("face_to_face", SELF_SERVICE)
+    if channel == SELF_SERVICE:
+        channel = Interaction.Channel.WEB_FORM
+    elif channel == "wecom":
+        channel = Interaction.Channel.WECHAT
     if channel not in Interaction.Channel.values:
         channel = Interaction.Channel.PHONE
     interaction_log(
         by=by,
         customer=appointment.customer,
         channel=channel,
-        direction=Interaction.Direction.OUTBOUND
-        if channel != "face_to_face"
-        else Interaction.Direction.INBOUND,
+        direction=Interaction.Direction.INBOUND if inbound else Interaction.Direction.OUTBOUND,
         purpose=_purpose(),
         summary=f"{appointment.number} {summary}"[:4000],
         asset=appointment.asset,
@@ -374,8 +380,10 @@ def _close(appointment: Appointment, *, state: str, reason: str, allowed: tuple)
     return appointment
 
 
-def appointment_cancel(*, by: User | None, appointment: Appointment, reason: str) -> Appointment:
-    """Cancel with a reason; the capacity is given back."""
+def appointment_cancel(
+    *, by: User | None, appointment: Appointment, reason: str, channel: str = "phone"
+) -> Appointment:
+    """Cancel with a reason; the capacity is given back. `channel`: how the customer said so."""
     if by is not None:
         _require(by, "appointments.book")
     reason = _reason_required(reason)
@@ -388,6 +396,7 @@ def appointment_cancel(*, by: User | None, appointment: Appointment, reason: str
             by=by,
             appointment=appointment,
             summary=_("Appointment cancelled: %(reason)s") % {"reason": reason},
+            channel=channel,
         )
     return appointment
 
@@ -424,9 +433,11 @@ def appointment_reschedule(
     starts_at: datetime,
     reason: str,
     now: datetime | None = None,
+    channel: str = "phone",
 ) -> Appointment:
     """Move to a new time: a new appointment is booked and the old one marked rescheduled, in one
-    transaction. Raises as appointment_book; the old appointment is untouched when it does."""
+    transaction. Raises as appointment_book; the old appointment is untouched when it does.
+    `channel`: how the customer asked for it (the new appointment keeps the old one's)."""
     if by is not None:
         _require(by, "appointments.book")
     reason = _reason_required(reason)
@@ -457,6 +468,7 @@ def appointment_reschedule(
             appointment=old,
             summary=_("Appointment moved to %(when)s: %(reason)s")
             % {"when": _when(new), "reason": reason},
+            channel=channel,
         )
     return new
 
