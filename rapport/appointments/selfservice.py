@@ -3,8 +3,8 @@ then the customer's own vehicles and appointments. Writes and reads for the publ
 rapport.appointments.selfbooking; booking, moving and cancelling go through services.py.
 
 The code: six digits, kept as an HMAC of the number and the code, valid CODE_MINUTES, used once,
-MAX_ATTEMPTS wrong tries. Requesting and checking are counted per number and per address in
-the cache. A number we do not know is treated like one we know — a row, the same answer, the
+MAX_ATTEMPTS wrong tries. Requesting and checking are counted per number from the code rows
+(the same in every process) and per address in the cache. A number we do not know is treated like one we know — a row, the same answer, the
 SMS handed to a task in both cases (the task finds no customer and sends nothing) — so the page
 tells nobody which numbers are registered. A verified code becomes the sign-in: its id in a
 signed cookie, valid SESSION_MINUTES, ended by logging out.
@@ -21,7 +21,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Sum
+from django.db.models.functions import Coalesce
 from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -82,6 +83,28 @@ def _count(name: str, value: str, limit_window: tuple[int, int]) -> None:
         cache.set(key, 1, timeout=window)
 
 
+def _count_rows(phone: str, now: datetime, limit_window: tuple[int, int], *, attempts: bool):
+    """The per-number limits, read from the code rows themselves (one indexed query), so they
+    hold across every web process even where the cache is each process's own memory: codes
+    asked for, or wrong tries made, within the window. Raise TooMany when used up."""
+    limit, window = limit_window
+    rows = SelfBookingCode.objects.filter(
+        phone=phone, created_at__gt=now - timedelta(seconds=window)
+    )
+    if attempts:
+        used = rows.aggregate(n=Coalesce(Sum("attempts"), 0))["n"]
+    else:
+        used = rows.count()
+    if used >= limit:
+        first = rows.order_by("created_at").values_list("created_at", flat=True).first() or now
+        minutes = max(1, int((first + timedelta(seconds=window) - now).total_seconds() // 60) + 1)
+        raise TooMany(
+            _("Too many tries. Please try again in %(minutes)d minutes, or call us.")
+            % {"minutes": minutes},
+            retry_after=minutes * 60,
+        )
+
+
 def phone_clean(raw: str) -> str:
     """The number in E.164, or ValidationError on `phone` (the same for every valid number)."""
     try:
@@ -121,7 +144,7 @@ def selfbook_code_request(*, phone: str, ip: str | None, now: datetime | None = 
             % {"seconds": max(1, wait)},
             retry_after=max(1, wait),
         )
-    _count("request-phone", phone, CODE_REQUESTS_PER_PHONE)
+    _count_rows(phone, now, CODE_REQUESTS_PER_PHONE, attempts=False)
     code = f"{secrets.randbelow(1_000_000):06d}"
     with transaction.atomic():
         SelfBookingCode.objects.filter(
@@ -179,7 +202,7 @@ def selfbook_code_verify(
     behaves exactly like a known one with a wrong code)."""
     now = now or timezone.now()
     _count("check-ip", ip or "unknown", CODE_CHECKS_PER_IP)
-    _count("check-phone", phone, CODE_CHECKS_PER_PHONE)
+    _count_rows(phone, now, CODE_CHECKS_PER_PHONE, attempts=True)
     row = (
         SelfBookingCode.objects.filter(phone=phone, used_at__isnull=True, expires_at__gt=now)
         .order_by("-created_at", "-pk")

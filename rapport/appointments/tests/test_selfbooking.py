@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -150,7 +151,7 @@ def test_it_rate_limits_code_requests_per_number_and_per_address(
         _frozen.shift(timedelta(seconds=61))
         assert _ask(client, django_capture_on_commit_callbacks).status_code == 200
     _frozen.shift(timedelta(seconds=61))
-    sixth = _ask(client, django_capture_on_commit_callbacks)
+    sixth = _ask(client, django_capture_on_commit_callbacks, REMOTE_ADDR="10.8.8.8")
     assert sixth.status_code == 429 and sixth["Retry-After"]
     assert SelfBookingCode.objects.count() == 5
     assert OutboxMessage.objects.filter(source="selfbook_code").count() == 5
@@ -164,6 +165,17 @@ def test_it_rate_limits_code_requests_per_number_and_per_address(
         client, django_capture_on_commit_callbacks, phone="13911112222", REMOTE_ADDR="10.9.9.9"
     )
     assert other_address.status_code == 200
+
+
+def test_the_per_number_limits_hold_in_every_process(
+    client, car, django_capture_on_commit_callbacks, _frozen
+):
+    for _ in range(5):
+        assert _ask(client, django_capture_on_commit_callbacks).status_code == 200
+        _frozen.shift(timedelta(seconds=61))
+    cache.clear()  # another web process: its own (empty) memory
+
+    assert _ask(client, django_capture_on_commit_callbacks).status_code == 429
 
 
 def test_it_rate_limits_code_checks_per_number(
