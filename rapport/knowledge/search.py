@@ -305,20 +305,67 @@ def suggest(
     query = parse_query(" ".join(words), synonyms=synonym_groups())
     if query.substring:  # only single characters: too little to go on
         return [], []
-    articles = _search(
+    articles = _in_language_of(
+        text,
         query,
-        kind=SearchEntry.Kind.ARTICLE,
-        audience=None,
-        states=(Article.State.PUBLISHED,),
-        limit=limit,
-        any_term=True,
-    )
+        _search(
+            query,
+            kind=SearchEntry.Kind.ARTICLE,
+            audience=None,
+            states=(Article.State.PUBLISHED,),
+            limit=2 * limit,
+            any_term=True,
+        ),
+    )[:limit]
     cases = [
         h
         for h in search_cases(query, limit=limit + 1, any_term=True)
         if h.entry.ticket_id != exclude_ticket_id
     ][:limit]
     return articles, cases
+
+
+def _language_of(text: str) -> str:
+    """zh-hans when the text has Chinese characters, else en."""
+    return (
+        Article.Language.ZH_HANS
+        if any("\u4e00" <= ch <= "\u9fff" for ch in text)
+        else Article.Language.EN
+    )
+
+
+def _in_language_of(text: str, query: Query, hits: list[Hit]) -> list[Hit]:
+    """Articles for a reply written in the text's language: an article in the other language
+    gives way to its own version in this language (found or not, if published), and those
+    without one come after every article in this language (one query)."""
+    language = _language_of(text)
+    other = [h for h in hits if h.entry.language != language]
+    if not other:
+        return hits
+    versions = {
+        a.translation_id: a
+        for a in Article.objects.filter(
+            translation_id__in=[h.entry.article_id for h in other],
+            language=language,
+            state=Article.State.PUBLISHED,
+        ).select_related("search_entry")
+    }
+    shown = {h.entry.article_id for h in hits if h.entry.language == language}
+    same, rest = [], []
+    for hit in hits:
+        if hit.entry.language == language:
+            same.append(hit)
+            continue
+        version = versions.get(hit.entry.article_id)
+        entry = getattr(version, "search_entry", None) if version else None
+        if entry is None:
+            rest.append(hit)
+        elif version.pk not in shown:
+            shown.add(version.pk)
+            replacement = Hit(entry=entry, score=hit.score)
+            _explain(replacement, query)
+            same.append(replacement)
+    return same + rest
 
 
 # -- Why it matched -----------------------------------------------------------------------------

@@ -146,3 +146,36 @@ def test_one_character_searches_the_text(corpus):
 
 def test_every_article_has_one_entry(corpus):
     assert SearchEntry.objects.filter(kind="article").count() == len(corpus)
+
+
+def test_suggestions_for_chinese_text_give_the_chinese_version_of_an_english_article(
+    agent, supervisor
+):
+    from rapport.knowledge.search import suggest
+    from rapport.knowledge.tests.conftest import make_article
+
+    english = make_article(
+        agent, supervisor, title="ABS warning light stays on",
+        body="When the ABS warning light stays on, read the ABS fault codes first.", language="en",
+    )  # fmt: skip
+    chinese = make_article(
+        agent, supervisor, title="ABS 故障灯常亮", body="ABS 故障灯常亮时，先读取 ABS 故障码。",
+        translation=english,
+    )  # fmt: skip
+    only_english = make_article(
+        agent, supervisor, title="ABS sensor cleaning",
+        body="Clean the ABS wheel sensor before replacing it.", language="en",
+    )  # fmt: skip
+    only_chinese = make_article(
+        agent, supervisor, title="ABS 传感器线束检查", body="检查 ABS 传感器线束是否破损。"
+    )
+
+    articles, _cases = suggest("ABS 故障灯一直亮，ABS 传感器是不是坏了？")
+
+    ids = [h.entry.article_id for h in articles]
+    assert english.pk not in ids  # its Chinese version stands in for it
+    assert chinese.pk in ids and only_chinese.pk in ids
+    assert ids.index(only_english.pk) > max(ids.index(chinese.pk), ids.index(only_chinese.pk))
+    assert len(ids) == len(set(ids))
+    in_english, _cases = suggest("The ABS warning light stays on")
+    assert in_english[0].entry.article_id == english.pk
