@@ -39,3 +39,60 @@ def prefix_q(*, table: str, fields: list[str], term: str, where: str = "") -> Q:
     for f in fields:
         q |= Q(**{f"{f}__startswith": term})
     return q
+
+
+# -- The trigram indexes themselves, for the migrations that create them --------------------------
+
+
+def trigram_sqlite_statements(*, table: str, column: str) -> tuple[list[str], list[str]]:
+    """SQLite: an external-content FTS5 table `<table>_fts` with the trigram tokenizer over one
+    column, kept in step by three triggers, then filled. Returns (up, down); every statement is
+    idempotent, so a migration that rebuilt `table` (dropping its triggers) can run `up` again."""
+    fts = f"{table}_fts"
+    up = [
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5({column}, content='{table}', "
+        f"content_rowid='id', tokenize='trigram')",
+        f"""CREATE TRIGGER IF NOT EXISTS {fts}_ai AFTER INSERT ON {table} BEGIN
+         INSERT INTO {fts}(rowid, {column}) VALUES (new.id, new.{column});
+       END""",
+        f"""CREATE TRIGGER IF NOT EXISTS {fts}_ad AFTER DELETE ON {table} BEGIN
+         INSERT INTO {fts}({fts}, rowid, {column}) VALUES ('delete', old.id, old.{column});
+       END""",
+        f"""CREATE TRIGGER IF NOT EXISTS {fts}_au AFTER UPDATE OF {column} ON {table} BEGIN
+         INSERT INTO {fts}({fts}, rowid, {column}) VALUES ('delete', old.id, old.{column});
+         INSERT INTO {fts}(rowid, {column}) VALUES (new.id, new.{column});
+       END""",
+        f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",
+    ]
+    down = [f"DROP TRIGGER IF EXISTS {fts}_{s}" for s in ("ai", "ad", "au")]
+    return up, [*down, f"DROP TABLE IF EXISTS {fts}"]
+
+
+def trigram_index_create(schema_editor, *, table: str, column: str, pg_index: str) -> None:
+    """The substring index on either engine: FTS5 trigram on SQLite, pg_trgm's GIN index on
+    PostgreSQL (where the extension cannot be created, search still works, by scanning)."""
+    from django.db import transaction
+
+    connection = schema_editor.connection
+    if connection.vendor == "sqlite":
+        for statement in trigram_sqlite_statements(table=table, column=column)[0]:
+            schema_editor.execute(statement)
+    elif connection.vendor == "postgresql":
+        try:
+            with transaction.atomic(using=connection.alias):
+                schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+                schema_editor.execute(
+                    f"CREATE INDEX IF NOT EXISTS {pg_index} ON {table} "
+                    f"USING gin ({column} gin_trgm_ops)"
+                )
+        except Exception:  # no privilege for the extension: search scans instead
+            pass
+
+
+def trigram_index_drop(schema_editor, *, table: str, column: str, pg_index: str) -> None:
+    connection = schema_editor.connection
+    if connection.vendor == "sqlite":
+        for statement in trigram_sqlite_statements(table=table, column=column)[1]:
+            schema_editor.execute(statement)
+    elif connection.vendor == "postgresql":
+        schema_editor.execute(f"DROP INDEX IF EXISTS {pg_index}")

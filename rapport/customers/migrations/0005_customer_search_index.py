@@ -5,28 +5,12 @@ PostgreSQL: pg_trgm's GIN index, used by plain LIKE '%…%'. Where the extension
 (no privilege), search still works, by scanning.
 """
 
-from django.db import migrations, transaction
+from django.db import migrations
 
-SQLITE_UP = [
-    "CREATE VIRTUAL TABLE customers_customer_fts USING fts5(search_text, content='customers_customer', content_rowid='id', tokenize='trigram')",
-    """CREATE TRIGGER customers_customer_fts_ai AFTER INSERT ON customers_customer BEGIN
-         INSERT INTO customers_customer_fts(rowid, search_text) VALUES (new.id, new.search_text);
-       END""",
-    """CREATE TRIGGER customers_customer_fts_ad AFTER DELETE ON customers_customer BEGIN
-         INSERT INTO customers_customer_fts(customers_customer_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);
-       END""",
-    """CREATE TRIGGER customers_customer_fts_au AFTER UPDATE OF search_text ON customers_customer BEGIN
-         INSERT INTO customers_customer_fts(customers_customer_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);
-         INSERT INTO customers_customer_fts(rowid, search_text) VALUES (new.id, new.search_text);
-       END""",
-    "INSERT INTO customers_customer_fts(customers_customer_fts) VALUES ('rebuild')",
-]
-SQLITE_DOWN = [
-    "DROP TRIGGER IF EXISTS customers_customer_fts_ai",
-    "DROP TRIGGER IF EXISTS customers_customer_fts_ad",
-    "DROP TRIGGER IF EXISTS customers_customer_fts_au",
-    "DROP TABLE IF EXISTS customers_customer_fts",
-]
+from rapport.core.search import trigram_index_create, trigram_index_drop, trigram_sqlite_statements
+
+INDEX = {"table": "customers_customer", "column": "search_text", "pg_index": "customer_search_trgm"}
+SQLITE_UP, SQLITE_DOWN = trigram_sqlite_statements(table="customers_customer", column="search_text")
 
 
 def backfill_pinyin(apps, schema_editor):
@@ -41,29 +25,11 @@ def backfill_pinyin(apps, schema_editor):
 
 
 def create_index(apps, schema_editor):
-    connection = schema_editor.connection
-    if connection.vendor == "sqlite":
-        for statement in SQLITE_UP:
-            schema_editor.execute(statement)
-    elif connection.vendor == "postgresql":
-        try:
-            with transaction.atomic(using=connection.alias):
-                schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-                schema_editor.execute(
-                    "CREATE INDEX IF NOT EXISTS customer_search_trgm ON customers_customer "
-                    "USING gin (search_text gin_trgm_ops)"
-                )
-        except Exception:  # noqa: BLE001 - no privilege for the extension: search scans instead
-            pass
+    trigram_index_create(schema_editor, **INDEX)
 
 
 def drop_index(apps, schema_editor):
-    connection = schema_editor.connection
-    if connection.vendor == "sqlite":
-        for statement in SQLITE_DOWN:
-            schema_editor.execute(statement)
-    elif connection.vendor == "postgresql":
-        schema_editor.execute("DROP INDEX IF EXISTS customer_search_trgm")
+    trigram_index_drop(schema_editor, **INDEX)
 
 
 class Migration(migrations.Migration):
