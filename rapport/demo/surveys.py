@@ -24,6 +24,7 @@ from rapport.surveys.models import (
     SurveySend,
     SurveyTemplate,
 )
+from rapport.surveys.rollups import rollup_rebuild
 
 CSAT_WEIGHTS = {5: 40, 4: 30, 3: 14, 2: 9, 1: 7}
 NPS_WEIGHTS = {10: 16, 9: 18, 8: 17, 7: 13, 6: 9, 5: 7, 4: 5, 3: 4, 2: 4, 1: 3, 0: 4}
@@ -213,6 +214,8 @@ def build_surveys(*, rng: random.Random, users: dict[str, User], customers: list
                 answer_rows.append(row)
         Answer.objects.bulk_create(answer_rows, batch_size=2000)
     _build_live(rng=rng, users=users, pool=pool)
+    # The rows above went in around the services: roll their days up as the worker would.
+    rollup_rebuild()
 
 
 def _build_live(*, rng: random.Random, users: dict[str, User], pool: list) -> None:
@@ -347,6 +350,7 @@ def seed_surveys(*, size: str, rng: random.Random, customer_ids: list[int], log=
                     answers.append(row)
             Answer.objects.bulk_create(answers, batch_size=5000)
         log(f"  surveys {min(offset + batch, count):>7}/{count}  ({time.monotonic() - t0:.1f}s)")
+    rollup_rebuild(log=log)
 
 
 def bench_context(ctx: dict) -> dict:

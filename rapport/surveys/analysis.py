@@ -2,17 +2,14 @@
 is in rapport.surveys.maths. Scope: managers and administrators see all sends, supervisors the
 sends of their teams and their own."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from itertools import repeat
 
 from django.db.models import (
-    Avg,
     Case,
     Count,
     Exists,
-    F,
-    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -24,13 +21,12 @@ from django.utils import timezone
 from rapport.customers.models import Asset, Customer
 from rapport.interactions.models import Interaction, Purpose
 from rapport.staff.models import User
-from rapport.surveys import maths
+from rapport.surveys import maths, rollups
 from rapport.surveys.models import (
-    Answer,
     Question,
-    SurveyCredit,
     SurveyResponse,
     SurveySend,
+    SurveyTemplate,
 )
 
 
@@ -62,6 +58,10 @@ class Scope:
     own_work_of: int | None = None  # a supervisor: their teams' sends and their own
     team_ids: tuple[int, ...] = ()
     nothing: bool = False
+    first_day: date | None = None  # the period's days (also in lookups, as instants)
+    last_day: date | None = None
+    # What one summary reads once for all its parts: the current rollup days, each measure.
+    memo: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def q(self, prefix: str = "") -> Q:
         if self.nothing:
@@ -75,6 +75,48 @@ class Scope:
 
     def sends(self) -> QuerySet[SurveySend]:
         return SurveySend.objects.filter(self.q())
+
+    def rollup_q(self) -> Q | None:
+        """The same scope as lookups on SatisfactionRollup rows, or None when a filter is not
+        one the rollup keeps (channel, ticket type, customer tier): those are computed live."""
+        if self.nothing or not {name for name, _v in self.lookups} <= ROLLUP_FILTERS:
+            return None
+        q = Q()
+        for name, value in self.lookups:
+            if name in ("team_id", "owner_id"):
+                q &= Q(**{name: value})
+            elif name == "template__code":
+                ids = SurveyTemplate.objects.filter(code=value).values("pk")
+                q &= Q(template_id__in=ids)
+        if self.own_work_of is not None:
+            q &= Q(team_id__in=self.team_ids) | Q(owner_id=self.own_work_of)
+        return q
+
+
+ROLLUP_FILTERS = {"created_at__gte", "created_at__lt", "team_id", "owner_id", "template__code"}
+
+
+def _figures(scope: Scope, measure: str) -> rollups.Figures:
+    """One measure's sums for the scope: from the rollup for the days it holds current, live
+    for the rest (today, days changed since their build, days never built)."""
+    if measure in scope.memo:
+        return scope.memo[measure]
+    grain = scope.rollup_q()
+    if grain is None:
+        figures = rollups.live_figures(measure, scope.q())
+    else:
+        if "built" not in scope.memo:
+            days = rollups.current_days(
+                first=scope.first_day, last=scope.last_day, today=timezone.localdate()
+            )
+            scope.memo["built"] = rollups.runs(days)
+        built = scope.memo["built"]
+        figures = rollups.rolled_figures(measure, built, grain)
+        rest = rollups.live_figures(measure, scope.q() & rollups.outside(built))
+        for key, sums in rest.sums.items():
+            figures.add(key, sums)
+    scope.memo[measure] = figures
+    return figures
 
 
 def sends_in_scope(*, staff: User, filters: Filters) -> Scope:
@@ -93,89 +135,81 @@ def sends_in_scope(*, staff: User, filters: Filters) -> Scope:
         "customer__tier": f.tier,
         "template__code": f.template,
     }
-    scope = Scope(lookups=tuple((k, v) for k, v in lookups.items() if v))
+    scope = Scope(
+        lookups=tuple((k, v) for k, v in lookups.items() if v),
+        first_day=f.date_from,
+        last_day=f.date_to,
+    )
     if staff.can("surveys.analyse_all"):
         return scope
     team_ids = tuple(staff.teams.values_list("pk", flat=True))
-    return Scope(lookups=scope.lookups, own_work_of=staff.pk, team_ids=team_ids)
+    return replace(scope, own_work_of=staff.pk, team_ids=team_ids)
 
 
 def _responses(scope: Scope) -> QuerySet[SurveyResponse]:
     return SurveyResponse.objects.filter(scope.q("send__"))
 
 
+def _counts(scope: Scope, measure: str) -> dict[int, int]:
+    return {int(k): sums[0] for (k, _k2), sums in _figures(scope, measure).sums.items()}
+
+
 def csat(*, scope: Scope) -> dict:
-    """The full 1–5 distribution and the mean (one query)."""
-    rows = (
-        _responses(scope)
-        .filter(csat__isnull=False)
-        .values("csat")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    counts = {r["csat"]: r["n"] for r in rows}
-    return maths.csat_distribution(s for s, n in counts.items() for _ in range(n))
+    """The full 1–5 distribution and the mean."""
+    counts = _counts(scope, rollups.Measure.CSAT)
+    return maths.csat_distribution(s for s, n in sorted(counts.items()) for _ in range(n))
 
 
 def nps(*, scope: Scope) -> dict:
-    rows = (
-        _responses(scope).filter(nps__isnull=False).values("nps").annotate(n=Count("id")).order_by()
-    )
-    result = maths.nps(s for r in rows for s in repeat(r["nps"], r["n"]))
-    result["counts"] = {s: 0 for s in range(11)} | {r["nps"]: r["n"] for r in rows}
+    counts = _counts(scope, rollups.Measure.NPS)
+    result = maths.nps(s for s, n in sorted(counts.items()) for s in repeat(s, n))
+    result["counts"] = {s: 0 for s in range(11)} | counts
     return result
 
 
 def response_rates(*, scope: Scope) -> list[dict]:
     """Per questionnaire: sent (delivered links), answered, undeliverable and the rate."""
-    rows = (
-        scope.sends()
-        .values("template__code", "template__name_zh", "template__name_en")
-        .annotate(
-            delivered=Count("id", filter=Q(status__in=["sent", "answered"])),
-            answered=Count("id", filter=Q(status="answered")),
-            undeliverable=Count("id", filter=Q(status="undeliverable")),
+    by_template: dict[int, dict[str, int]] = {}
+    for (status, template_id), sums in _figures(scope, rollups.Measure.STATUS).sums.items():
+        by_template.setdefault(int(template_id), {})[status] = sums[0]
+    templates = SurveyTemplate.objects.filter(pk__in=by_template).order_by("code")
+    out = []
+    for t in templates:
+        counts = by_template[t.pk]
+        delivered = counts.get("sent", 0) + counts.get("answered", 0)
+        answered = counts.get("answered", 0)
+        out.append(
+            {
+                "template": t.code,
+                "name_zh": t.name_zh,
+                "name_en": t.name_en,
+                "delivered": delivered,
+                "answered": answered,
+                "undeliverable": counts.get("undeliverable", 0),
+                "rate": maths.response_rate(answered=answered, delivered=delivered),
+            }
         )
-        .order_by("template__code")
-    )
-    return [
-        {
-            "template": r["template__code"],
-            "name_zh": r["template__name_zh"],
-            "name_en": r["template__name_en"],
-            "delivered": r["delivered"],
-            "answered": r["answered"],
-            "undeliverable": r["undeliverable"],
-            "rate": maths.response_rate(answered=r["answered"], delivered=r["delivered"]),
-        }
-        for r in rows
-    ]
+    return out
 
 
-def _servqual_answers(scope: Scope) -> QuerySet[Answer]:
-    return Answer.objects.filter(
-        scope.q("response__send__"),
-        question__kind=Question.Kind.SERVQUAL,
-        value__isnull=False,
-        value_b__isnull=False,
-    )
+def _servqual_sums(scope: Scope) -> dict[tuple[str, str], list[int]]:
+    """(dimension, quarter answered) → [n, Σ expectation, Σ perception, …]."""
+    return _figures(scope, rollups.Measure.SERVQUAL).sums
 
 
 def servqual(*, scope: Scope) -> dict:
     """Per dimension mean expectation, perception, gap P − E and its verdict; the weakest named."""
-    rows = (
-        _servqual_answers(scope)
-        .values("question__dimension")
-        .annotate(e=Avg("value"), p=Avg("value_b"), n=Count("id"))
-        .order_by()
-    )
-    by_dim = {r["question__dimension"]: r for r in rows}
+    by_dim: dict[str, list[int]] = {}
+    for (dimension, _quarter), sums in _servqual_sums(scope).items():
+        total = by_dim.setdefault(dimension, [0, 0, 0])
+        for i in range(3):
+            total[i] += sums[i]
     gaps = [
         maths.DimensionGap(
             dimension=d,
-            expectation=by_dim[d]["e"] if d in by_dim else None,
-            perception=by_dim[d]["p"] if d in by_dim else None,
-            n=by_dim[d]["n"] if d in by_dim else 0,
+            expectation=by_dim[d][1] / by_dim[d][0] if by_dim.get(d, [0])[0] else None,
+            perception=by_dim[d][2] / by_dim[d][0] if by_dim.get(d, [0])[0] else None,
+            n=by_dim[d][0] if d in by_dim else 0,
         )
         for d in maths.DIMENSIONS
     ]
@@ -186,75 +220,41 @@ def _quarter_start(day: date) -> date:
     return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
 
 
-def _next_quarter(start: date) -> date:
-    """The first day of the quarter after the one starting on `start`."""
-    month = start.month + 3
-    return date(start.year + (month > 12), month - 12 if month > 12 else month, 1)
-
-
 def servqual_trend(*, scope: Scope, quarters: int = 8) -> dict:
-    """The gap per dimension for each of the last `quarters` quarters with answers.
-
-    One grouped query with a filtered average per quarter: comparing the answer time with the
-    quarter's bounds uses the index, where truncating each row's time to a quarter would not."""
-    answers = _servqual_answers(scope)
-    last = answers.aggregate(last=Max("response__submitted_at"))["last"]
-    if last is None:
+    """The gap per dimension (mean of P − E) for each of the last `quarters` quarters with
+    answers, by the quarter the answers came in."""
+    sums = {key: value for key, value in _servqual_sums(scope).items() if value[0]}
+    if not sums:
         return {"quarters": [], "gaps": {}}
-    starts = [_quarter_start(timezone.localdate(last))]
+    starts = [date.fromisoformat(max(quarter for _d, quarter in sums))]
     while len(starts) < quarters:
-        previous = starts[-1]
-        starts.append(_quarter_start(previous - timedelta(days=1)))
+        starts.append(_quarter_start(starts[-1] - timedelta(days=1)))
     starts.reverse()
-    aggregates = {}
-    for i, start in enumerate(starts):
-        within = Q(
-            response__submitted_at__gte=_start(start),
-            response__submitted_at__lt=_start(_next_quarter(start)),
-        )
-        # mean(P) − mean(E) over the same answers is the mean of P − E: one average a quarter
-        aggregates[f"gap{i}"] = Avg(F("value_b") - F("value"), filter=within)
-    rows = (
-        answers.filter(response__submitted_at__gte=_start(starts[0]))
-        .values("question__dimension")
-        .annotate(**aggregates)
-        .order_by()
-    )
     gaps: dict[str, dict[str, float]] = {}
-    for r in rows:
-        for i, start in enumerate(starts):
-            if r[f"gap{i}"] is not None:
-                label = maths.quarter_of(start)
-                gaps.setdefault(label, {})[r["question__dimension"]] = r[f"gap{i}"]
+    for start in starts:
+        for (dimension, quarter), (n, e, p, *_rest) in sums.items():
+            if quarter == start.isoformat():
+                gaps.setdefault(maths.quarter_of(start), {})[dimension] = (p - e) / n
     labels = [maths.quarter_of(start) for start in starts if maths.quarter_of(start) in gaps]
     return {"quarters": labels, "gaps": gaps}
 
 
 def kano(*, scope: Scope) -> list[dict]:
-    """Each feature's category counts and shares, its class and Better/Worse (one query)."""
-    rows = (
-        Answer.objects.filter(
-            scope.q("response__send__"),
-            question__kind=Question.Kind.KANO,
-            value__isnull=False,
-            value_b__isnull=False,
+    """Each feature's category counts and shares, its class and Better/Worse."""
+    by_question: dict[int, list] = {}
+    for (question_id, pair), sums in _figures(scope, rollups.Measure.KANO).sums.items():
+        functional, dysfunctional = (int(v) for v in pair.split(":"))
+        by_question.setdefault(int(question_id), []).extend(
+            repeat((functional, dysfunctional), sums[0])
         )
-        .values("question__code", "value", "value_b")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
     combos: dict[str, list] = {}
-    for r in rows:
-        combos.setdefault(r["question__code"], []).extend(
-            repeat((r["value"], r["value_b"]), r["n"])
-        )
-    questions = {
-        q.code: q
-        for q in Question.objects.filter(code__in=combos, kind=Question.Kind.KANO).order_by("id")
-    }
+    questions: dict[str, Question] = {}
+    for q in Question.objects.filter(pk__in=by_question).order_by("id"):
+        combos.setdefault(q.code, []).extend(by_question[q.pk])
+        questions[q.code] = q
     out = []
     for code, q in questions.items():
-        result = maths.kano_feature(combos[code])
+        result = maths.kano_feature(sorted(combos[code]))
         result["code"] = code
         result["question"] = q
         out.append(result)
@@ -334,33 +334,30 @@ def loyalty(*, scope: Scope) -> dict:
 def credit(*, scope: Scope) -> list[dict]:
     """Per staff member: answered surveys credited as owner (first responder) and, separately,
     as a transfer handler, with mean CSAT and NPS of each."""
-    rows = (
-        SurveyCredit.objects.filter(scope.q("send__"), send__response__isnull=False)
-        .values("staff_id", "staff__display_name", "staff__username", "role")
-        .annotate(
-            n=Count("id"),
-            csat=Avg("send__response__csat"),
-            nps_promoters=Count("id", filter=Q(send__response__nps__gte=9)),
-            nps_detractors=Count("id", filter=Q(send__response__nps__lte=6)),
-            nps_n=Count("send__response__nps"),
+    rows = _figures(scope, rollups.Measure.CREDIT).sums
+    staff = {
+        u.pk: u
+        for u in User.objects.filter(pk__in={int(k) for k, _r in rows}).only(
+            "display_name", "username"
         )
-        .order_by("staff__display_name", "staff_id")
-    )
+    }
     people: dict[int, dict] = {}
-    for r in rows:
+    ordered = sorted(
+        rows.items(), key=lambda kv: (staff[int(kv[0][0])].display_name, int(kv[0][0]))
+    )
+    for (staff_id, role), (n, csat_sum, csat_n, promoters, detractors, nps_n) in ordered:
+        user = staff[int(staff_id)]
         person = people.setdefault(
-            r["staff_id"],
+            user.pk,
             {
-                "staff_id": r["staff_id"],
-                "name": r["staff__display_name"] or r["staff__username"],
+                "staff_id": user.pk,
+                "name": user.display_name or user.username,
                 "owner": None,
                 "transfer": None,
             },
         )
-        nps_score = (
-            100 * (r["nps_promoters"] - r["nps_detractors"]) / r["nps_n"] if r["nps_n"] else None
-        )
-        person[r["role"]] = {"n": r["n"], "csat": r["csat"], "nps": nps_score}
+        nps_score = 100 * (promoters - detractors) / nps_n if nps_n else None
+        person[role] = {"n": n, "csat": csat_sum / csat_n if csat_n else None, "nps": nps_score}
     return sorted(people.values(), key=lambda p: -((p["owner"] or {}).get("n") or 0))
 
 

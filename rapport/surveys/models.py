@@ -431,3 +431,67 @@ class SurveySweep(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SatisfactionRollup(models.Model):
+    """One day's satisfaction figures for one (team, owner, questionnaire), one measure and key:
+    what the analysis reads instead of every send, response and answer (rapport.surveys.rollups).
+
+    measure / key / key2 and the sums n, a–e:
+    - status: key the send's status, key2 the template id; n sends.
+    - csat, nps: key the score; n answers.
+    - servqual: key the dimension, key2 the quarter answered (YYYY-MM-DD, its first day); n
+      answers, a Σ expectation, b Σ perception.
+    - kano: key the question id, key2 "functional:dysfunctional"; n answers.
+    - credit: key the staff id, key2 the role; n answered sends, a Σ CSAT, b CSATs given,
+      c NPS promoters, d detractors, e NPS answers given.
+    Rows are the day's send creation day (site time zone), as the analysis's period is."""
+
+    class Measure(models.TextChoices):
+        STATUS = "status", _("Status")
+        CSAT = "csat", _("CSAT")
+        NPS = "nps", _("NPS")
+        SERVQUAL = "servqual", _("SERVQUAL")
+        KANO = "kano", _("KANO")
+        CREDIT = "credit", _("Credit")
+
+    day = models.DateField(_("day"))
+    team_id = models.BigIntegerField(_("team"), null=True, blank=True)
+    owner_id = models.BigIntegerField(_("owner"), null=True, blank=True)
+    template_id = models.BigIntegerField(_("template"))
+    measure = models.CharField(_("measure"), max_length=8, choices=Measure.choices)
+    key = models.CharField(_("key"), max_length=40)
+    key2 = models.CharField(_("second key"), max_length=40, blank=True)
+    n = models.BigIntegerField(default=0)
+    a = models.BigIntegerField(default=0)
+    b = models.BigIntegerField(default=0)
+    c = models.BigIntegerField(default=0)
+    d = models.BigIntegerField(default=0)
+    e = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("satisfaction rollup")
+        verbose_name_plural = _("satisfaction rollups")
+        indexes = [models.Index(fields=["measure", "day"], name="satisfaction_rollup_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.measure} {self.key}"
+
+
+class SatisfactionRollupDay(models.Model):
+    """Whether a day's rollup rows are current: every write that changes the day's figures adds
+    one to `version` in its own transaction; the worker rebuilds the day and records the version
+    it read in `built_version`. A day is read from the rollup only while the two are equal."""
+
+    day = models.DateField(_("day"), unique=True)
+    version = models.BigIntegerField(default=1)
+    built_version = models.BigIntegerField(null=True, blank=True)
+    built_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("satisfaction rollup day")
+        verbose_name_plural = _("satisfaction rollup days")
+        indexes = [models.Index(fields=["built_version", "day"], name="satisfaction_rollup_dirty")]
+
+    def __str__(self) -> str:
+        return str(self.day)

@@ -83,3 +83,11 @@ def retry_survey_deliveries() -> int:
 @register("surveys.ticket_closed", every=timedelta(minutes=2))
 def send_surveys_for_closed_tickets() -> int:
     return surveys_sweep_closed_tickets()
+
+
+@register("surveys.rollups", every=timedelta(minutes=5))
+def build_satisfaction_rollups() -> int:
+    """Rebuild the satisfaction rollup of each day changed since its last build (before today)."""
+    from rapport.surveys.rollups import rollup_sweep
+
+    return rollup_sweep()

@@ -34,6 +34,7 @@ from rapport.surveys.models import (
     SurveySettings,
     SurveyTemplate,
 )
+from rapport.surveys.rollups import rollup_touch
 from rapport.surveys.selectors import INVITATION_SOURCE
 
 logger = logging.getLogger(__name__)
@@ -149,6 +150,7 @@ def survey_send(
         for h in {h.pk: h for h in transfer_handlers}.values()
     ]
     SurveyCredit.objects.bulk_create(credits)
+    rollup_touch(created_at=send.created_at)
     transaction.on_commit(lambda: _enqueue_delivery(send.pk))
     return send
 
@@ -192,6 +194,7 @@ def survey_deliver(*, send_id: int) -> str | None:
     if not reachable or not customer.may_receive_outreach or customer.marketing_opt_out:
         send.status = SurveySend.Status.UNDELIVERABLE
         send.save(update_fields=["status"])
+        rollup_touch(created_at=send.created_at)
         return None
     now = timezone.now()
     token = selectors.link_signer().sign(secrets.token_urlsafe(24))
@@ -217,6 +220,7 @@ def survey_deliver(*, send_id: int) -> str | None:
         "date": timezone.localtime(send.expires_at).strftime("%Y-%m-%d %H:%M")
     }
     send.save(update_fields=["token_digest", "sent_at", "expires_at", "status"])
+    rollup_touch(created_at=send.created_at)
     # Through the outbox, which picks the channel that reaches the customer and checks the stop
     # conditions again when it sends; the key makes a repeated delivery one message.
     outbox_queue(
@@ -354,6 +358,7 @@ def survey_respond(*, send: SurveySend, answers: list[AnswerInput]) -> SurveyRes
     if send.status != SurveySend.Status.ANSWERED:
         send.status = SurveySend.Status.ANSWERED
         send.save(update_fields=["status"])
+    rollup_touch(created_at=send.created_at)
     if response.needs_follow_up and response.follow_up_ticket_id is None:
         _open_follow_up(response, send)
     return response
