@@ -5,23 +5,58 @@ chinesecalendar) with three service advisors (陈晓敏, 刘洋 and 周静 at th
 three technicians; five service types and a price list. Customers' cars are booked through the
 levelled proposals over the coming working days; today's first arrivals (booked yesterday) are
 on the board, one arrived and received with a work order whose diagnosis was authorised and
-then extended by a second authorisation. The ready-made two-day reminder program is activated
-for 客服一组.
+then extended by a second authorisation.
+
+The reminder and its answer, through the real paths (`_reminders`). The ready-made program
+"预约提醒（提前两天）" (trigger appointment, offset −2 calendar days) is activated for 客服一组 from
+yesterday, with no hold-out and no quiet period (a reminder of a booking the customer made is
+service, not a campaign). Three customers with a mobile number booked a few days ago for the
+days the program reminds when it runs yesterday and today — tomorrow and the day after, where
+the workshop works (all three on one of them when the other is closed). The build runs the
+program for yesterday (10:00) and for today (09:30, or now when earlier) with care's own
+evaluate_program/action_perform, and the outbox sends each reminder on the demo's fake SMS
+account: the timeline shows the reminder, the outbox its text (…回复1确认，回复2改期，回复3取消),
+and the outbox listener sets `reminded_at`. Every other open appointment on those days is
+reminded the same way. The first of the three then answers "1" by SMS through the real inbound
+pipeline (`sms_inbound_accept`, as rapport.demo.sms does): confirmed, the answer and the
+confirmation on its timeline, its advisor notified. The other two stay reminded and
+unconfirmed: the live loop (rapport.demo.live) has the latest of them answer "2" a minute or two
+after `rapport demo` serves (the self-booking link goes out), and tomorrow's becomes the
+day-before call task. That call is made by the day-before sweep from the call hour (15:00) on:
+the build runs it, so a demo built after 15:00 on a working day has the call at once; built
+earlier, the worker's periodic job `appointments.call_unconfirmed` (every 10 minutes, started
+by `rapport demo`) opens it at 15:00 while the demo is served. Built before the end of the
+night's quiet hours, today's reminders wait for the worker, which sends them when they end.
 """
 
 import random
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from rapport.appointments import capacity, services
 from rapport.appointments import workorders as wo
-from rapport.appointments.models import PriceItem, Resource, ServiceType, WorkshopSettings
-from rapport.care.models import Program
+from rapport.appointments.daybefore import appointments_call_unconfirmed
+from rapport.appointments.models import (
+    Appointment,
+    PriceItem,
+    Resource,
+    ServiceType,
+    WorkshopSettings,
+)
+from rapport.care.engine import action_perform, evaluate_program
+from rapport.care.models import CareAction, Program
+from rapport.channels.models import OutboxMessage
+from rapport.channels.services import outbox_send
 from rapport.core.calendar.chinese import known_years
+from rapport.core.calendar.selectors import calendar_get_default, calendar_snapshot
 from rapport.core.calendar.services import calendar_create, calendar_seed_official_days
-from rapport.customers.models import Asset
+from rapport.core.errors import DomainError
+from rapport.customers.models import Asset, Identity
+from rapport.interactions.models import Interaction
 from rapport.staff.models import Team, User
 
 HOURS = "08:30-12:00, 13:30-17:30"
@@ -49,6 +84,10 @@ WORDS = [
     "方向盘有点跑偏",
 ]
 BOOKINGS = 24
+# Customers with a mobile number booked for the days the reminder program reminds in the build.
+REMINDED = 3
+REMINDER_TIMES = ((9, 30), (10, 30), (14, 0), (15, 0), (8, 30), (16, 0))
+CONFIRM_PROVIDER_ID = "demo-appointment-answer:1"
 
 
 def _workshop(users: dict[str, User]) -> None:
@@ -96,7 +135,11 @@ def _workshop(users: dict[str, User]) -> None:
 def _reminder_program() -> None:
     team = Team.objects.filter(name="客服一组").first()
     Program.objects.filter(trigger="appointment", status=Program.Status.DRAFT).update(
-        team=team, status=Program.Status.ACTIVE, starts_on=timezone.localdate()
+        team=team,
+        status=Program.Status.ACTIVE,
+        starts_on=timezone.localdate() - timedelta(days=1),
+        holdout_percent=0,
+        quiet_days=0,
     )
 
 
@@ -155,6 +198,128 @@ def build_appointments(*, rng: random.Random, users: dict[str, User], customers:
         except services.SlotTaken:
             continue
     _reception(todays, advisors[0])
+    booked = {c.pk for c in cars}
+    _reminders(rng, advisors, types, [c for c in _mobile_cars(customers) if c.pk not in booked])
+    appointments_call_unconfirmed()  # from the call hour on; else the worker's periodic job
+
+
+def _working(day: date) -> bool:
+    rules = WorkshopSettings.current()
+    snapshot = calendar_snapshot(calendar=rules.calendar or calendar_get_default())
+    return bool(snapshot.intervals_on(day))
+
+
+def _mobile_cars(customers: list) -> list[Asset]:
+    """Cars of customers an SMS reminder reaches and the care guard lets through: a mobile
+    number, no open ticket, never contacted by a care program."""
+    mobile = Identity.objects.filter(kind="phone", value__startswith="+861").values("customer_id")
+    return list(
+        Asset.objects.filter(
+            kind=Asset.Kind.VEHICLE,
+            customer__in=customers,
+            customer_id__in=mobile,
+            customer__merged_into__isnull=True,
+            customer__is_deceased=False,
+            customer__do_not_contact=False,
+            customer__kind="person",
+        )
+        .exclude(customer__tickets__is_open=True)
+        .exclude(customer__care_actions__isnull=False)
+        .select_related("customer")
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def _book_on(day: date, car: Asset, by: User, service_type: ServiceType, now: datetime):
+    zone = timezone.get_current_timezone()
+    for hour, minute in REMINDER_TIMES:
+        try:
+            return services.appointment_book(
+                by=by,
+                customer=car.customer,
+                asset=car,
+                service_type=service_type,
+                starts_at=datetime.combine(day, time(hour, minute), tzinfo=zone),
+                customer_words=WORDS[0],
+                mileage_km=car.mileage_km,
+                now=now,
+            )
+        except DomainError:
+            continue
+    return None
+
+
+def _run_reminders(program: Program, day: date, now: datetime) -> None:
+    """The program's run of `day` at `now`, as the worker makes it: plan (care's evaluation),
+    perform under the guard (the outbox message), send through the outbox."""
+    evaluate_program(program=program, today=day, now=now)
+    actions = CareAction.objects.filter(
+        program=program, due_on=day, state=CareAction.State.PLANNED
+    ).values_list("pk", flat=True)
+    for action_id in list(actions):
+        action_perform(action_id=action_id, now=now)
+    keys = [
+        f"care:{pk}"
+        for pk in CareAction.objects.filter(program=program, due_on=day).values_list(
+            "pk", flat=True
+        )
+    ]
+    queued = OutboxMessage.objects.filter(
+        idempotency_key__in=keys, state=OutboxMessage.State.QUEUED
+    )
+    queued.filter(next_attempt_at__gt=now).update(next_attempt_at=now)  # queued at the run
+    for outbox_id in list(queued.values_list("pk", flat=True)):
+        outbox_send(outbox_id=outbox_id, now=now)
+
+
+def _reminders(rng: random.Random, advisors: list[User], types: dict, cars: list[Asset]) -> None:
+    """Reminders sent and one answered "1" by SMS (the module's docstring says which is which)."""
+    from rapport.demo.sms import _reply, demo_sms_account
+
+    program = Program.objects.filter(trigger="appointment", status=Program.Status.ACTIVE).first()
+    if program is None:
+        return
+    zone = timezone.get_current_timezone()
+    now = timezone.now()
+    today = timezone.localdate()
+    yesterday = today - timedelta(days=1)
+    days = [d for d in (today + timedelta(days=1), today + timedelta(days=2)) if _working(d)]
+    targets = []
+    if days:
+        booked_at = datetime.combine(today - timedelta(days=3), time(11), tzinfo=zone)
+        plan = [days[0], days[0], days[-1]][:REMINDED]
+        for n, (day, car) in enumerate(zip(plan, cars, strict=False)):
+            found = _book_on(day, car, advisors[n % 3], types["maintenance"], booked_at)
+            if found is not None:
+                targets.append(found)
+        # Booked a few days ago: the row and its timeline entry say so (before the reminder).
+        Appointment.objects.filter(pk__in=[a.pk for a in targets]).update(created_at=booked_at)
+        for appointment in targets:
+            Interaction.objects.filter(
+                customer_id=appointment.customer_id, summary__startswith=f"{appointment.number} "
+            ).update(started_at=booked_at, created_at=booked_at)
+    _run_reminders(program, yesterday, datetime.combine(yesterday, time(10), tzinfo=zone))
+    _run_reminders(program, today, min(now, datetime.combine(today, time(9, 30), tzinfo=zone)))
+    account = demo_sms_account()
+    reminded = (
+        Appointment.objects.filter(
+            pk__in=[a.pk for a in targets],
+            reminded_at__isnull=False,
+            state=Appointment.State.BOOKED,
+        )
+        .select_related("customer")
+        .order_by("starts_at", "pk")
+        .first()
+    )
+    if account is None or reminded is None:
+        return
+    phone = (
+        reminded.customer.identities.filter(kind="phone", value__startswith="+861")
+        .values_list("value", flat=True)
+        .first()
+    )
+    _reply(account, phone, "1", CONFIRM_PROVIDER_ID)
 
 
 def _reception(todays: list, advisor: User) -> None:
@@ -205,3 +370,42 @@ def _reception(todays: list, advisor: User) -> None:
             given_by=diagnosis.customer.name,
             minutes=60,
         )
+
+
+def self_booking_hint() -> list[str]:
+    """Lines `loaddemo` prints under the logins: the self-booking page, a demo customer's mobile
+    number to try it with, and where the sign-in code can be read (the demo's SMS provider is
+    fake: the code's SMS is kept in the outbox, whose text the admin's outbox page shows; the
+    timeline deliberately says only that a code was sent)."""
+    site = settings.SITE_URL.rstrip("/")
+    lines = [f"\nSelf-booking for customers (自助预约): {site}{reverse('appointments:selfbook')}"]
+    mobile = Identity.objects.filter(kind="phone", value__startswith="+861").values("customer_id")
+    # A customer with an appointment after the reminded days, so moving or cancelling it on the
+    # page does not disturb the reminder rows the demo shows.
+    appointment = (
+        Appointment.objects.filter(
+            state__in=Appointment.OPEN,
+            day__gt=timezone.localdate() + timedelta(days=2),
+            customer_id__in=mobile,
+            customer__do_not_contact=False,
+        )
+        .select_related("customer")
+        .order_by("starts_at", "pk")
+        .first()
+    )
+    if appointment is None:
+        return lines
+    phone = (
+        appointment.customer.identities.filter(kind="phone", value__startswith="+861")
+        .values_list("value", flat=True)
+        .first()
+    )
+    when = timezone.localtime(appointment.starts_at).strftime("%Y-%m-%d %H:%M")
+    lines += [
+        f"  Try it as {appointment.customer.name}, mobile {phone.removeprefix('+86')} "
+        f"(appointment {appointment.number} on {when}).",
+        "  The sign-in code goes by SMS to the demo's fake provider: signed in as admin, open",
+        f"  {site}{reverse('admin:channels_outboxmessage_changelist')}?source=selfbook_code "
+        "and the newest row shows the text with the code.",
+    ]
+    return lines

@@ -3,7 +3,8 @@
 Every `LIVE_EVERY` the worker delivers the next mail (or SMS reply) of a short script through the
 real inbound pipeline (the same `inbound_receive` an IMAP poll or the webhook uses): a new question lands in
 the team inbox, a customer answers an open ticket by e-mail and the reply threads into it, a
-stranger becomes a potential customer. An evaluator sees mail arrive within a minute of
+stranger becomes a potential customer, and a customer answers an appointment reminder "2" by SMS
+(the appointment is marked as wanting a new time and the self-booking link goes out). An evaluator sees mail arrive within a minute of
 `make demo`, claims it and answers it. Only `rapport demo` turns this on (RAPPORT_DEMO_LIVE).
 """
 
@@ -27,6 +28,9 @@ SCRIPT = [
         "您好，早上发现左前轮侧面鼓了一个包，还能开吗？今天下午能过来换吗？\n\n发自我的iPhone",
     ),
     ("sms", "", ""),  # a customer's SMS reply (rapport.demo.sms)
+    # a customer answers the appointment reminder "2" by SMS: wants a new time, gets the
+    # self-booking link (rapport.demo.sms.live_appointment_answer)
+    ("appointment", "", ""),
     ("ticket", "", "您好，方案我看过了，同意按第二个方案处理。请尽快安排，谢谢。"),
     (
         "stranger",
@@ -59,6 +63,13 @@ def live_mail_deliver() -> InboundMessage | None:
         if delivered is not None:
             return delivered
         kind, subject, body = "stranger", "请问营业时间", "你好，请问周日几点开门？"
+    if kind == "appointment":
+        from rapport.demo.sms import live_appointment_answer
+
+        delivered = live_appointment_answer(step, PROVIDER_PREFIX)
+        if delivered is not None:
+            return delivered
+        kind, subject, body = "stranger", "预约保养", "你好，下周想做个保养，怎么预约？"
     if kind == "ticket":
         ticket = (
             Ticket.objects.filter(

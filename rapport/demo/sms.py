@@ -1,11 +1,14 @@
 """The demo's SMS: an account on the fake provider (signature 【瑞泰汽车】, a free-text template
 code), customers' SMS replies through the real inbound pipeline — one question, one "TD" that
 withdraws marketing consent — and a customer who had agreed to SMS marketing, so the consent
-panel, the channel choice and the opt-out all show something."""
+panel, the channel choice and the opt-out all show something. The live loop also has a customer
+answer an appointment reminder (`live_appointment_answer`)."""
 
 import random
+from datetime import timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from rapport.channels import services as channel_services
 from rapport.channels.models import ChannelAccount, InboundMessage
@@ -109,5 +112,50 @@ def live_sms_deliver(step: int, prefix: str) -> InboundMessage | None:
     (result,) = sms_inbound_accept(
         account=account,
         messages=[InboundSms(phone=phone, text=text, provider_id=f"{prefix}{step}")],
+    )
+    return InboundMessage.objects.get(pk=result["inbound_id"])
+
+
+# The live loop's answer to a reminder: "2", a new time please (the self-booking link goes out).
+LIVE_APPOINTMENT_ANSWER = "2"
+
+
+def live_appointment_answer(step: int, prefix: str) -> InboundMessage | None:
+    """The customer of the latest reminded, still unconfirmed appointment within the answer
+    window answers the reminder by SMS; None when there is none (or no SMS account)."""
+    from rapport.appointments.models import Appointment
+    from rapport.appointments.replies import WINDOW_DAYS
+
+    account = demo_sms_account()
+    if account is None:
+        return None
+    now = timezone.now()
+    mobile = Identity.objects.filter(kind="phone", value__startswith="+861").values("customer_id")
+    appointment = (
+        Appointment.objects.filter(
+            state=Appointment.State.BOOKED,
+            reminded_at__isnull=False,
+            new_time_wanted_at__isnull=True,
+            starts_at__gt=now,
+            day__lte=timezone.localdate(now) + timedelta(days=WINDOW_DAYS),
+            customer_id__in=mobile,
+        )
+        .order_by("-starts_at", "-pk")
+        .first()
+    )
+    if appointment is None:
+        return None
+    phone = (
+        Identity.objects.filter(
+            customer_id=appointment.customer_id, kind="phone", value__startswith="+861"
+        )
+        .values_list("value", flat=True)
+        .first()
+    )
+    (result,) = sms_inbound_accept(
+        account=account,
+        messages=[
+            InboundSms(phone=phone, text=LIVE_APPOINTMENT_ANSWER, provider_id=f"{prefix}{step}")
+        ],
     )
     return InboundMessage.objects.get(pk=result["inbound_id"])

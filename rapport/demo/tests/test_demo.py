@@ -52,8 +52,14 @@ def test_the_demo_builds_and_prints_the_logins(capsys, django_capture_on_commit_
     assert Call.objects.filter(state="ended", interaction__isnull=False).exists()
     assert Call.objects.filter(state="missed", callback_task__isnull=False).exists()
     assert User.objects.get(username="chenxm").phone_extension == "8001"
-    # SMS: a fake account, a reply on a customer's timeline, a "TD" that withdrew marketing.
-    assert Message.objects.filter(channel="sms", direction="inbound").count() == 2
+    # SMS: a fake account, a reply on a customer's timeline, a "TD" that withdrew marketing, and
+    # (when tomorrow or the day after is a working day) a "1" that confirmed an appointment.
+    from rapport.appointments.models import Appointment
+    from rapport.demo.appointments import CONFIRM_PROVIDER_ID
+
+    answered = InboundMessage.objects.filter(provider_id=CONFIRM_PROVIDER_ID).count()
+    assert Message.objects.filter(channel="sms", direction="inbound").count() == 2 + answered
+    assert Appointment.objects.filter(confirmed_at__isnull=False).count() == answered
     assert Consent.objects.filter(source="sms_reply", granted=False).count() == 1
     assert Customer.objects.filter(marketing_opt_out=True, consents__source="sms_reply").exists()
     call_command("loaddemo")  # a second run changes nothing

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from rapport.demo.appointments import self_booking_hint
 from rapport.demo.build import DEMO_PASSWORD, STAFF, build_demo
 from rapport.staff.models import User
 
@@ -17,3 +18,5 @@ class Command(BaseCommand):
         for username, display, role, teams, _year in STAFF:
             label = User.Role(role).label
             self.stdout.write(f"  {username:<10} {display:<6} {label} {'/'.join(teams)}")
+        for line in self_booking_hint():
+            self.stdout.write(line)
