@@ -48,6 +48,17 @@ def test_the_care_program_can_be_activated_now_that_appointments_exist(db):
     assert "trigger" not in program_problems(program)
 
 
+def test_the_shipped_reminder_holds_nobody_out_and_ignores_other_programs_contacts(db):
+    from rapport.care.engine import holdout
+
+    program = Program.objects.get(trigger="appointment")
+
+    assert (program.holdout_percent, program.quiet_days) == (0, 0)
+    assert not any(
+        holdout(program.pk, customer_id, program.holdout_percent) for customer_id in range(1, 500)
+    )
+
+
 def test_measures_show_utilisation_spread_no_shows_and_lead_time(agent, car, maintenance, workshop):
     first = _book(agent, car, maintenance, at(date(2027, 2, 3), 9))
     _book(agent, car, maintenance, at(date(2027, 2, 3), 10))
