@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rapport.appointments import views
+from rapport.appointments import measure_views, views, workorder_views
 
 app_name = "appointments"
 urlpatterns = [
@@ -28,4 +28,50 @@ urlpatterns += [
         selfbooking.selfbook_cancel,
         name="selfbook-cancel",
     ),
+]
+
+# Work orders (维修工单) and the workshop's measures.
+urlpatterns += [
+    path("workshop/work-orders/", workorder_views.work_order_list, name="work-orders"),
+    path(
+        "workshop/work-orders/<int:work_order_id>/",
+        workorder_views.work_order_detail,
+        name="work-order",
+    ),
+    path(
+        "workshop/work-orders/<int:work_order_id>/print/",
+        workorder_views.work_order_print,
+        name="work-order-print",
+    ),
+    path(
+        "workshop/work-orders/<int:work_order_id>/items/",
+        workorder_views.work_order_add_item,
+        name="work-order-item",
+    ),
+    path(
+        "workshop/work-orders/<int:work_order_id>/authorise/",
+        workorder_views.work_order_authorise,
+        name="work-order-authorise",
+    ),
+    path(
+        "workshop/work-orders/<int:work_order_id>/explain/",
+        workorder_views.work_order_explain,
+        name="work-order-explain",
+    ),
+    path(
+        "workshop/work-orders/<int:work_order_id>/send/",
+        workorder_views.work_order_send,
+        name="work-order-send",
+    ),
+    path(
+        "workshop/work-orders/<int:work_order_id>/step/<slug:step>/",
+        workorder_views.work_order_step,
+        name="work-order-step",
+    ),
+    path(
+        "appointments/<int:appointment_id>/work-order/new/",
+        workorder_views.work_order_open,
+        name="work-order-open",
+    ),
+    path("workshop/measures/", measure_views.workshop_measures, name="measures"),
 ]

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rapport.appointments import capacity, scripts, selectors, services
 from rapport.appointments.forms import ArrivalForm, ChooseForm, NeedForm, ReasonForm, RescheduleForm
 from rapport.appointments.models import Appointment, Resource
+from rapport.appointments.workorder_views import reception_panel_context
 from rapport.core.errors import DomainError
 from rapport.core.http import add_service_errors, staff_view
 from rapport.customers.models import Asset
@@ -136,7 +137,18 @@ def _detail_context(request: HttpRequest, appointment: Appointment, **extra) -> 
         ),
         "reason_form": ReasonForm(),
         "reschedule_form": RescheduleForm(),
+        **_reception_panels(appointment),
         **extra,
+    }
+
+
+def _reception_panels(appointment: Appointment) -> dict:
+    """Reception of an arrived car: items suggested by mileage and age, the work order."""
+    if appointment.state != Appointment.State.ARRIVED:
+        return {}
+    return {
+        "workorder_panels": ["appointments/workorder_reception.html"],
+        "reception": reception_panel_context(appointment),
     }
 
 

@@ -15,6 +15,8 @@ NAVIGATION = [
     ("interactions:tasks", _("Tasks"), "interactions.log"),
     ("care:programs", _("Care"), "care.work"),
     ("appointments:board", _("Appointments"), "appointments.book"),
+    ("appointments:work-orders", _("Work orders"), "appointments.book"),
+    ("appointments:measures", _("Workshop measures"), "appointments.manage"),
     ("surveys:analysis", _("Satisfaction"), "surveys.analyse"),
     ("interactions:measures", _("Reports"), "measures.view"),
     ("sla:compliance", _("Service levels"), "sla.compliance"),
