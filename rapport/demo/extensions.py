@@ -92,6 +92,13 @@ from rapport.demo.appointments import build_appointments  # noqa: E402
 
 BUILDERS.append(build_appointments)
 
+# appointments bench: a 20-bay workshop booked over 14 days, today's arrivals and work orders
+from rapport.demo.appointments_bench import bench_context as appointments_bench_context  # noqa: E402
+from rapport.demo.appointments_bench import benchmarks as appointments_benchmarks  # noqa: E402
+
+BENCHMARKS.extend(appointments_benchmarks())
+BENCH_CONTEXT.append(appointments_bench_context)
+
 
 # phrasing coach and upset detection
 from rapport.demo.assist import benchmarks as assist_benchmarks  # noqa: E402
