@@ -101,6 +101,7 @@ PARAMS = {
     # Appointments follow the customer file (rapport.appointments): company-wide, like it.
     "appointment_id": ("appointment", False),
     "work_order_id": ("work_order", False),
+    "step": ("step", False),
 }
 
 # The same parameter name meaning another object on one page.
@@ -301,6 +302,7 @@ def world(agent, team, specialist, kam, other_team_agent, tmp_path, settings):
         ).pk,
         "appointment": _appointment(customer),
         "work_order": _work_order(agent, customer),
+        "step": "start",
     }
 
 

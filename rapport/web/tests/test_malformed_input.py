@@ -101,6 +101,8 @@ def world(team, other_team):
         "call_id": 1,  # no call either: the phone pages answer 404
         "view_id": 1,  # no saved view: its delete answers 404
         "appointment_id": 1,  # no appointment either: its pages answer 404
+        "work_order_id": 1,  # nor a work order
+        "step": "start",
     }
     return {"manager": manager, "agent": agent, "ticket": ticket, "ids": ids}
 
