@@ -195,7 +195,10 @@ def work_order_explain(request: HttpRequest, work_order_id: int) -> HttpResponse
     order = _order(request, work_order_id)
     form = ExplainForm(request.POST)
     form.is_valid()
-    wo.work_order_explain(by=request.user, work_order=order, ticks=form.cleaned_data)
+    try:
+        wo.work_order_explain(by=request.user, work_order=order, ticks=form.cleaned_data)
+    except DomainError as exc:
+        return _answer(request, order, status=exc.status, refusal=exc.message)
     return _answer(request, order)
 
 

@@ -442,7 +442,8 @@ def work_order_move(
 def work_order_explain(
     *, by: User, work_order: WorkOrder, ticks: dict[str, bool], now: datetime | None = None
 ) -> WorkOrder:
-    """Tick the five explanations as they are given (what, why, cost, duration, collection)."""
+    """Tick the five explanations as they are given (what, why, cost, duration, collection).
+    Refused (Conflict) once the car is delivered."""
     _require(by)
     unknown = set(ticks) - set(WorkOrder.EXPLANATIONS)
     if unknown:
@@ -451,6 +452,12 @@ def work_order_explain(
         )
     with transaction.atomic():
         order = WorkOrder.objects.select_for_update().get(pk=work_order.pk)
+        if order.state == S.DELIVERED:
+            raise Conflict(
+                _("The car is delivered; the explanations stay as they were given."),
+                field="explanations",
+                code="wrong_state",
+            )
         for name, value in ticks.items():
             setattr(order, name, bool(value))
         order.explained_by = by

@@ -248,6 +248,10 @@ def test_delivery_needs_the_five_explanations_ticked_while_telling_the_customer(
     order.refresh_from_db()
     assert order.state == "delivered" and order.explained_by == agent
 
+    untick = signed_in.post(_url("work-order-explain", order), {})
+    order.refresh_from_db()
+    assert untick.status_code == 409 and order.all_explained
+
 
 def test_it_sends_the_five_explanations_in_writing_through_the_outbox_once(
     signed_in, agent, car, oil
