@@ -91,7 +91,7 @@ class Workshop:
     snapshots: dict[int | None, CalendarSnapshot]
     default: CalendarSnapshot
     holidays: dict[date, str]
-    booked: dict[tuple[int, date, int], CapacityBucket]
+    booked: dict[tuple[int, date, int], tuple[int, int, int]]  # capacity, reserve, booked
     arrivals: set[tuple[int, datetime]]
     arrivals_per_time: dict[datetime, int]
     _parts: dict[tuple[int, date], list[Part]] = field(default_factory=dict)
@@ -125,7 +125,7 @@ class Workshop:
         """(capacity, reserve, booked) minutes of a resource's day-part."""
         bucket = self.booked.get((resource.pk, part.day, part.index))
         if bucket is not None:
-            return bucket.capacity_minutes, bucket.reserve_minutes, bucket.booked_minutes
+            return bucket
         return part.minutes, part.minutes * resource.walk_in_reserve_percent // 100, 0
 
     def free(self, resource: Resource, part: Part) -> int:
@@ -188,9 +188,15 @@ def workshop_load(*, first: date, last: date, service_type: ServiceType | None =
             date__range=(first - timedelta(days=30), last),
         ).values_list("date", "name")
     )
+    # (capacity, reserve, booked) minutes as plain tuples: a 20-bay workshop has about a thousand
+    # buckets in a fortnight, and building model instances for them cost a third of a proposal.
     booked = {
-        (b.resource_id, b.day, b.part): b
-        for b in CapacityBucket.objects.filter(day__range=(first, last))
+        (resource_id, day, part): (capacity, reserve, taken)
+        for resource_id, day, part, capacity, reserve, taken in CapacityBucket.objects.filter(
+            day__range=(first, last)
+        ).values_list(
+            "resource_id", "day", "part", "capacity_minutes", "reserve_minutes", "booked_minutes"
+        )
     }
     arrivals: set[tuple[int, datetime]] = set()
     per_time: dict[datetime, int] = defaultdict(int)
