@@ -109,10 +109,13 @@ def _figures(scope: Scope, measure: str) -> rollups.Figures:
             days = rollups.current_days(
                 first=scope.first_day, last=scope.last_day, today=timezone.localdate()
             )
-            scope.memo["built"] = rollups.runs(days)
+            built = scope.memo["built"] = rollups.runs(days)
+            scope.memo["rest"] = rollups.rest_q(
+                scope.q(), built, first=scope.first_day, last=scope.last_day
+            )
         built = scope.memo["built"]
         figures = rollups.rolled_figures(measure, built, grain)
-        rest = rollups.live_figures(measure, scope.q() & rollups.outside(built))
+        rest = rollups.live_figures(measure, scope.memo["rest"])
         for key, sums in rest.sums.items():
             figures.add(key, sums)
     scope.memo[measure] = figures
