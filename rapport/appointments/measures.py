@@ -111,8 +111,9 @@ def workshop_measures(*, first: date, last: date) -> Measures:
         .values_list("starts_at", "created_at")
     ]
     if leads:
-        result.lead_time_days = round(
-            sum(leads) / len(leads) / timedelta(days=1).total_seconds(), 1
+        # (+ 0.0 turns a rounded −0.0 into 0.0, which reads "-0.0 天" otherwise)
+        result.lead_time_days = (
+            round(sum(leads) / len(leads) / timedelta(days=1).total_seconds(), 1) + 0.0
         )
     _work_order_measures(result)
     return result
