@@ -6,6 +6,7 @@ or of no team, the ones they own or hold, the ones a team of theirs investigates
 key-account manager, those of the customers they manage.
 """
 
+from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -351,8 +352,16 @@ def remedies_to_decide_qs(*, staff: User) -> QuerySet[Remedy]:
     if not staff.can("tickets.approve"):
         return Remedy.objects.none()
     if staff.role == User.Role.SUPERVISOR and not staff.is_superuser:
-        return Remedy.objects.filter(ticket__team_id__in=_team_ids(staff))
+        return _of_teams(Remedy.objects.all(), _team_ids(staff))
     return Remedy.objects.all()
+
+
+def _of_teams(remedies: QuerySet[Remedy], team_ids) -> QuerySet[Remedy]:
+    # `team_id + 0`: SQLite would otherwise walk every open ticket of the teams (the team index
+    # looks selective without statistics) instead of the few pending remedies.
+    return remedies.alias(ticket_team_unindexed=F("ticket__team_id") + 0).filter(
+        ticket_team_unindexed__in=list(team_ids)
+    )
 
 
 def pending_approvals(*, staff: User, team_ids: list[int] | None = None) -> QuerySet[Remedy]:
@@ -360,11 +369,22 @@ def pending_approvals(*, staff: User, team_ids: list[int] | None = None) -> Quer
     customer (an option the customer did not take needs no decision), on an open ticket, and of
     the lead's teams (a supervisor) or of any team (managers and administrators). `team_ids`
     narrows it to some teams (the dashboard's team filter)."""
-    qs = remedies_to_decide_qs(staff=staff).filter(
-        approval=Remedy.Approval.PENDING, is_chosen=True, ticket__is_open=True
+    # The conditions spelt as literals: SQLite uses the partial index of pending remedies only
+    # when the query states its condition as written, not as a parameter (with parameters it
+    # walked every open ticket: 160–225 ms at M, for no pending remedy).
+    true = "1" if connection.vendor == "sqlite" else "true"
+    qs = (
+        remedies_to_decide_qs(staff=staff)
+        .filter(ticket__is_open=True)
+        .extra(
+            where=[
+                f"\"tickets_remedy\".\"approval\" = '{Remedy.Approval.PENDING.value}'",
+                f'"tickets_remedy"."is_chosen" = {true}',
+            ]
+        )
     )
     if team_ids is not None:
-        qs = qs.filter(ticket__team_id__in=team_ids)
+        qs = _of_teams(qs, team_ids)
     return qs.select_related("ticket", "ticket__customer", "ticket__team", "offered_by").order_by(
         "-created_at", "-id"
     )
