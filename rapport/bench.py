@@ -25,6 +25,14 @@ def main() -> None:
     parser.add_argument("--only", default="", help="run scenarios whose name contains this")
     parser.add_argument("--output", default=str(ROOT / "docs" / "performance.md"))
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument(
+        "--http",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also serve the dataset with `rapport serve` and measure the key pages through HTTP",
+    )
+    parser.add_argument("--http-requests", type=int, default=200, help="requests per HTTP row")
+    parser.add_argument("--http-concurrency", type=int, default=4)
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rapport.settings")
@@ -66,6 +74,16 @@ def main() -> None:
                 f"{r['per_cpu_second']:.0f} per CPU second",
                 flush=True,
             )
+    http = None
+    if (
+        args.http
+        and not chat_only
+        and (not args.only or args.only.lower() in "http through gunicorn")
+    ):
+        from rapport.httpbench import http_bench, http_context
+
+        dataset.update(http_context())
+        http = http_bench(dataset, requests=args.http_requests, concurrency=args.http_concurrency)
     care = None
     if not args.only or args.only.lower() in "care daily evaluation":
         from rapport.care.bench import daily_evaluation
@@ -87,6 +105,8 @@ def main() -> None:
             write_messaging(Path(args.output), args, messaging, settings)
         if chat:
             write_chat(Path(args.output), chat, settings)
+        if http:
+            write_http(Path(args.output), args, http, settings)
     print_table(results)
 
 
@@ -352,6 +372,26 @@ def write_chat(path: Path, chat: dict, settings) -> None:
     parts = old.split("\n## ")
     kept = [parts[0]] + ["## " + p for p in parts[1:] if not ("## " + p).startswith(marker)]
     path.write_text("\n".join(kept).rstrip() + "\n\n" + "\n".join(section) + "\n", encoding="utf-8")
+
+
+def write_http(path: Path, args, http: list, settings) -> None:
+    """A section per dataset and engine with the pages measured through gunicorn
+    (rapport.httpbench)."""
+    from rapport.httpbench import section
+
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    lines = section(
+        http,
+        size=args.size,
+        engine=engine,
+        requests=args.http_requests,
+        concurrency=args.http_concurrency,
+    )
+    marker = lines[0].split(" — ")[0]
+    old = path.read_text(encoding="utf-8")
+    parts = old.split("\n## ")
+    kept = [parts[0]] + ["## " + p for p in parts[1:] if not ("## " + p).startswith(marker)]
+    path.write_text("\n".join(kept).rstrip() + "\n\n" + "\n".join(lines) + "\n", encoding="utf-8")
 
 
 def write_care(path: Path, args, care: list[dict], settings) -> None:

@@ -267,6 +267,9 @@ RAPPORT_PAGE_SIZE = env_int("RAPPORT_PAGE_SIZE", 25)
 # Set by `rapport demo` for its worker: customers keep writing to the demo mailbox.
 RAPPORT_DEMO_LIVE = env_bool("RAPPORT_DEMO_LIVE", False)
 RAPPORT_API_PAGE_SIZE_MAX = env_int("RAPPORT_API_PAGE_SIZE_MAX", 200)
+# Set by `make bench` for the server it measures: /bench/bare/, an authenticated view that does
+# nothing, so the HTTP table has the ceiling of this stack beside the real pages (issue 16).
+RAPPORT_BENCH_BARE_VIEW = env_bool("RAPPORT_BENCH_BARE_VIEW", False)
 
 LOGGING = {
     "version": 1,

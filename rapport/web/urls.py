@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import path
 
 from rapport.web import approvals, dashboard, views
@@ -54,3 +55,6 @@ urlpatterns = [
     ),
     path("inbox/simulate/sms/", inbox.simulate_sms, name="simulate-sms"),
 ]
+
+if settings.RAPPORT_BENCH_BARE_VIEW:
+    urlpatterns.append(path("bench/bare/", views.bench_bare, name="bench-bare"))

@@ -1,3 +1,4 @@
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -14,6 +15,14 @@ from rapport.web.home import home_panels
 @staff_view()
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html", {"panels": home_panels(request.user)})
+
+
+@require_GET
+@login_required
+def bench_bare(request: HttpRequest) -> HttpResponse:
+    """The ceiling of this stack for `make bench`: every middleware, the session and the user
+    read, and nothing else. Routed only when RAPPORT_BENCH_BARE_VIEW is set."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 @require_GET
