@@ -463,6 +463,14 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     "archive": ArchiveForm,
     "edit": EditForm,
 }
+# Actions whose form has nothing to fill in: a button, always on the page. The others' forms are
+# built when their panel is opened (ticket_action_form), except the reply the page is for.
+ONE_CLICK = frozenset(
+    name
+    for name, form in ACTION_FORMS.items()
+    if all(field.widget.is_hidden for field in form.base_fields.values())
+)
+EAGER = frozenset({"reply"})
 # Fields the in-place services take besides ticket and by (the transitions take `note`).
 SERVICE_FIELDS = {
     "note": ("body",),

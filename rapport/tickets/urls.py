@@ -20,6 +20,11 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/", views.ticket_detail, name="detail"),
     path("tickets/customers/<int:customer_id>/panel/", views.customer_panel, name="customer-panel"),
     path("tickets/<int:ticket_id>/act/<slug:action>/", views.ticket_act, name="act"),
+    path(
+        "tickets/<int:ticket_id>/form/<slug:action>/",
+        views.ticket_action_form,
+        name="action-form",
+    ),
     path("tickets/<int:ticket_id>/claim/", views.ticket_claim, name="claim"),
     path("tickets/<int:ticket_id>/send-link/", views.ticket_send_link, name="send-link"),
     path(

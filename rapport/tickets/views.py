@@ -21,6 +21,8 @@ from rapport.interactions.selectors import interaction_get_for_staff
 from rapport.tickets import messaging, selectors, services, views_saved
 from rapport.tickets.forms import (
     ACTION_FORMS,
+    EAGER,
+    ONE_CLICK,
     SERVICE_FIELDS,
     PublicAnswerForm,
     PublicTicketForm,
@@ -37,13 +39,14 @@ from rapport.tickets.ratelimit import (
     public_rate_retry_after,
 )
 from rapport.tickets.services import assignment
-from rapport.tickets.transitions import ACTIONS
+from rapport.tickets.transitions import ACTIONS, action_allowed
 from rapport.tickets.views_bulk import bulk_bar_context
 
 PAGE_SIZE = 25
 # Offered next to the remedy or investigation they concern, or in their own card.
 # The step that moves the process forward is offered first, highlighted.
 PRIMARY_ORDER = ["classify", "start", "resolve", "close", "resume", "reopen"]
+ACTION_LABELS = {name: spec.label for name, spec in ACTIONS.items()}
 INLINE_ACTIONS = {
     "answer_investigation",
     "choose_remedy",
@@ -149,10 +152,14 @@ def _detail_context(request: HttpRequest, ticket: Ticket, forms: dict | None = N
     detail = selectors.ticket_detail(ticket=ticket, staff=request.user)
     bound = forms or {}
     panel = [a for a in detail["actions"] if a in ACTION_FORMS and a not in INLINE_ACTIONS]
+    # The form with errors, or the one asked for without JavaScript (?form=); the other panels
+    # fetch their form when opened, so the page does not build a dozen forms nobody opens.
+    open_form = next(iter(bound), "") or request.GET.get("form", "")
+    built = ONE_CLICK | EAGER | {open_form}
     action_forms = {
         name: bound.get(name) or ACTION_FORMS[name](ticket=ticket, prefix=name)
         for name in detail["actions"]
-        if name in ACTION_FORMS
+        if name in ACTION_FORMS and name in built
     }
     return {
         "ticket": ticket,
@@ -161,10 +168,11 @@ def _detail_context(request: HttpRequest, ticket: Ticket, forms: dict | None = N
         "undelivered": messaging.undelivered_replies(ticket=ticket),
         "tracking_url": messaging.tracking_url(ticket),
         "forms": action_forms,
-        "open_form": next(iter(bound), ""),
+        "one_click": ONE_CLICK,
+        "open_form": open_form if open_form in action_forms else "",
         "panel_actions": panel,
         "primary_action": next((a for a in PRIMARY_ORDER if a in panel), ""),
-        "labels": {name: spec.label for name, spec in ACTIONS.items()},
+        "labels": ACTION_LABELS,
         "upset_steps": services.UPSET_STEPS,
         "settings": TicketSettings.current(),
     }
@@ -178,6 +186,28 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     if request.htmx:
         return render(request, "tickets/detail.html#main", context)
     return render(request, "tickets/detail.html", context)
+
+
+@require_GET
+@staff_view("tickets.view")
+def ticket_action_form(request: HttpRequest, ticket_id: int, action: str) -> HttpResponse:
+    """One action's form, fetched by htmx when its panel on the detail page is opened; without
+    htmx, the detail page with that form open."""
+    ticket = selectors.ticket_get_for_staff(staff=request.user, ticket_id=ticket_id)
+    if action not in ACTION_FORMS or not action_allowed(
+        status=ticket.status, action=action, staff=request.user
+    ):
+        raise NotFound(_("No such action."))
+    if not request.htmx:
+        url = reverse("tickets:detail", args=[ticket.pk])
+        return redirect(f"{url}?form={action}#act-{action}")
+    context = {
+        "ticket": ticket,
+        "name": action,
+        "f": ACTION_FORMS[action](ticket=ticket, prefix=action),
+        "labels": ACTION_LABELS,
+    }
+    return render(request, "tickets/action_form.html#form", context)
 
 
 def _perform(request: HttpRequest, ticket: Ticket, action: str, data: dict) -> None:

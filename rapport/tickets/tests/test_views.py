@@ -127,8 +127,44 @@ def test_detail_shows_verbatim_words_escaped_and_only_allowed_actions(agent, as_
     body = as_user(agent).get(f"/tickets/{ticket.pk}/").content.decode()
 
     assert "&lt;b&gt;太差了&lt;/b&gt; &amp; 不满意" in body
-    assert "/act/classify/" in body
-    assert "/act/resolve/" not in body and "/act/close/" not in body
+    assert "/form/classify/" in body  # offered; its form is fetched when opened
+    for refused in ("resolve", "close"):
+        assert f"/act/{refused}/" not in body and f"/form/{refused}/" not in body
+
+
+def test_action_forms_are_built_when_opened_not_with_the_page(agent, as_user):
+    ticket = open_ticket(agent)
+    client = as_user(agent)
+
+    page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert 'name="classify-ticket_type"' not in page
+    assert 'name="reply-body"' in page  # the reply, what the page is for, is always there
+
+    part = client.get(f"/tickets/{ticket.pk}/form/classify/", headers={"HX-Request": "true"})
+    assert part.status_code == 200
+    html = part.content.decode()
+    assert 'name="classify-ticket_type"' in html and f"/tickets/{ticket.pk}/act/classify/" in html
+    assert "<html" not in html
+
+
+def test_without_javascript_an_action_form_opens_on_the_page(agent, as_user):
+    ticket = open_ticket(agent)
+    client = as_user(agent)
+
+    response = client.get(f"/tickets/{ticket.pk}/form/classify/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/tickets/{ticket.pk}/?form=classify#act-classify"
+    page = client.get(f"/tickets/{ticket.pk}/?form=classify").content.decode()
+    assert 'id="act-classify" open' in page and 'name="classify-ticket_type"' in page
+
+
+def test_the_form_of_an_action_not_allowed_now_is_404(agent, other_team_agent, as_user):
+    ticket = open_ticket(agent)
+    htmx = {"HX-Request": "true"}
+    assert as_user(agent).get(f"/tickets/{ticket.pk}/form/close/", headers=htmx).status_code == 404
+    assert as_user(agent).get(f"/tickets/{ticket.pk}/form/nope/", headers=htmx).status_code == 404
+    theirs = as_user(other_team_agent).get(f"/tickets/{ticket.pk}/form/classify/", headers=htmx)
+    assert theirs.status_code == 404
 
 
 def test_a_ticket_of_another_team_is_404(agent, other_team_agent, as_user):
@@ -261,10 +297,11 @@ def test_queue_query_count_is_pinned(agent, as_user, queue, django_assert_num_qu
 
 
 # session, user, ticket, events, remedies, investigations, improvements, attachments, lesson,
-# identities, interactions, other tickets, settings, teams, types, staff ×2 (selects), status,
-# service-level clocks and their pauses, messages to the customer that did not arrive (the outbox
-# rows behind replies are one more query when there are any)
-DETAIL_QUERIES = 21
+# identities, interactions, other tickets, settings, teams, status, service-level clocks and
+# their pauses, messages to the customer that did not arrive (the outbox rows behind replies are
+# one more query when there are any). The selects of the action forms (types, staff ×2) are read
+# when a form is opened, not with the page.
+DETAIL_QUERIES = 18
 
 
 def test_detail_query_count_does_not_grow_with_the_timeline(agent, as_user):
