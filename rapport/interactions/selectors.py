@@ -199,7 +199,7 @@ def customer_timeline(
         (
             "interaction",
             "started_at",
-            interactions.select_related("staff", "purpose", "contact", "asset", "first_responder"),
+            interactions.select_related("staff", "purpose", "contact", "asset"),
         ),
         ("transfer", "at", transfers.select_related("from_staff", "to_staff")),
         (
@@ -211,6 +211,12 @@ def customer_timeline(
     entries: list[TimelineEntry] = []
     for kind, time_field, qs in sources:
         qs = _after_cursor(qs, time_field, KIND_RANK[kind], position)
+        if len(entries) > limit:
+            # A page and one more entry are in hand already: a row older than the page's last
+            # can be neither on the page nor decide whether there is a next one, so it is not
+            # read (on a long history the transfers and tasks were 40 of the 63 rows read).
+            entries.sort(key=lambda e: e.key, reverse=True)
+            qs = qs.filter(**{f"{time_field}__gte": entries[limit - 1].at})
         rows = qs.order_by(f"-{time_field}", "-pk")[: limit + 1]
         entries.extend(TimelineEntry(kind, getattr(row, time_field), row) for row in rows)
     entries.sort(key=lambda e: e.key, reverse=True)

@@ -70,6 +70,34 @@ def test_cursor_walks_every_entry_once_even_with_equal_times(agent):
     assert times[0][0] == "task"  # at equal times: task, then transfer, then interaction
 
 
+def test_transfers_and_tasks_older_than_a_full_page_of_interactions_still_come_in_order(agent):
+    # The first page of interactions bounds what the transfers and tasks read; walking every
+    # page must still give every entry once, newest first, ties in kind order.
+    customer = CustomerFactory()
+    start = timezone.now() - timedelta(days=1)
+    interactions = [
+        InteractionFactory(customer=customer, staff=agent, started_at=start + timedelta(minutes=n))
+        for n in range(9)
+    ]
+    expected = [(i.started_at, 0, "interaction", i.pk) for i in interactions]
+    for n, i in enumerate(interactions[::2]):
+        at = i.started_at if n % 2 else i.started_at + timedelta(seconds=30)
+        transfer = TransferFactory(interaction=i, at=at)
+        task = FollowUpTaskFactory(customer=customer, interaction=i, created_at=at)
+        expected += [(at, 1, "transfer", transfer.pk), (at, 2, "task", task.pk)]
+    expected.sort(key=lambda e: (e[0], e[1], e[3]), reverse=True)
+
+    seen, cursor = [], ""
+    while True:
+        page = selectors.customer_timeline(customer=customer, cursor=cursor, limit=3)
+        seen.extend(_keys(page))
+        cursor = page.next_cursor
+        if not cursor:
+            break
+
+    assert seen == [(kind, pk) for _at, _rank, kind, pk in expected]
+
+
 def test_timeline_filters_by_channel_and_direction(agent):
     customer = CustomerFactory()
     phone = InteractionFactory(customer=customer, staff=agent, channel="phone")
