@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from rapport.core.memo import ProcessMemo
+
 # Compensation above this is a typing error, not a remedy.
 MAX_COMPENSATION = Decimal("1000000")
 _MARKUP = re.compile(
@@ -50,6 +52,13 @@ def defuse_markup(value: str) -> str:
 
 def new_public_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+# Read by every queue page (the type filter) and the classify form, the same for everyone: kept
+# per process (rapport.core.memo). Saving or deleting a type forgets it in this process at once;
+# the other workers see the change within the ttl.
+TYPE_TREE_MEMO = ProcessMemo("ticket type tree", ttl=60)
+SETTINGS_MEMO = ProcessMemo("ticket settings", ttl=30)
 
 
 class TicketType(models.Model):
@@ -82,6 +91,15 @@ class TicketType(models.Model):
     def __str__(self) -> str:
         name = self.name_zh if (get_language() or "zh").startswith("zh") else self.name_en
         return name
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        TYPE_TREE_MEMO.forget()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        TYPE_TREE_MEMO.forget()
+        return result
 
     @property
     def root_id(self) -> int:
@@ -256,6 +274,17 @@ class TicketSettings(models.Model):
     def current(cls) -> "TicketSettings":
         obj = cls.objects.order_by("pk").first()
         return obj if obj is not None else cls()
+
+    @classmethod
+    def cached(cls) -> "TicketSettings":
+        """The row as pages show it (the detail page's approval threshold): a copy kept per
+        process; a change reaches every worker within SETTINGS_MEMO.ttl seconds. Rules that
+        decide read current()."""
+        return SETTINGS_MEMO.get(cls, cls.current)
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        SETTINGS_MEMO.forget()
 
 
 OPEN = Q(is_open=True)

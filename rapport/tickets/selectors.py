@@ -19,6 +19,7 @@ from rapport.sla.models import ServiceClock
 from rapport.sla.selectors import clocks_for_ticket
 from rapport.staff.models import Team, User
 from rapport.tickets.models import (
+    TYPE_TREE_MEMO,
     ImprovementAction,
     Remedy,
     SavedView,
@@ -274,7 +275,12 @@ def customer_ticket_panel(*, staff: User, customer: Customer) -> dict:
 
 
 def ticket_type_choices() -> list[TicketType]:
-    """Active types, each root followed by its children, for selects."""
+    """Active types, each root followed by its children, for selects (kept per process for
+    TYPE_TREE_MEMO.ttl seconds; the rows are shared, read them only)."""
+    return TYPE_TREE_MEMO.get("active", _ticket_type_tree)
+
+
+def _ticket_type_tree() -> list[TicketType]:
     types = list(TicketType.objects.filter(is_active=True).order_by("sort_order", "id"))
     roots = [t for t in types if t.parent_id is None]
     ordered = []

@@ -174,7 +174,7 @@ def _detail_context(request: HttpRequest, ticket: Ticket, forms: dict | None = N
         "primary_action": next((a for a in PRIMARY_ORDER if a in panel), ""),
         "labels": ACTION_LABELS,
         "upset_steps": services.UPSET_STEPS,
-        "settings": TicketSettings.current(),
+        "settings": TicketSettings.cached(),
     }
 
 
