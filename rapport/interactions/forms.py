@@ -75,6 +75,12 @@ class QuickLogForm(BoundedFormMixin, forms.Form):
         help_text=_("Defaults to tomorrow at this time."),
     )
 
+    @property
+    def purpose_choices(self) -> list[Purpose]:
+        """What the select offers, from the per-process list (the field's queryset still
+        validates what is sent)."""
+        return Purpose.active_cached()
+
     def follow_up_due_at(self):
         return self.cleaned_data.get("follow_up_due") or timezone.now() + timedelta(days=1)
 

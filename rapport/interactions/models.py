@@ -8,6 +8,12 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from rapport.core.memo import ProcessMemo
+
+# The active purposes, offered by every 360 page's quick log: the same for everyone, kept per
+# process; saving or deleting one forgets them here at once, other workers within the ttl.
+ACTIVE_PURPOSES = ProcessMemo("active purposes", ttl=60)
+
 
 class Purpose(models.Model):
     """Why a contact happened. Configurable data, seeded by a migration."""
@@ -25,6 +31,20 @@ class Purpose(models.Model):
 
     def __str__(self) -> str:
         return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        ACTIVE_PURPOSES.forget()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        ACTIVE_PURPOSES.forget()
+        return result
+
+    @classmethod
+    def active_cached(cls) -> list["Purpose"]:
+        """The active purposes in their order, for selects (shared rows: read them only)."""
+        return ACTIVE_PURPOSES.get("active", lambda: list(cls.objects.filter(is_active=True)))
 
 
 class Interaction(models.Model):

@@ -9,6 +9,7 @@ from rapport.interactions.models import (
     FollowUpTask,
     Interaction,
     InteractionRevision,
+    Purpose,
     Transfer,
 )
 from rapport.interactions.tests.factories import (
@@ -405,3 +406,18 @@ def test_it_refuses_a_period_that_ends_before_it_starts(supervisor, as_user):
 
     assert response.status_code == 400
     assert "结束日期不能早于开始日期。" in response.content.decode()
+
+
+def test_the_quick_log_offers_a_purpose_added_or_retired_at_once(agent, as_user):
+    customer = CustomerFactory()
+    client = as_user(agent)
+    client.get(f"/customers/{customer.pk}/")  # the active purposes are now kept
+    added = Purpose.objects.create(code="recall_check", name_zh="召回核查", name_en="Recall check")
+
+    page = client.get(f"/customers/{customer.pk}/").content.decode()
+    assert f'<option value="{added.pk}"' in page and "召回核查" in page
+
+    added.is_active = False
+    added.save()
+    page = client.get(f"/customers/{customer.pk}/").content.decode()
+    assert f'<option value="{added.pk}"' not in page
