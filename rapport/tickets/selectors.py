@@ -20,6 +20,7 @@ from rapport.sla.selectors import clocks_for_ticket
 from rapport.staff.models import Team, User
 from rapport.tickets.models import (
     TYPE_TREE_MEMO,
+    CaseLesson,
     ImprovementAction,
     Remedy,
     SavedView,
@@ -196,20 +197,31 @@ def queue_counts(*, staff: User) -> dict[str, int]:
 
 
 def ticket_detail(*, ticket: Ticket, staff: User) -> dict:
-    """What the detail page shows besides the row, in a fixed number of queries."""
+    """What the detail page shows besides the row, in a fixed number of queries: the parts most
+    tickets have none of (remedies, investigations, improvements, attachments, the archived
+    lesson) are asked for in one query and read only when there are some."""
     customer = ticket.customer
-    remedies = list(ticket.remedies.select_related("decided_by", "offered_by"))
-    lesson = ticket.lesson if _has_lesson(ticket) else None
+    present = _parts_present(ticket)
+    remedies = (
+        list(ticket.remedies.select_related("decided_by", "offered_by"))
+        if present["remedies"]
+        else []
+    )
+    lesson = ticket.lesson if present["lesson"] else None
     return {
         "clocks": clocks_for_ticket(ticket_id=ticket.pk),
         "events": list(ticket.events.select_related("actor").order_by("at", "id")),
         "remedies": remedies,
         "chosen_remedy": next((r for r in remedies if r.is_chosen), None),
-        "investigations": list(
-            ticket.investigations.select_related("team", "requested_by", "answered_by")
+        "investigations": (
+            list(ticket.investigations.select_related("team", "requested_by", "answered_by"))
+            if present["investigations"]
+            else []
         ),
-        "improvements": list(ticket.improvements.select_related("owner")),
-        "attachments": list(ticket.attachments.all()),
+        "improvements": (
+            list(ticket.improvements.select_related("owner")) if present["improvements"] else []
+        ),
+        "attachments": list(ticket.attachments.all()) if present["attachments"] else [],
         "lesson": lesson,
         "identities": list(
             Identity.objects.filter(customer=customer, is_primary=True).order_by("kind")
@@ -235,12 +247,22 @@ def ticket_detail(*, ticket: Ticket, staff: User) -> dict:
     }
 
 
-def _has_lesson(ticket: Ticket) -> bool:
-    try:
-        ticket.lesson  # noqa: B018 — one query, cached on the instance
-    except Ticket.lesson.RelatedObjectDoesNotExist:
-        return False
-    return True
+def _parts_present(ticket: Ticket) -> dict[str, bool]:
+    """Which of the ticket's optional parts have rows, in one query."""
+    parts = {
+        "remedies": Remedy.objects.filter(ticket=OuterRef("pk")),
+        "investigations": TicketInvestigation.objects.filter(ticket=OuterRef("pk")),
+        "improvements": ImprovementAction.objects.filter(ticket=OuterRef("pk")),
+        "attachments": TicketAttachment.objects.filter(ticket=OuterRef("pk")),
+        "lesson": CaseLesson.objects.filter(ticket=OuterRef("pk")),
+    }
+    # Named has_…: an annotation may not take the name of a reverse relation.
+    row = (
+        Ticket.objects.filter(pk=ticket.pk)
+        .values(**{f"has_{name}": Exists(rows) for name, rows in parts.items()})
+        .get()
+    )
+    return {name: bool(row[f"has_{name}"]) for name in parts}
 
 
 def ticket_get_by_token(*, token: str) -> Ticket:

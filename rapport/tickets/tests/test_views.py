@@ -296,16 +296,19 @@ def test_queue_query_count_is_pinned(agent, as_user, queue, django_assert_num_qu
         client.get(f"/tickets/?queue={queue}")
 
 
-# session, user, ticket, events, remedies, investigations, improvements, attachments, lesson,
-# identities, interactions, other tickets, teams, status, service-level clocks and their pauses,
-# messages to the customer that did not arrive (the outbox rows behind replies are one more query
-# when there are any). The selects of the action forms (types, staff ×2) are read when a form is
-# opened, not with the page; the desk's settings (approval threshold) are kept per process.
-DETAIL_QUERIES = 17
+# session, user, teams, ticket, which optional parts it has (remedies, investigations,
+# improvements, attachments, the archived lesson: one query), the remedies it has, events,
+# identities, interactions, other tickets, status, service-level clocks and their pauses, messages
+# to the customer that did not arrive (the outbox rows behind replies are one more query when there
+# are any). An optional part without rows costs no query of its own; the selects of the action
+# forms (types, staff ×2) are read when a form is opened, not with the page; the desk's settings
+# (approval threshold) are kept per process.
+DETAIL_QUERIES = 14
 
 
 def test_detail_query_count_does_not_grow_with_the_timeline(agent, as_user):
     ticket = in_progress(agent)
+    services.remedy_offer(ticket=ticket, by=agent, kind="refund", amount="10")
     client = as_user(agent)
     client.get(f"/tickets/{ticket.pk}/")
     with CaptureQueriesContext(connection) as before:
@@ -317,6 +320,15 @@ def test_detail_query_count_does_not_grow_with_the_timeline(agent, as_user):
         client.get(f"/tickets/{ticket.pk}/")
     assert len(after) == len(before)
     assert len(after) == DETAIL_QUERIES, [q["sql"][:80] for q in after.captured_queries]
+
+
+def test_a_ticket_without_remedies_reads_none(agent, as_user, django_assert_num_queries):
+    ticket = in_progress(agent)
+    client = as_user(agent)
+    client.get(f"/tickets/{ticket.pk}/")
+    with django_assert_num_queries(DETAIL_QUERIES - 1):
+        page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert 'id="remedies"' in page and 'id="investigations"' not in page
 
 
 def test_improvements_page_lists_actions_for_managers(agent, manager, as_user):
