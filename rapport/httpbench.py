@@ -295,7 +295,8 @@ def section(results: list[Result], *, size: str, engine: str, requests: int, con
         "the row's requests, divided by their number; the ratio is that CPU over the bare "
         "authenticated view's in the same run (the ceiling of this stack here). Wall times "
         f"include the client, which shares the machine. Python {platform.python_version()}, "
-        f"{os.cpu_count()} cores (shared).",
+        f"{os.cpu_count()} cores (shared), load average {os.getloadavg()[0]:.1f} at the end of "
+        "the run.",
         "",
         "| page / endpoint | request | requests/s | p50 ms | p99 ms | CPU ms / request | "
         "× bare | KB | goal CPU |",
