@@ -177,6 +177,8 @@ class ServiceClock(models.Model):
             models.Index(fields=["kind", "breached_at"], name="sla_clock_breached"),
             # The team dashboard and the open backlog: the clocks still counting, by team.
             models.Index(fields=["state", "team", "due_at"], name="sla_clock_state_team"),
+            # The dashboard's most overdue: running clocks in due order, whatever the team.
+            models.Index(fields=["state", "due_at"], name="sla_clock_state_due"),
         ]
 
     def __str__(self) -> str:

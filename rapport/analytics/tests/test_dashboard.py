@@ -103,7 +103,14 @@ def floor(team, other_team, agent, supervisor, other_team_agent):
 def test_the_supervisor_sees_their_teams_figures(as_user, supervisor, floor):
     board = as_user(supervisor).get("/dashboard/").context["board"]
 
-    assert board.tickets == {"open": 4, "unassigned": 1, "at_risk": 1, "breached": 2}
+    assert board.tickets == {
+        "open": 4,
+        "unassigned": 1,
+        "at_risk": 1,
+        "at_risk_more": False,
+        "breached": 2,
+        "breached_more": False,
+    }
     assert [t.pk for t in board.most_overdue] == [floor["mine"][1].pk, floor["mine"][0].pk]
     assert board.conversations == {"conversations": 2, "conversations_unassigned": 1}
     assert board.approvals == 1
@@ -159,7 +166,13 @@ def test_a_manager_chooses_one_team(as_user, manager, other_team, floor):
     theirs = client.get(f"/dashboard/?team={other_team.pk}").context["board"]
 
     assert everything.tickets["open"] == 5
-    assert theirs.tickets == {"open": 1, "unassigned": 0, "at_risk": 0, "breached": 1}
+    assert theirs.tickets | {"at_risk_more": False, "breached_more": False} == theirs.tickets
+    assert {k: theirs.tickets[k] for k in ("open", "unassigned", "at_risk", "breached")} == {
+        "open": 1,
+        "unassigned": 0,
+        "at_risk": 0,
+        "breached": 1,
+    }
     listed = client.get(f"/dashboard/breached/?team={other_team.pk}").context["page"]
     assert [t.pk for t in listed] == [floor["theirs"].pk]
 
@@ -191,10 +204,10 @@ def test_the_board_costs_the_same_queries_whatever_the_data(
         _breach(in_progress(agent), hours_ago=1)
         InteractionFactory(staff=agent, started_at=timezone.now())
 
-    # session, user, the lead's teams, people, open and unassigned tickets, breached and at
-    # risk, most overdue (clocks, then tickets), conversations, volume, CSAT, approvals (and
-    # the supervisor's teams)
-    with django_assert_num_queries(14):
+    # session, user, the lead's teams, people, open and unassigned tickets, breached, at risk,
+    # most overdue (running and paused clocks, then tickets), conversations, volume, CSAT,
+    # approvals (and the supervisor's teams)
+    with django_assert_num_queries(16):
         response = client.get("/dashboard/", headers={"HX-Request": "true"})
     assert response.context["board"].tickets["breached"] == 5
 
@@ -203,3 +216,19 @@ def test_the_scope_helpers_keep_a_supervisor_to_their_teams(supervisor, team, ot
     scope = dashboard.scope_for(staff=supervisor, team_id=str(other_team.pk))
 
     assert scope.teams == [team]
+
+
+def test_breached_and_at_risk_are_counted_up_to_the_cap(
+    as_user, supervisor, floor, agent, monkeypatch
+):
+    monkeypatch.setattr(dashboard, "COUNT_CAP", 1)
+    client = as_user(supervisor)
+
+    response = client.get("/dashboard/")
+
+    board = response.context["board"]
+    assert (board.tickets["breached"], board.tickets["breached_more"]) == (1, True)
+    assert (board.tickets["at_risk"], board.tickets["at_risk_more"]) == (1, False)
+    assert '<span class="value">1+</span>' in response.content.decode()
+    # the most overdue are still the two breached tickets, the longest overdue first
+    assert [t.pk for t in board.most_overdue] == [floor["mine"][1].pk, floor["mine"][0].pk]
