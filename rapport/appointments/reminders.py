@@ -7,11 +7,11 @@ with channels' registry) marks the appointment reminded, which opens it to those
 """
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
-from rapport.appointments.models import Appointment
+from rapport.appointments.models import Appointment, WorkOrder
 
 OCCURRENCE_PREFIX = "appointment:"
 
@@ -59,3 +59,27 @@ def on_outbox_change(outbox) -> None:
         Appointment.objects.filter(pk=int(appointment_id), reminded_at__isnull=True).update(
             reminded_at=outbox.sent_at or timezone.now()
         )
+
+
+DELIVERED_PREFIX = "delivered:"
+
+
+def delivered_occasions(day: date) -> Iterator[tuple[int, str, str]]:
+    """(customer id, stable key, occasion in words) for every work order whose car was handed
+    back on `day` (site time zone): care's "service delivered" trigger, for the revisit three
+    days after the visit (seven steps, step 7)."""
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    rows = (
+        WorkOrder.objects.filter(
+            state=WorkOrder.State.DELIVERED,
+            delivered_at__gte=start,
+            delivered_at__lt=start + timedelta(days=1),
+        )
+        .select_related("asset")
+        .order_by("delivered_at", "pk")
+    )
+    for order in rows:
+        car = f"（{order.asset.plate}）" if order.asset_id and order.asset.plate else ""
+        occasion = f"维修工单 {order.number}{car}于 {day.isoformat()} 交车"
+        yield order.customer_id, f"{DELIVERED_PREFIX}{order.pk}", occasion

@@ -65,6 +65,7 @@ class Program(models.Model):
         MAINTENANCE_DUE = "maintenance_due", _("Maintenance due (time or mileage)")
         APPOINTMENT = "appointment", _("Appointment date")
         TICKET_CLOSED = "ticket_closed", _("Ticket closed")
+        SERVICE_DELIVERED = "service_delivered", _("Vehicle delivered after service")
         SURVEY_LOW = "survey_low", _("Survey answered low")
         BECAME_AT_RISK = "became_at_risk", _("Customer became at-risk")
         ONCE = "once", _("Once, on a date")
@@ -173,7 +174,7 @@ class Program(models.Model):
         "maintenance_due",
         "appointment",
     )
-    EVENT_TRIGGERS = ("ticket_closed", "survey_low", "became_at_risk")
+    EVENT_TRIGGERS = ("ticket_closed", "service_delivered", "survey_low", "became_at_risk")
     SCHEDULE_TRIGGERS = ("once", "yearly", "spring_festival", "mid_autumn")
 
     class Meta:

@@ -199,8 +199,10 @@ def build_appointments(*, rng: random.Random, users: dict[str, User], customers:
             continue
     _reception(todays, advisors[0])
     booked = {c.pk for c in cars}
-    _reminders(rng, advisors, types, [c for c in _mobile_cars(customers) if c.pk not in booked])
+    reminded = [c for c in _mobile_cars(customers) if c.pk not in booked]
+    _reminders(rng, advisors, types, reminded)
     appointments_call_unconfirmed()  # from the call hour on; else the worker's periodic job
+    _revisit(advisors[0], [c for c in reminded[REMINDED + 2 :] if c.pk not in booked])
 
 
 def _working(day: date) -> bool:
@@ -370,6 +372,49 @@ def _reception(todays: list, advisor: User) -> None:
             given_by=diagnosis.customer.name,
             minutes=60,
         )
+
+
+def _revisit(advisor: User, cars: list[Asset]) -> None:
+    """A car serviced and handed back three days ago, with the five explanations given; the
+    ready-made revisit program (交车后三天回访) is switched on for 客服一组 and run for today, so
+    a revisit call task is waiting, with the seed's script."""
+    program = Program.objects.filter(trigger="service_delivered").first()
+    car = next((c for c in cars if c.customer.may_receive_outreach), None)
+    if program is None or car is None:
+        return
+    zone = timezone.get_current_timezone()
+    today = timezone.localdate()
+    then = datetime.combine(today - timedelta(days=3), time(15), tzinfo=zone)
+    order = wo.work_order_open(
+        by=advisor,
+        customer=car.customer,
+        asset=car,
+        customer_words="保养，顺便检查一下空调出风有异味",
+        payment_method="wechat_pay",
+        items=[wo.ItemIn(price_item=PriceItem.objects.get(code="oil-change"))],
+        now=then - timedelta(hours=5),
+    )
+    wo.work_order_authorise(
+        by=advisor,
+        work_order=order,
+        scope="repair",
+        method="signature",
+        given_by=car.customer.name,
+        now=then - timedelta(hours=5),
+    )
+    for move in ("start", "finish"):
+        wo.work_order_move(by=advisor, work_order=order, move=move, now=then - timedelta(hours=1))
+    wo.work_order_explain(
+        by=advisor, work_order=order, ticks={n: True for n in order.EXPLANATIONS}, now=then
+    )
+    wo.work_order_deliver(by=advisor, work_order=order, now=then)
+    Program.objects.filter(pk=program.pk).update(
+        team=Team.objects.filter(name="客服一组").first(),
+        status=Program.Status.ACTIVE,
+        starts_on=today - timedelta(days=7),
+    )
+    program.refresh_from_db()
+    _run_reminders(program, today, timezone.now())
 
 
 def self_booking_hint() -> list[str]:

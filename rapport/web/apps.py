@@ -13,7 +13,9 @@ class WebConfig(AppConfig):
 
         knowledge.register()
         # The appointment reminder: care's "appointment" trigger reads the appointments.
-        from rapport.appointments.reminders import appointment_occasions
+        from rapport.appointments.reminders import appointment_occasions, delivered_occasions
         from rapport.care.registry import register_occasion_source
 
         register_occasion_source("appointment", appointment_occasions)
+        # The revisit after a visit: care's "service delivered" trigger reads the work orders.
+        register_occasion_source("service_delivered", delivered_occasions)

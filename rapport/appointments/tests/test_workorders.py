@@ -219,3 +219,35 @@ def test_moving_from_the_wrong_state_is_refused(agent, car, oil):
         wo.work_order_move(by=agent, work_order=order, move="finish", now=NOW)
     with pytest.raises(ValidationError):
         wo.work_order_move(by=agent, work_order=order, move="teleport", now=NOW)
+
+
+def test_the_revisit_program_calls_three_days_after_the_car_is_handed_back(agent, car, oil):
+    from django.utils import timezone
+
+    from rapport.care.models import Program
+    from rapport.care.triggers import occasions
+
+    order = _open(agent, car, [wo.ItemIn(price_item=oil)])
+    wo.work_order_authorise(
+        by=agent, work_order=order, scope="repair", method="signature", given_by="李先生", now=NOW
+    )
+    wo.work_order_move(by=agent, work_order=order, move="start", now=NOW)
+    wo.work_order_move(by=agent, work_order=order, move="finish", now=NOW)
+    wo.work_order_explain(
+        by=agent, work_order=order, ticks={n: True for n in WorkOrder.EXPLANATIONS}
+    )
+    wo.work_order_deliver(by=agent, work_order=order, now=NOW)
+    program = Program.objects.get(trigger="service_delivered")
+    delivered_on = timezone.localdate(NOW)
+
+    found = list(occasions(program, delivered_on + timedelta(days=3)))
+
+    assert (program.offset_days, program.action) == (3, "call")
+    assert found == [
+        (
+            car.customer_id,
+            f"delivered:{order.pk}",
+            f"维修工单 {order.number}（{car.plate}）于 {delivered_on.isoformat()} 交车",
+        )
+    ]
+    assert list(occasions(program, delivered_on + timedelta(days=2))) == []

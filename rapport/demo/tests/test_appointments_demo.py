@@ -28,13 +28,21 @@ def test_the_appointments_demo_builds_on_a_working_morning():
         assert Resource.objects.filter(kind="bay").count() == 6
         assert Appointment.objects.filter(day="2026-12-09").count() >= 3
         assert Appointment.objects.filter(day__gt="2026-12-09").count() >= 10
-        order = WorkOrder.objects.get()
+        order = WorkOrder.objects.get(appointment__isnull=False)
         assert order.state == "in_progress" and order.appointment.state == "arrived"
         assert (
             list(order.authorisations.values_list("scope", flat=True))
             == [Authorisation.Scope.DIAGNOSIS] * 2
         )
         assert Program.objects.get(trigger="appointment").status == "active"
+        # Handed back three days ago with the five explanations; the revisit call is waiting.
+        from rapport.care.models import CareTask
+
+        delivered = WorkOrder.objects.get(state="delivered")
+        assert all(getattr(delivered, name) for name in WorkOrder.EXPLANATIONS)
+        revisit = CareTask.objects.get(action__program__trigger="service_delivered")
+        assert revisit.action.customer_id == delivered.customer_id
+        assert delivered.number in revisit.action.occasion
 
 
 @pytest.mark.django_db(transaction=True)
