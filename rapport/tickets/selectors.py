@@ -406,7 +406,7 @@ def pending_approvals(*, staff: User, team_ids: list[int] | None = None) -> Quer
         .filter(ticket__is_open=True)
         .extra(
             where=[
-                f"\"tickets_remedy\".\"approval\" = '{Remedy.Approval.PENDING.value}'",
+                f'"tickets_remedy"."approval" = \'{Remedy.Approval.PENDING.value}\'',
                 f'"tickets_remedy"."is_chosen" = {true}',
             ]
         )
