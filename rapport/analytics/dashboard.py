@@ -18,6 +18,7 @@ Definitions (shown on the page):
   work; the figure is the share of satisfied answers (4 or 5), beside the mean and n.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
@@ -163,27 +164,58 @@ def _running_clocks(scope: Scope) -> QuerySet[ServiceClock]:
     return ServiceClock.objects.filter(team_id__in=scope.team_ids, state=ServiceClock.State.RUNNING)
 
 
-def _most_overdue(scope: Scope) -> list[tuple[int, datetime]]:
-    """The ten most overdue (ticket, since) pairs of the teams' breached clocks, read in the
-    order of the (state, due_at) index so no query sorts every breached clock: running clocks
-    by due instant, then the paused breached ones (few), merged."""
+def _most_overdue(scope: Scope, limit: int = 10) -> list[tuple[int, datetime]]:
+    """The `limit` most overdue (ticket, since) pairs of the teams' breached clocks, one per
+    ticket (its longest overdue clock), read in the order of the (state, due_at) index so no
+    query sorts every breached clock: running clocks by due instant, then the paused breached
+    ones, merged. A ticket has at most three clocks, so 3 × limit rows of each are enough."""
     breached = _clock_conditions(scope)["breached"]
+    rows = 3 * limit
     running = list(
         open_clocks(scope)
         .filter(breached, state=ServiceClock.State.RUNNING)
         .order_by("due_at", "id")
-        .values_list("ticket_id", "due_at", "breached_at", "id")[:10]
+        .values_list("ticket_id", "due_at", "breached_at", "id")[:rows]
     )
     paused = list(
         open_clocks(scope)
         .filter(state=ServiceClock.State.PAUSED, breached_at__isnull=False)
         .annotate(since=Coalesce("due_at", "breached_at"))
         .order_by("since", "id")
-        .values_list("ticket_id", "since", "id")[:10]
+        .values_list("ticket_id", "since", "id")[:rows]
     )
     pairs = [(due or at, pk, ticket) for ticket, due, at, pk in running]
     pairs += [(since, pk, ticket) for ticket, since, pk in paused]
-    return [(ticket, since) for since, _pk, ticket in sorted(pairs)[:10]]
+    first: dict[int, datetime] = {}
+    for since, _pk, ticket in sorted(pairs):
+        first.setdefault(ticket, since)
+    return list(first.items())[:limit]
+
+
+class OverdueTickets(Sequence):
+    """The breached tickets, most overdue first, up to COUNT_CAP: a list a paginator pages
+    through, reading only the page's tickets (with `clock_moment`, the instant overdue since)."""
+
+    def __init__(self, scope: Scope):
+        self.pairs = _most_overdue(scope, limit=COUNT_CAP)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        pairs = self.pairs[index]
+        tickets = Ticket.objects.select_related("customer", "assignee", "team").in_bulk(
+            [ticket for ticket, _since in pairs]
+        )
+        out = []
+        for ticket_id, since in pairs:
+            ticket = tickets.get(ticket_id)
+            if ticket is not None:
+                ticket.clock_moment = since
+                out.append(ticket)
+        return out
 
 
 def ticket_items(scope: Scope, figure: str) -> QuerySet[Ticket]:
@@ -195,6 +227,8 @@ def ticket_items(scope: Scope, figure: str) -> QuerySet[Ticket]:
         if figure == "unassigned":
             qs = qs.filter(assignee__isnull=True)
         return qs.select_related(*related).order_by("-priority", "created_at", "id")
+    if figure == "breached":
+        return OverdueTickets(scope)
     clocks = open_clocks(scope).filter(_clock_conditions(scope)[figure])
     mine = clocks.filter(ticket_id=OuterRef("pk"))
     if figure == "breached":

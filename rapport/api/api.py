@@ -48,16 +48,32 @@ def _loc_to_field(loc) -> str:
     return ".".join(parts) or "body"
 
 
+_UNION_TAGS = {"str", "int", "float", "bool", "none", "decimal", "list", "dict"}
+
+
+def _without_union_tags(locs: list[tuple]) -> list[tuple]:
+    """A value refused by every member of a union (`str | int`) comes back once per member, each
+    location ending in the member's tag (`items.0.id.str`, `items.0.id.int`): name the field."""
+    out = []
+    for loc in locs:
+        tail = str(loc[-1]) if loc else ""
+        siblings = sum(1 for other in locs if other[:-1] == loc[:-1])
+        if siblings > 1 and (tail in _UNION_TAGS or "[" in tail):
+            loc = loc[:-1]
+        out.append(loc)
+    return out
+
+
 @api.exception_handler(NinjaValidationError)
 def on_validation_error(request, exc: NinjaValidationError):
-    errors = [
-        {
-            "field": _loc_to_field(e.get("loc", [])),
-            "message": e.get("msg", ""),
-            "kind": e.get("type", ""),
-        }
-        for e in exc.errors
-    ]
+    locs = _without_union_tags([tuple(e.get("loc", ())) for e in exc.errors])
+    errors, seen = [], set()
+    for loc, e in zip(locs, exc.errors, strict=True):
+        field = _loc_to_field(loc)
+        if field in seen:
+            continue
+        seen.add(field)
+        errors.append({"field": field, "message": e.get("msg", ""), "kind": e.get("type", "")})
     first = errors[0] if errors else {"field": "", "message": ""}
     message = _("Invalid input: %(field)s — %(message)s") % first
     return _error(request, 422, "validation_error", message, errors)

@@ -156,6 +156,26 @@ def _wrong_type(kind: type | None, value: Any, *, json: bool) -> bool:
     return False
 
 
+def _takes_bool(annotation: Any) -> bool:
+    """Whether a field's type admits true/false (pydantic's lax mode reads false as 0 for
+    `str | int`, which no schema of ours means)."""
+    if annotation is bool or annotation is Any:
+        return True
+    if annotation is type(None):
+        return False
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _takes_bool(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return any(_takes_bool(a) for a in typing.get_args(annotation))
+    # containers, models and literals are checked by pydantic itself
+    return (
+        origin is not None
+        or not isinstance(annotation, type)
+        or not issubclass(annotation, str | int | float)
+    )
+
+
 def _refuse_wrong_types(cls, data: Any, *, json: bool) -> Any:
     # ninja hands the values over wrapped in a DjangoGetter.
     raw = data._obj if isinstance(data, DjangoGetter) else data
@@ -166,8 +186,13 @@ def _refuse_wrong_types(cls, data: Any, *, json: bool) -> Any:
     refused = {}
     for name, field in cls.model_fields.items():
         key = field.alias or name
-        if key in raw and _wrong_type(_scalar(field.annotation), raw[key], json=json):
-            refused[key] = _Refused(raw[key])
+        if key not in raw:
+            continue
+        value = raw[key]
+        if _wrong_type(_scalar(field.annotation), value, json=json) or (
+            json and isinstance(value, bool) and not _takes_bool(field.annotation)
+        ):
+            refused[key] = _Refused(value)
     if not refused:
         return data
     if isinstance(data, DjangoGetter):

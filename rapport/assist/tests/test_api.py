@@ -46,6 +46,8 @@ def test_upset_over_the_api(api_client, agent):
         ("/api/v1/assist/upset", {"text": None}, "text"),
         ("/api/v1/assist/upset/batch", {"items": [{"text": "x"}] * 501}, "items"),
         ("/api/v1/assist/coach/batch", {"items": [{"id": 1}]}, "items.0.text"),
+        # found by make fuzz: lax parsing read false as the id 0
+        ("/api/v1/assist/coach/batch", {"items": [{"id": False, "text": ""}]}, "items.0.id"),
     ],
 )
 def test_bad_input_is_a_422_naming_the_field(api_client, agent, path, body, field):
