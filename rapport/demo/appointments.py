@@ -408,6 +408,8 @@ def _revisit(advisor: User, cars: list[Asset]) -> None:
         by=advisor, work_order=order, ticks={n: True for n in order.EXPLANATIONS}, now=then
     )
     wo.work_order_deliver(by=advisor, work_order=order, now=then)
+    # Opened that morning, as its authorisation says (the row's own time is the build's).
+    type(order).objects.filter(pk=order.pk).update(created_at=then - timedelta(hours=5))
     Program.objects.filter(pk=program.pk).update(
         team=Team.objects.filter(name="客服一组").first(),
         status=Program.Status.ACTIVE,
