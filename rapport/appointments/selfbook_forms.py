@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from rapport.appointments.models import ServiceType
+from rapport.appointments.forms import NeedForm
 from rapport.core.bounds import BoundedFormMixin
 
 
@@ -29,27 +29,17 @@ class CodeForm(PhoneForm):
     )
 
 
-class SelfNeedForm(BoundedFormMixin, forms.Form):
-    """What the customer needs, in their own words, and the day they would like."""
+class SelfNeedForm(NeedForm):
+    """What the customer needs, in their own words, and the day they would like: the staff
+    booking form without what only staff record (mileage, a wished time of day)."""
 
-    service_type = forms.ModelChoiceField(
-        label=_("Service"), queryset=ServiceType.objects.none(), empty_label=None
-    )
-    asset = forms.TypedChoiceField(label=_("Vehicle"), required=False, coerce=int, empty_value=None)
-    customer_words = forms.CharField(
-        label=_("What does the car need? In your own words"),
-        max_length=2000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    wish = forms.DateField(
-        label=_("Preferred day"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    mileage_km = None
+    wish_time = None
 
-    def __init__(self, *args, service_types, vehicles, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["service_type"].queryset = service_types
-        self.fields["asset"].choices = [("", _("No vehicle"))] + [(v.pk, str(v)) for v in vehicles]
+        self.fields["customer_words"].label = _("What does the car need? In your own words")
+        self.fields["wish"].label = _("Preferred day")
 
 
 class SelfChooseForm(SelfNeedForm):
