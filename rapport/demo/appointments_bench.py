@@ -208,4 +208,5 @@ def benchmarks() -> list:
         Scenario(
             "Appointments: workshop measures, last 30 days", "GET", lambda c: "/workshop/measures/"
         ),
+        Scenario("Appointments: self-booking sign-in page (public)", "GET", lambda c: "/book/"),
     ]

@@ -109,6 +109,12 @@ SCENARIOS += [
     Scenario("My tasks", "GET", lambda c: "/tasks/", user="bench_agent"),
     Scenario("Measures page (this and last month)", "GET", lambda c: "/measures/", target_ms=200),
     Scenario(
+        "Measures page, a chosen quarter beside the one before",
+        "GET",
+        lambda c: "/measures/?date_from=2026-07-01&date_to=2026-09-30",
+        target_ms=200,
+    ),
+    Scenario(
         "API interaction list for a customer",
         "GET",
         lambda c: f"/api/v1/interactions?customer_id={_customer(c)}",

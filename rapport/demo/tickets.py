@@ -713,6 +713,11 @@ def benchmarks() -> list:
 
     return [
         Scenario("Ticket queue, my tickets", "GET", lambda c: "/tickets/?queue=mine"),
+        Scenario(
+            "Ticket queue, my tickets, overdue only",
+            "GET",
+            lambda c: "/tickets/?queue=mine&overdue=on&sort=due",
+        ),
         Scenario("Ticket queue, owned by me", "GET", lambda c: "/tickets/?queue=owned"),
         Scenario("Ticket queue, my team's", "GET", lambda c: "/tickets/?queue=team"),
         Scenario("Ticket queue, unassigned", "GET", lambda c: "/tickets/?queue=unassigned"),

@@ -211,7 +211,9 @@ class MeasuresFilterForm(BoundedFormMixin, forms.Form):
         label=_("To (included)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    MAX_DAYS = 366
+    # Computed live (no rollup yet, issue 16): a quarter of the period beside the quarter before
+    # costs about 0.55 s at M (1M interactions), so no longer periods.
+    MAX_DAYS = 92
 
     def clean(self):
         """A period of days, or none (this month beside last month). Given only a start, the
@@ -225,6 +227,6 @@ class MeasuresFilterForm(BoundedFormMixin, forms.Form):
         if last < first:
             raise ValidationError({"date_to": _("The end cannot be before the start.")})
         if (last - first).days >= self.MAX_DAYS:
-            raise ValidationError({"date_to": _("Choose a period of at most a year.")})
+            raise ValidationError({"date_to": _("Choose a period of at most 92 days.")})
         data["date_from"], data["date_to"] = first, last
         return data

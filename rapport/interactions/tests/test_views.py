@@ -421,3 +421,14 @@ def test_the_quick_log_offers_a_purpose_added_or_retired_at_once(agent, as_user)
     added.save()
     page = client.get(f"/customers/{customer.pk}/").content.decode()
     assert f'<option value="{added.pk}"' not in page
+
+
+def test_it_refuses_a_period_longer_than_a_quarter(supervisor, as_user):
+    today = timezone.localdate()
+
+    response = as_user(supervisor).get(
+        "/measures/", {"date_from": today - timedelta(days=92), "date_to": today}
+    )
+
+    assert response.status_code == 400
+    assert "请选择不超过 92 天的期间。" in response.content.decode()
