@@ -3,10 +3,25 @@
 import importlib
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer, WSGIServer
 from django.test import Client
+from django.test.testcases import LiveServerThread
 
 from rapport.staff.models import User
 from rapport.staff.tests.factories import StaffFactory, TeamFactory
+
+
+def _live_server(*args, connections_override=None, **kwargs):
+    """The live server serves one request at a time when it shares the test's in-memory SQLite
+    connection. Django's threaded server hands that one connection to a thread per request, so
+    a page and its htmx panels used it at once: a `.get(pk=…)` saw two rows and a 500 (CI,
+    2026-12-07). Each response then says Connection: close; nothing here streams."""
+    if connections_override:
+        return WSGIServer(*args, **kwargs)
+    return ThreadedWSGIServer(*args, connections_override=connections_override, **kwargs)
+
+
+LiveServerThread.server_class = staticmethod(_live_server)
 
 
 @pytest.fixture(autouse=True)
