@@ -115,7 +115,9 @@ def clock_start(
 
 def _locked(clock: ServiceClock) -> ServiceClock:
     return (
-        ServiceClock.objects.select_for_update().select_related("policy__calendar").get(pk=clock.pk)
+        ServiceClock.objects.select_for_update(of=("self",))
+        .select_related("policy__calendar")
+        .get(pk=clock.pk)
     )
 
 

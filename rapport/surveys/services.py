@@ -177,7 +177,7 @@ def survey_deliver(*, send_id: int) -> str | None:
     text is the `summary` given here, never the e-mail (which carries the token). The send is
     linked to that entry by on_invitation_sent."""
     send = (
-        SurveySend.objects.select_for_update()
+        SurveySend.objects.select_for_update(of=("self",))
         .select_related("template", "customer", "sent_by")
         .filter(pk=send_id, status=SurveySend.Status.PENDING)
         .first()
@@ -317,7 +317,11 @@ def survey_respond(*, send: SurveySend, answers: list[AnswerInput]) -> SurveyRes
     Raises SurveyRefused (code `expired` or `not_sent`) and ValidationError keyed by question
     code. An unhappy answer (CSAT or NPS at or below the administrator's thresholds, or "not
     solved") opens one follow-up for the owner, however often the answer is edited."""
-    send = SurveySend.objects.select_for_update().select_related("customer").get(pk=send.pk)
+    send = (
+        SurveySend.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .get(pk=send.pk)
+    )
     if send.status not in (SurveySend.Status.SENT, SurveySend.Status.ANSWERED):
         raise SurveyRefused(_("This survey has not been sent."), code="not_sent")
     if send.is_expired:

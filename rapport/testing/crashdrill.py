@@ -12,8 +12,10 @@ up what a dead worker left (task leases, unsent alerts, waiting deliveries).
 
 import argparse
 import contextlib
+import faulthandler
 import json
 import os
+import signal
 import sys
 import time
 from datetime import timedelta
@@ -195,6 +197,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rerun", action="store_true")
     parser.add_argument("--via-worker", action="store_true")
     args = parser.parse_args(argv)
+    # A drill that does not stop shows where each thread is (the test sends SIGUSR1 first).
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rapport.settings")
     import django
 

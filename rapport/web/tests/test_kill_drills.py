@@ -113,9 +113,11 @@ def run_child(database, job, *args, kill_after=None, sig=signal.SIGKILL, env=Non
     try:
         child.wait(timeout=30)
     except subprocess.TimeoutExpired:
+        child.send_signal(signal.SIGUSR1)  # each thread's stack, on stderr
+        time.sleep(1)
         child.kill()
         child.wait()
-        pytest.fail(f"{job} did not stop")
+        pytest.fail(f"{job} did not stop: {child.stderr.read()[-6000:]}")
     if kill_after is None:
         assert done, f"{job} did not finish: {child.stderr.read()[-3000:]}"
     else:
