@@ -22,4 +22,6 @@ def customer_panels(*, request: HttpRequest, customer: Customer) -> dict:
     if request.user.can("interactions.log"):
         panels.append("web/phone/customer_panel.html")  # click-to-call and recent calls
         context["phone_calls"] = list(calls_for_customer(customer=customer))
+    if request.user.can("customers.edit"):
+        panels.append("web/chatbind/placeholder.html")  # loads itself; empty without chat accounts
     return {"panel_templates": panels, **context}

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.urls import path
 
-from rapport.web import approvals, dashboard, views
+from rapport.web import approvals, chatbind, dashboard, views
 from rapport.web.inbox import views as inbox
 from rapport.web.phone import views as phone
 from rapport.web.search import views as search
@@ -54,6 +54,21 @@ urlpatterns = [
         name="simulate-call-step",
     ),
     path("inbox/simulate/sms/", inbox.simulate_sms, name="simulate-sms"),
+    path(
+        "customers/<int:customer_id>/wechat-binding/",
+        chatbind.customer_binding,
+        name="customer-binding",
+    ),
+    path(
+        "customers/<int:customer_id>/wechat-binding/make/",
+        chatbind.customer_binding_make,
+        name="customer-binding-make",
+    ),
+    path(
+        "wechat-binding/<int:invite_id>/simulate/",
+        chatbind.customer_binding_simulate,
+        name="customer-binding-simulate",
+    ),
 ]
 
 if settings.RAPPORT_BENCH_BARE_VIEW:

@@ -825,6 +825,9 @@ from rapport.channels.models.chat import (  # noqa: E402
     ChatAccessToken as ChatAccessToken,
 )
 from rapport.channels.models.chat import (  # noqa: E402
+    ChatBindingInvite as ChatBindingInvite,
+)
+from rapport.channels.models.chat import (  # noqa: E402
     ChatSession as ChatSession,
 )
 from rapport.channels.models.chat import (  # noqa: E402

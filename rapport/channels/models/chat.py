@@ -149,3 +149,45 @@ class FakeKfMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id}#{self.pk}"
+
+
+class ChatBindingInvite(models.Model):
+    """A QR code or link made for one customer on one chat account (微信绑定邀请): whoever
+    follows through it (WeChat: the parametric QR code's scene "bind:<code>"; WeCom customer
+    service: the contact link's scene_param) is bound to this customer. Works once, until it
+    expires (WeChat's temporary QR codes live at most 30 days)."""
+
+    account = models.ForeignKey(
+        "channels.ChannelAccount",
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="binding_invites",
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    code = models.CharField(_("code"), max_length=16, unique=True)
+    url = models.CharField(_("link in the QR code"), max_length=500)
+    qr_ticket = models.CharField(_("QR ticket"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        "staff.User",
+        verbose_name=_("made by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    used_by = models.CharField(_("used by (chat id)"), max_length=128, blank=True)
+
+    class Meta:
+        verbose_name = _("WeChat binding invitation")
+        verbose_name_plural = _("WeChat binding invitations")
+        indexes = [models.Index(fields=["customer", "account", "-expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}:{self.code}"

@@ -10,6 +10,7 @@ ahead of expiry; a call answered "token expired/invalid" (40001, 40014, 42001) r
 retries once.
 """
 
+import hashlib
 import json
 import logging
 import time
@@ -323,6 +324,24 @@ class FakeServer:
     def call(self, path: str, payload: dict) -> dict:
         from rapport.channels.models import FakeKfMessage, FakeSentMessage
 
+        if path.endswith("/qrcode/create"):  # a parametric QR code: its ticket and its link
+            scene = str(payload.get("action_info", {}).get("scene", {}).get("scene_str", ""))
+            if not 1 <= len(scene) <= 64:
+                raise ApiError(40097, "invalid args: scene_str")
+            digest = hashlib.sha1(f"{self.account.pk}:{scene}".encode()).hexdigest()[:20]
+            ticket = f"fakeqr{digest}"
+            return {
+                "ticket": ticket,
+                "expire_seconds": int(payload.get("expire_seconds") or 60),
+                "url": f"http://weixin.qq.com/q/{ticket}",
+            }
+        if path.endswith("/kf/add_contact_way"):
+            kfid = str(payload.get("open_kfid", ""))
+            return {
+                "errcode": 0,
+                "errmsg": "ok",
+                "url": f"https://work.weixin.qq.com/kf/{kfid}?enc_scene=FAKE{self.account.pk}",
+            }
         if path.endswith("/kf/sync_msg"):
             after = int(payload.get("cursor") or 0)
             limit = min(int(payload.get("limit") or 1000), 1000)

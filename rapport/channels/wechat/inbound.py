@@ -16,12 +16,11 @@ from rapport.channels.email.parse import ParsedAttachment
 from rapport.channels.models import ChannelAccount, InboundMessage
 from rapport.channels.services.inbound import Ignore, Incoming, Quarantine
 from rapport.channels.wechat import http
+from rapport.channels.wechat.binding import binding_code_in, binding_redeem
 from rapport.channels.wechat.client import ApiError, media_download
 from rapport.channels.wechat.sessions import (
     bind_by_phone,
-    bind_to,
     customer_for,
-    customer_from_binding,
     session_for,
     window_opened,
 )
@@ -29,7 +28,6 @@ from rapport.channels.wechat.wxml import XmlError, parse_xml
 from rapport.customers.services import identity_mark_undeliverable
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
-BIND_PREFIXES = ("qrscene_bind:", "bind:")
 
 
 def _sent_at(message: dict[str, str]):
@@ -145,13 +143,10 @@ def _event(account: ChannelAccount, message: dict[str, str], openid: str) -> Inc
     if event == "subscribe" or event == "scan":
         customer, session = customer_for(account, openid, unionid=message.get("UnionId", ""))
         note = ""
-        code = key.removeprefix("qrscene_")
-        for prefix in ("bind:",):
-            if code.startswith(prefix):
-                target = customer_from_binding(code.removeprefix(prefix))
-                if target is not None and bind_to(account, session, target):
-                    customer = target
-                    note = _(" Bound to %(name)s by the binding code.") % {"name": target.name}
+        code = binding_code_in(key)
+        if code:
+            redeemed = binding_redeem(account=account, session=session, code=code)
+            customer, note = redeemed.customer or customer, redeemed.note
         if event == "subscribe":
             session.followed, session.unfollowed_at = True, None
             session.save(update_fields=["followed", "unfollowed_at", "updated_at"])

@@ -2,7 +2,6 @@
 
 import re
 
-from django.core import signing
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +13,6 @@ from rapport.customers.models import Customer, Identity
 from rapport.customers.services import customer_get_or_create_from_contact
 
 IDENTITY_KIND = {ChannelAccount.Kind.WECHAT: "wxopenid", ChannelAccount.Kind.WECOM: "wecom"}
-BIND_SALT = "rapport.channels.wechat.bind"
 # A mainland mobile number somewhere in the text (full-width digits are folded first).
 PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d[- ]?\d{4}[- ]?\d{4})(?!\d)")
 FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９＋", "0123456789+")
@@ -106,20 +104,6 @@ def window_close(session: ChatSession) -> None:
 
 
 # --- Binding a chat id to a known customer ---------------------------------------------------
-
-
-def binding_code(customer: Customer) -> str:
-    """A signed code for a parametric QR code / link: following through it binds the follower
-    to this customer (EventKey "qrscene_bind:<code>")."""
-    return signing.dumps(customer.pk, salt=BIND_SALT, compress=True)
-
-
-def customer_from_binding(code: str) -> Customer | None:
-    try:
-        customer_id = signing.loads(code, salt=BIND_SALT, max_age=60 * 60 * 24 * 30)
-    except signing.BadSignature:
-        return None
-    return Customer.objects.filter(pk=customer_id).first()
 
 
 def phone_in_text(text: str) -> str:

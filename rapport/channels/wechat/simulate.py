@@ -20,7 +20,9 @@ from rapport.channels.wechat.wxml import build_xml
 DEMO_IMAGE_MEDIA_ID = "simulated-image"
 
 
-def wechat_fields(account: ChannelAccount, *, user_id: str, kind: str, text: str) -> dict:
+def wechat_fields(
+    account: ChannelAccount, *, user_id: str, kind: str, text: str, scene: str = ""
+) -> dict:
     now = int(time.time())
     base = {"ToUserName": account.address, "FromUserName": user_id, "CreateTime": now}
     msgid = secrets.randbelow(10**18) + 10**18
@@ -42,11 +44,14 @@ def wechat_fields(account: ChannelAccount, *, user_id: str, kind: str, text: str
             "MsgId": msgid,
         }
     if kind in ("subscribe", "unsubscribe"):
-        return {**base, "MsgType": "event", "Event": kind, "EventKey": ""}
+        key = f"qrscene_{scene}" if scene and kind == "subscribe" else ""
+        return {**base, "MsgType": "event", "Event": kind, "EventKey": key}
     return {**base, "MsgType": "text", "Content": text, "MsgId": msgid}
 
 
-def wecom_message(account: ChannelAccount, *, user_id: str, kind: str, text: str) -> dict:
+def wecom_message(
+    account: ChannelAccount, *, user_id: str, kind: str, text: str, scene: str = ""
+) -> dict:
     settings = chat_settings(account)
     base = {
         "msgid": secrets.token_hex(12),
@@ -62,7 +67,12 @@ def wecom_message(account: ChannelAccount, *, user_id: str, kind: str, text: str
             **base,
             "origin": 4,
             "msgtype": "event",
-            "event": {"event_type": "enter_session", "external_userid": user_id, "scene": "demo"},
+            "event": {
+                "event_type": "enter_session",
+                "external_userid": user_id,
+                "scene": "rapport_bind" if scene else "demo",
+                **({"scene_param": scene} if scene else {}),
+            },
         }
     return {**base, "msgtype": "text", "text": {"content": text}}
 
@@ -96,7 +106,7 @@ def post_callback(account: ChannelAccount, fields: dict):
 
 
 def simulate_inbound(
-    *, account: ChannelAccount, user_id: str, kind: str = "text", text: str = ""
+    *, account: ChannelAccount, user_id: str, kind: str = "text", text: str = "", scene: str = ""
 ) -> tuple[int, str, InboundMessage | None]:
     """(HTTP status, answer, the customer's message record once processed)."""
     before = (
@@ -108,7 +118,8 @@ def simulate_inbound(
     )
     if account.kind == ChannelAccount.Kind.WECOM:
         FakeKfMessage.objects.create(
-            account=account, payload=wecom_message(account, user_id=user_id, kind=kind, text=text)
+            account=account,
+            payload=wecom_message(account, user_id=user_id, kind=kind, text=text, scene=scene),
         )
         fields = {
             "ToUserName": chat_settings(account).receive_id,
@@ -119,7 +130,7 @@ def simulate_inbound(
             "OpenKfId": chat_settings(account).open_kfid,
         }
     else:
-        fields = wechat_fields(account, user_id=user_id, kind=kind, text=text)
+        fields = wechat_fields(account, user_id=user_id, kind=kind, text=text, scene=scene)
     response = post_callback(account, fields)
     answer = response.content.decode("utf-8", "replace")
     if response.status_code != 200:
@@ -140,3 +151,18 @@ def process_new(account: ChannelAccount, *, after_id: int) -> None:
     ).order_by("id")
     for inbound_id in pending.values_list("id", flat=True):
         inbound_process(inbound_id=inbound_id)
+
+
+def simulate_scan(*, invite) -> tuple[int, str, InboundMessage | None]:
+    """A new follower scans a binding invitation's code (WeChat: follows through the QR code;
+    WeCom: opens the chat through the link), through the account's real callback."""
+    from rapport.channels.wechat.binding import PREFIX
+
+    account = invite.account
+    prefix = "oDemoScan" if account.kind == ChannelAccount.Kind.WECHAT else "wmDemoScan"
+    return simulate_inbound(
+        account=account,
+        user_id=f"{prefix}{secrets.token_hex(8)}",
+        kind="subscribe",
+        scene=f"{PREFIX}{invite.code}",
+    )

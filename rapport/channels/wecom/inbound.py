@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from rapport.channels.models import ChannelAccount, ChatSession, InboundMessage
 from rapport.channels.services.inbound import Ignore, Incoming, Quarantine
+from rapport.channels.wechat.binding import binding_code_in, binding_redeem
 from rapport.channels.wechat.inbound import _image, _sent_at
 from rapport.channels.wechat.sessions import customer_for, session_for, window_opened
 from rapport.channels.wechat.wxml import XmlError, parse_xml
@@ -142,10 +143,14 @@ def _event(account: ChannelAccount, event: dict) -> Incoming:
     if kind == "enter_session" and user:
         _customer, session = customer_for(account, user)
         ChatSession.objects.filter(pk=session.pk).update(kf_state=ChatSession.KfState.NEW)
+        note = ""
+        code = binding_code_in(str(event.get("scene_param", "")))
+        if code:
+            note = binding_redeem(account=account, session=session, code=code).note
         return Incoming(
             sender=user,
-            handled=_("%(id)s opened the customer-service chat (scene %(scene)s).")
-            % {"id": user, "scene": event.get("scene", "") or "—"},
+            handled=_("%(id)s opened the customer-service chat (scene %(scene)s).%(note)s")
+            % {"id": user, "scene": event.get("scene", "") or "—", "note": note},
         )
     if kind == "session_status_change" and user:
         session = session_for(account, user)

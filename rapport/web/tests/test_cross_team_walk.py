@@ -84,6 +84,8 @@ PARAMS = {
     # A call that rang at team A's representative (rapport.channels.phone): its banner, its
     # "new customer" form and the demo's simulation steps are theirs (or administrators').
     "call_id": ("call", True),
+    # A WeChat binding code made for team A's customer; only administrators simulate its scan.
+    "invite_id": ("binding_invite", True),
     # Message templates are the company's wording, readable by everyone in the inbox.
     "code": ("code", False),
     # What team A's representative is told (rapport.notifications): only ever their own.
@@ -273,6 +275,7 @@ def world(agent, team, specialist, kam, other_team_agent, tmp_path, settings):
         "notification": Notification.objects.filter(recipient=agent).latest("id").pk,
         **messaging,
         "call": _phone_call(team, agent),
+        "binding_invite": _binding_invite(team, agent, customer),
         "own_ticket": own_ticket.pk,
         "customer": customer.pk,
         "other_customer": CustomerFactory().pk,
@@ -304,6 +307,14 @@ def world(agent, team, specialist, kam, other_team_agent, tmp_path, settings):
         "work_order": _work_order(agent, customer),
         "step": "start",
     }
+
+
+def _binding_invite(team, agent, customer) -> int:
+    from rapport.channels.wechat.binding import binding_invite
+    from rapport.channels.wechat.tests.conftest import make_account
+
+    account = make_account(team, is_default=False)
+    return binding_invite(customer=customer, account=account, by=agent).pk
 
 
 def _work_order(agent, customer) -> int:

@@ -102,6 +102,7 @@ def world(team, other_team):
         "view_id": 1,  # no saved view: its delete answers 404
         "appointment_id": 1,  # no appointment either: its pages answer 404
         "work_order_id": 1,  # nor a work order
+        "invite_id": 1,  # nor a WeChat binding code: its simulated scan answers 404
         "step": "start",
     }
     return {"manager": manager, "agent": agent, "ticket": ticket, "ids": ids}

@@ -16,7 +16,6 @@ from rapport.channels.models import (
 from rapport.channels.services import inbound_process, outbox_queue, outbox_send
 from rapport.channels.services.conversations import conversation_reply
 from rapport.channels.wechat.crypto import MessageCrypto  # noqa: F401
-from rapport.channels.wechat.sessions import binding_code
 from rapport.channels.wechat.tests.conftest import make_account, signed_post, text_message
 from rapport.customers.models import Identity
 from rapport.customers.services import IdentityInput, customer_create
@@ -126,14 +125,6 @@ def test_a_phone_number_the_customer_sends_binds_them_to_the_existing_customer(c
     assert Identity.objects.get(kind="wxopenid").customer_id == known.pk
     assert Conversation.objects.get().customer_id == known.pk
     assert Message.objects.order_by("id").last().customer_id == known.pk
-
-
-def test_a_binding_code_in_the_follow_scene_binds_to_that_customer(client, wechat):
-    known = customer_create(
-        by=None, name="王芳", identities=[IdentityInput("phone", "13700137000")]
-    )
-    deliver(client, wechat, event("subscribe", key=f"qrscene_bind:{binding_code(known)}"))
-    assert Identity.objects.get(kind="wxopenid").customer_id == known.pk
 
 
 def test_menu_click_and_scan_are_recorded(client, wechat):
