@@ -64,8 +64,8 @@ def _context(request: HttpRequest, customer: Customer, *, shown=None, error="") 
 @staff_view("customers.edit")
 def customer_binding(request: HttpRequest, customer_id: int) -> HttpResponse:
     customer = customer_get_for_staff(staff=request.user, customer_id=customer_id)
-    if not customer_can_edit(staff=request.user, customer=customer):
-        return HttpResponse("")  # the panel is only for those who may bind
+    if customer.is_deceased or not customer_can_edit(staff=request.user, customer=customer):
+        return HttpResponse("")  # the panel is only for those who may bind, and for the living
     context = _context(request, customer)
     if not context["rows"]:
         return HttpResponse("")  # no WeChat or WeCom account: nothing to offer

@@ -103,6 +103,8 @@ def binding_invite(
         raise DomainError(_("Choose an active WeChat or WeCom account."), field="account")
     if customer.merged_into_id:
         raise DomainError(_("This customer was merged into another file."), code="merged")
+    if customer.is_deceased:
+        raise DomainError(_("This customer is recorded as deceased."), code="deceased")
     now = timezone.now()
     if not renew:
         current = (

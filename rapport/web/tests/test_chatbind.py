@@ -87,6 +87,19 @@ def test_without_chat_accounts_the_panel_is_empty(as_user, agent, customer):
     assert client.get(f"/customers/{customer.pk}/wechat-binding/").content == b""
 
 
+def test_a_deceased_customer_is_offered_no_code(as_user, agent, wechat, customer):
+    customer.is_deceased = True
+    customer.save()
+    client = as_user(agent)
+    assert client.get(f"/customers/{customer.pk}/wechat-binding/").content == b""
+    refused = client.post(
+        f"/customers/{customer.pk}/wechat-binding/make/",
+        {"account": wechat.pk},
+        HTTP_HX_REQUEST="true",
+    )
+    assert refused.status_code == 400 and not ChatBindingInvite.objects.exists()
+
+
 def test_an_admin_can_simulate_a_scan_of_a_demo_code(as_user, admin_user, wechat, customer):
     invite = binding.binding_invite(customer=customer, account=wechat, by=admin_user)
     client = as_user(admin_user)
