@@ -17,7 +17,7 @@ from rapport.channels.models import ChannelAccount, InboundMessage
 from rapport.channels.services.inbound import Ignore, Incoming, Quarantine
 from rapport.channels.wechat import http
 from rapport.channels.wechat.binding import binding_code_in, binding_redeem
-from rapport.channels.wechat.client import ApiError, media_download
+from rapport.channels.wechat.client import ApiError, media_download, media_fetch
 from rapport.channels.wechat.sessions import (
     bind_by_phone,
     customer_for,
@@ -57,6 +57,42 @@ def _image(account: ChannelAccount, media_id: str, pic_url: str, key: str):
             content=content,
             content_id=None,
             is_inline=True,
+        ),
+        "",
+    )
+
+
+MEDIA_EXTENSIONS = {
+    "audio/amr": "amr",
+    "audio/speex": "speex",
+    "audio/mpeg": "mp3",
+    "video/mp4": "mp4",
+    "application/pdf": "pdf",
+    "image/png": "png",
+    "image/jpeg": "jpg",
+}
+
+
+def _media(account: ChannelAccount, media_id: str, key: str, kind: str):
+    """(attachment or None, defect or "") for a voice, video or file message: fetched through
+    the media API and kept as a (not inline) attachment of the message."""
+    try:
+        media = media_fetch(account, media_id)
+    except (http.HttpError, ApiError) as exc:
+        what = {"voice": _("voice message"), "video": _("video"), "file": _("file")}.get(kind, kind)
+        return None, _("The %(kind)s could not be fetched: %(error)s") % {
+            "kind": what,
+            "error": exc,
+        }
+    extension = MEDIA_EXTENSIONS.get(media.content_type, "bin")
+    filename = media.filename or f"{account.kind}-{kind}-{key[-12:] or 'media'}.{extension}"
+    return (
+        ParsedAttachment(
+            filename=filename,
+            content_type=media.content_type,
+            content=media.content,
+            content_id=None,
+            is_inline=False,
         ),
         "",
     )
@@ -122,6 +158,10 @@ def parse_wechat(inbound: InboundMessage) -> Incoming:
             attachments.append(attachment)
         if defect:
             defects.append(defect)
+    if kind == "voice":  # the recognition text (when on) is the message; the sound is kept
+        attachment, defect = _media(account, message.get("MediaId", ""), inbound.provider_id, kind)
+        attachments += [attachment] if attachment is not None else []
+        defects += [defect] if defect else []
     return Incoming(
         sender=openid,
         text=text,

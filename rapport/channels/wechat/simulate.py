@@ -38,7 +38,7 @@ def wechat_fields(
         return {
             **base,
             "MsgType": "voice",
-            "MediaId": "v",
+            "MediaId": "simulated-voice",
             "Format": "amr",
             "Recognition": text,
             "MsgId": msgid,
@@ -62,6 +62,10 @@ def wecom_message(
     }
     if kind == "image":
         return {**base, "msgtype": "image", "image": {"media_id": DEMO_IMAGE_MEDIA_ID}}
+    if kind == "voice":
+        return {**base, "msgtype": "voice", "voice": {"media_id": "simulated-voice"}}
+    if kind == "file":
+        return {**base, "msgtype": "file", "file": {"media_id": "simulated-file"}}
     if kind == "subscribe":
         return {
             **base,

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from rapport.channels.models import ChannelAccount, ChatSession, InboundMessage
 from rapport.channels.services.inbound import Ignore, Incoming, Quarantine
 from rapport.channels.wechat.binding import binding_code_in, binding_redeem
-from rapport.channels.wechat.inbound import _image, _sent_at
+from rapport.channels.wechat.inbound import _image, _media, _sent_at
 from rapport.channels.wechat.sessions import customer_for, session_for, window_opened
 from rapport.channels.wechat.wxml import XmlError, parse_xml
 
@@ -106,6 +106,11 @@ def parse_wecom(inbound: InboundMessage) -> Incoming:
             attachments.append(attachment)
         if defect:
             defects.append(defect)
+    if kind in ("voice", "video", "file"):
+        media_id = str((msg.get(kind) or {}).get("media_id", ""))
+        attachment, defect = _media(account, media_id, inbound.provider_id, kind)
+        attachments += [attachment] if attachment is not None else []
+        defects += [defect] if defect else []
     if kind == "text":
         from rapport.channels.wechat.sessions import bind_by_phone
 

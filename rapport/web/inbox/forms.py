@@ -81,6 +81,7 @@ class ChatSimulateForm(BoundedFormMixin, forms.Form):
         ("text", pgettext_lazy("chat message", "Text")),
         ("image", _("Image")),
         ("voice", _("Voice (with recognition text)")),
+        ("file", _("File (WeCom customer service)")),
         ("subscribe", _("Follow / enter the chat")),
         ("unsubscribe", _("Unfollow (Official Account)")),
     )
@@ -116,6 +117,9 @@ class ChatSimulateForm(BoundedFormMixin, forms.Form):
         data = super().clean()
         if data.get("kind") in ("text", "voice") and not (data.get("text") or "").strip():
             self.add_error("text", _("Write what the customer says."))
+        account = data.get("chat_account")
+        if data.get("kind") == "file" and account and account.kind != ChannelAccount.Kind.WECOM:
+            self.add_error("kind", _("Only WeCom customer service passes files on."))
         return data
 
 

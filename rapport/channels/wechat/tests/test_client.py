@@ -175,3 +175,39 @@ def test_network_failure_is_a_transient_failure_and_gives_the_quota_back(
     assert result.state == OutboxMessage.State.QUEUED
     assert "timed out" in result.error
     assert ChatSession.objects.get().window_sent == 0
+
+
+def test_a_real_file_keeps_the_providers_name_and_an_error_answer_is_an_api_error(
+    real, fake_http, monkeypatch
+):
+    name = "attachment; filename*=UTF-8''%E6%8A%A5%E4%BB%B7%E5%8D%95.pdf; filename=\"x.pdf\""
+    answers = iter(
+        [
+            http.HttpResponse(
+                200, b"%PDF-1.4", {"content-type": "application/pdf", "content-disposition": name}
+            ),
+            http.HttpResponse(
+                200,
+                json.dumps({"errcode": 40007, "errmsg": "invalid media_id"}).encode(),
+                {"content-type": "application/json"},
+            ),
+        ]
+    )
+
+    def answer(method, url, *, json_body=None):
+        if "/cgi-bin/media/get" in url:
+            return next(answers)
+        return fake_http(method, url, json_body=json_body)
+
+    monkeypatch.setattr(http, "request", answer)
+    media = wx.media_fetch(real, "M2")
+    assert (media.filename, media.content_type) == ("报价单.pdf", "application/pdf")
+    with pytest.raises(wx.ApiError) as exc:
+        wx.media_fetch(real, "M3")
+    assert exc.value.code == 40007
+
+
+def test_a_provider_file_name_cannot_climb_out_of_its_folder():
+    assert wx._disposition_filename('attachment; filename="../../etc/passwd"') == "passwd"
+    assert wx._disposition_filename('attachment; filename="..\\\\a\\\\b.txt"') == "b.txt"
+    assert wx._disposition_filename("") == ""

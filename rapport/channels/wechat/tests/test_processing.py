@@ -239,3 +239,19 @@ def test_outbox_queue_to_a_wechat_customer_without_a_thread(client, wechat):
     )
     assert row.to_address == OPENID
     assert outbox_send(outbox_id=row.pk).state == "sent"
+
+
+def test_a_voice_message_is_its_recognition_text_with_the_sound_kept(client, wechat):
+    voice = {
+        **text_message(msgid=91),
+        "MsgType": "voice",
+        "MediaId": "simulated-voice-9",
+        "Format": "amr",
+        "Recognition": "我的车还没修好",
+    }
+    voice.pop("Content", None)
+    inbound = deliver(client, wechat, voice)
+    assert inbound.state == "processed"
+    message = Message.objects.get()
+    assert message.text == "我的车还没修好"
+    assert message.attachments.get().content_type == "audio/amr"

@@ -225,3 +225,35 @@ def test_a_reply_goes_through_send_msg(client, wecom, agent):
     fake = FakeSentMessage.objects.get()
     assert fake.subject == "/cgi-bin/kf/send_msg"
     assert fake.to_address == USER
+
+
+def _filed(wecom, payload):
+    FakeKfMessage.objects.create(account=wecom, payload=payload)
+    wecom_sync(account_id=wecom.pk)
+    process_all()
+    return Message.objects.order_by("-id").first()
+
+
+def test_a_file_is_fetched_through_the_media_api_and_kept_with_its_name(wecom):
+    message = _filed(wecom, kf_message(31, msgtype="file", file={"media_id": "simulated-file-1"}))
+    attachment = message.attachments.get()
+    assert attachment.filename == "维修报价单.pdf"
+    assert attachment.content_type == "application/pdf" and not attachment.is_inline
+    assert attachment.file.read().startswith(b"%PDF")
+    assert message.text in ("［文件］", "[File]")
+
+
+def test_a_voice_message_keeps_its_sound(wecom):
+    message = _filed(
+        wecom, kf_message(32, msgtype="voice", voice={"media_id": "simulated-voice-1"})
+    )
+    attachment = message.attachments.get()
+    assert attachment.content_type == "audio/amr" and attachment.filename.endswith(".amr")
+
+
+def test_media_that_cannot_be_fetched_is_said_and_the_message_still_filed(wecom):
+    message = _filed(wecom, kf_message(33, msgtype="video", video={"media_id": "expired-1"}))
+    assert not message.attachments.exists()
+    inbound = InboundMessage.objects.get(provider_id="kf:from_msgid_33")
+    assert inbound.state == "processed"
+    assert any("40007" in defect for defect in message.defects)
