@@ -9,7 +9,8 @@ archived cases hang on (rapport.demo.tickets.seed_tickets) and the knowledge row
 (rapport.demo.knowledge.seed_knowledge), then one ticket in progress for the suggestions panel.
 `bench` times the same calls as `rapport.bench --only knowledge` plus more queries; `dump` prints
 the ids each search returns, in order, to compare two versions of the code on the same data.
-SQLITE_PATH overrides the file; DATABASE_URL is refused (this is for a scratch SQLite file).
+SQLITE_PATH overrides the file; with DATABASE_URL (an empty PostgreSQL database of your own) the
+same runs there.
 """
 
 import argparse
@@ -46,9 +47,8 @@ TICKET_TEXTS = [
 
 
 def setup(size: str) -> None:
-    if os.environ.get("DATABASE_URL"):
-        sys.exit("kb_dataset works on its own SQLite file; unset DATABASE_URL")
-    os.environ.setdefault("SQLITE_PATH", str(ROOT / "var" / f"kb-{size}.sqlite3"))
+    if not os.environ.get("DATABASE_URL"):
+        os.environ.setdefault("SQLITE_PATH", str(ROOT / "var" / f"kb-{size}.sqlite3"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rapport.settings")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
     import django
@@ -67,7 +67,7 @@ def seed(size: str) -> None:
 
     call_command("migrate", interactive=False, verbosity=0)
     if Ticket.objects.exists():
-        sys.exit(f"{os.environ['SQLITE_PATH']} is already seeded")
+        sys.exit("the database is already seeded")
     rng = random.Random(7)
     log = lambda line: print(line, flush=True)  # noqa: E731
     customer_ids = seed_customers(count=1000, rng=rng, log=log)
@@ -87,7 +87,10 @@ def seed(size: str) -> None:
     Ticket.objects.filter(pk=working.pk).update(
         subject="冷启动异响，保养后漏油", description=TICKET_TEXTS[0]
     )
-    print("ready:", os.environ["SQLITE_PATH"])
+    from rapport.demo.seed import sequences_reset
+
+    sequences_reset()  # PostgreSQL: the seeders insert explicit ids
+    print("ready")
 
 
 def _searches():
