@@ -4,7 +4,8 @@ same documents in (for clear cases) the same order.
 
     search_articles("异响", audience="internal") -> list[Hit]
     search_cases("漏油") -> list[Hit]
-    suggest(text, exclude_ticket_id=…) -> (articles, cases) for a ticket or conversation
+    suggest(text, exclude_ticket_id=…) -> (articles, cases) for a ticket or conversation,
+        ranked among the newest RANK_WINDOW matches of each kind (a typed search ranks all)
 
 The index is one table, SearchEntry, written by `entry_for_article` / `entry_for_case` (called
 after commit by the services and by the tickets app) and by `reindex`.
