@@ -214,6 +214,9 @@ class SearchEntry(models.Model):
     class Meta:
         verbose_name = _("search entry")
         verbose_name_plural = _("search entries")
+        # One-character searches read the newest entries of a kind and state until enough
+        # contain the character: without it, articles (the oldest ids) came after every case.
+        indexes = [models.Index(fields=["kind", "state", "id"], name="searchentry_kind_state")]
         constraints = [
             models.CheckConstraint(
                 condition=(
