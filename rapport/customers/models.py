@@ -1,4 +1,5 @@
 import unicodedata
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -489,6 +490,30 @@ class Asset(TimeStampedModel):
         if self.mileage_estimated_on is not None:
             due = max(due, self.mileage_estimated_on + timedelta(days=1))
         return due
+
+    def next_service(self, *, interval_km: int, interval_days: int) -> "NextService | None":
+        """The next service of a vehicle serviced before: at its odometer then + `interval_km`
+        (when known) on the estimated day, or `interval_days` after it, whichever is earlier."""
+        if self.kind != self.Kind.VEHICLE or self.last_service_on is None:
+            return None
+        by_time = self.last_service_on + timedelta(days=interval_days)
+        by_mileage = self.mileage_due_on(interval_km)
+        return NextService(
+            km=(
+                self.service_mileage_km + interval_km
+                if self.service_mileage_km is not None
+                else None
+            ),
+            on=min(by_time, by_mileage) if by_mileage else by_time,
+            by_mileage=by_mileage is not None and by_mileage < by_time,
+        )
+
+
+@dataclass(frozen=True)
+class NextService:
+    km: int | None
+    on: date
+    by_mileage: bool
 
 
 class CustomerMerge(models.Model):

@@ -160,3 +160,17 @@ def test_api_refuses_a_reading_in_the_future(agent, api_client):
     assert response.status_code in (400, 422)
     assert "mileage_read_on" in response.content.decode()
     assert Asset.objects.get(pk=car.pk).mileage_km == 1_000
+
+
+def test_360_page_shows_the_estimated_next_service(agent, as_user):
+    today = timezone.localdate()
+    serviced = today - timedelta(days=100)
+    car = _car(agent, mileage_km=40_000, mileage_read_on=serviced, last_service_on=serviced)
+    asset_update(asset=car, by=agent, mileage_km=43_800, mileage_read_on=today)  # 38 km a day
+
+    body = as_user(agent).get(f"/customers/{car.customer_id}/").content.decode()
+
+    # The ready-made program's 5,000 km: 1,200 km to go at 38 km a day.
+    line = body.split("data-next-service>")[1].split("</span>")[0]
+    assert (today + timedelta(days=32)).isoformat() in line
+    assert "45,000" in line and "38" in line
