@@ -129,8 +129,6 @@ def occasions(program: Program, due: date) -> Iterator[tuple[int, str, str]]:
             yield from source(event)
 
 
-# Vehicles past this many km a day are not sought: their estimate is a typing error.
-MAX_KM_PER_DAY = 1500
 RATES_PER_QUERY = 200  # OR terms per query (SQLite parses an OR chain to that depth)
 
 
@@ -223,9 +221,13 @@ def maintenance_occasion(asset: Asset, program: Program, event: date) -> str | N
             if asset.km_per_day_estimated
             else f"按默认日均 {asset.km_per_day} 公里估算"
         )
+        since = f"距上次保养（{asset.last_service_on}）"
         if asset.mileage_km >= target:
-            return f"{label} 已行驶至 {asset.mileage_km:,} 公里，距上次保养（{asset.last_service_on}）已超过 {program.maintenance_km:,} 公里"
-        return f"{label} 预计行驶至 {target:,} 公里（{how}），距上次保养（{asset.last_service_on}）已满 {program.maintenance_km:,} 公里"
+            return (
+                f"{label} 已行驶至 {asset.mileage_km:,} 公里，"
+                f"{since}已超过 {program.maintenance_km:,} 公里"
+            )
+        return f"{label} 预计行驶至 {target:,} 公里（{how}），{since}已满 {program.maintenance_km:,} 公里"
     if by_time == event:
         return f"{label} 上次保养 {asset.last_service_on} 已满 {program.maintenance_days} 天"
     return None

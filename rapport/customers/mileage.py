@@ -59,27 +59,29 @@ def reading_errors(
 
 
 def mileage_estimate(asset: Asset, *, today: date | None = None) -> None:
-    """Recompute the asset's km_per_day and mileage_due_key from its readings, made `today`
-    (not saved)."""
-    asset.mileage_estimated_on = today or timezone.localdate()
+    """Recompute the asset's km_per_day and mileage_due_key from its readings (not saved); when
+    they change, the estimate is dated `today` (see Asset.mileage_due_on)."""
+    before = (asset.km_per_day, asset.mileage_due_key)
     if asset.kind != Asset.Kind.VEHICLE or asset.mileage_km is None or not asset.mileage_read_on:
         asset.km_per_day = asset.mileage_due_key = None
-        return
-    if asset.km_per_day_estimated and asset.mileage_km >= (asset.mileage_base_km or 0):
-        days = (asset.mileage_read_on - asset.mileage_base_on).days
-        asset.km_per_day = min(
-            round((asset.mileage_km - asset.mileage_base_km) / days), MAX_KM_PER_DAY
-        )
     else:
-        asset.km_per_day = default_km_per_day()
-    if asset.km_per_day and asset.service_mileage_km is not None and asset.last_service_on:
-        asset.mileage_due_key = (
-            asset.km_per_day * asset.mileage_read_on.toordinal()
-            + asset.service_mileage_km
-            - asset.mileage_km
-        )
-    else:
-        asset.mileage_due_key = None
+        if asset.km_per_day_estimated and asset.mileage_km >= (asset.mileage_base_km or 0):
+            days = (asset.mileage_read_on - asset.mileage_base_on).days
+            asset.km_per_day = min(
+                round((asset.mileage_km - asset.mileage_base_km) / days), MAX_KM_PER_DAY
+            )
+        else:
+            asset.km_per_day = default_km_per_day()
+        if asset.km_per_day and asset.service_mileage_km is not None and asset.last_service_on:
+            asset.mileage_due_key = (
+                asset.km_per_day * asset.mileage_read_on.toordinal()
+                + asset.service_mileage_km
+                - asset.mileage_km
+            )
+        else:
+            asset.mileage_due_key = None
+    if (asset.km_per_day, asset.mileage_due_key) != before or asset.mileage_estimated_on is None:
+        asset.mileage_estimated_on = today or timezone.localdate()
 
 
 def _apply_reading(asset: Asset, *, km: int, read_on: date) -> None:

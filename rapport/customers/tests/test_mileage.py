@@ -174,3 +174,19 @@ def test_360_page_shows_the_estimated_next_service(agent, as_user):
     line = body.split("data-next-service>")[1].split("</span>")[0]
     assert (today + timedelta(days=32)).isoformat() in line
     assert "45,000" in line and "38" in line
+
+
+def test_an_edit_that_leaves_the_readings_alone_keeps_the_estimates_day(agent):
+    today = timezone.localdate()
+    car = _car(
+        agent,
+        mileage_km=40_000,
+        mileage_read_on=today - timedelta(days=30),
+        last_service_on=today - timedelta(days=30),
+    )
+    Asset.objects.filter(pk=car.pk).update(mileage_estimated_on=today - timedelta(days=30))
+    car.refresh_from_db()
+
+    car = asset_update(asset=car, by=agent, name="大众 朗逸 1.5L")
+
+    assert Asset.objects.get(pk=car.pk).mileage_estimated_on == today - timedelta(days=30)
