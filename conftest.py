@@ -53,6 +53,7 @@ DATA_MIGRATIONS = [
     ("rapport.care.migrations.0003_ready_made_programs", "seed"),
     ("rapport.care.migrations.0007_appointment_reminder_always_sent", "always_send"),
     ("rapport.care.migrations.0008_revisit_after_delivery", "seed"),
+    ("rapport.care.migrations.0009_maintenance_by_mileage", "seed"),
     ("rapport.assist.migrations.0002_seed_phrases_and_rules", "seed"),
     ("rapport.appointments.migrations.0005_reminder_answers", "forwards"),
 ]

@@ -264,6 +264,8 @@ RAPPORT_LOGIN_FAILURES_PER_ADDRESS = env_int("RAPPORT_LOGIN_FAILURES_PER_ADDRESS
 RAPPORT_LOGIN_LOCKOUT_MINUTES = env_int("RAPPORT_LOGIN_LOCKOUT_MINUTES", 15)
 RAPPORT_LOGIN_CONCURRENCY = env_int("RAPPORT_LOGIN_CONCURRENCY", 1)
 RAPPORT_PAGE_SIZE = env_int("RAPPORT_PAGE_SIZE", 25)
+# A vehicle's mileage estimate before its own readings span two weeks (customers.mileage).
+RAPPORT_DEFAULT_KM_PER_DAY = env_int("RAPPORT_DEFAULT_KM_PER_DAY", 40)
 # Set by `rapport demo` for its worker: customers keep writing to the demo mailbox.
 RAPPORT_DEMO_LIVE = env_bool("RAPPORT_DEMO_LIVE", False)
 RAPPORT_API_PAGE_SIZE_MAX = env_int("RAPPORT_API_PAGE_SIZE_MAX", 200)

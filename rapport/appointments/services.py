@@ -21,6 +21,7 @@ from rapport.appointments import capacity
 from rapport.appointments.capacity import Choice, Proposal
 from rapport.appointments.models import Appointment, CapacityBucket, Resource, ServiceType
 from rapport.core.errors import Conflict, DomainError, Forbidden
+from rapport.customers.mileage import asset_mileage_record
 from rapport.customers.models import Asset, Customer
 from rapport.interactions.models import Interaction, Purpose
 from rapport.interactions.services import interaction_log
@@ -552,8 +553,13 @@ def appointment_arrive(
         appointment.covers_fitted = covers_fitted
         appointment.save()
         asset = appointment.asset
-        if asset is not None and (asset.mileage_km or 0) < mileage_km:
-            Asset.objects.filter(pk=asset.pk).update(mileage_km=mileage_km, updated_at=now)
+        if asset is not None:
+            asset_mileage_record(
+                asset_id=asset.pk,
+                km=mileage_km,
+                read_on=timezone.localtime(now).date(),
+                strict=False,
+            )
         _timeline(
             by=by,
             appointment=appointment,

@@ -29,6 +29,7 @@ from rapport.appointments.models import (
 )
 from rapport.core.errors import Conflict, Forbidden
 from rapport.customers.identities import normalize_identity
+from rapport.customers.mileage import asset_mileage_record
 from rapport.customers.models import Asset, Customer
 from rapport.interactions.models import Interaction, Purpose
 from rapport.interactions.services import interaction_log
@@ -232,6 +233,13 @@ def work_order_open(
     with transaction.atomic():
         order.repeat_of = repeat_find(asset=asset, customer_words=words, now=now)
         order.save()
+        if mileage_km is not None:  # a lower figure stays on the order, not on the vehicle
+            asset_mileage_record(
+                asset_id=asset.pk,
+                km=mileage_km,
+                read_on=timezone.localtime(now).date(),
+                strict=False,
+            )
         for row in rows:
             row.work_order = order
         WorkOrderItem.objects.bulk_create(rows)
@@ -492,8 +500,13 @@ def work_order_deliver(
         order.delivered_by = by
         order.save()
         if order.asset_id:
-            Asset.objects.filter(pk=order.asset_id).update(
-                last_service_on=timezone.localtime(now).date(), updated_at=now
+            # The service's odometer: the order's reading, else the reading of this visit.
+            asset_mileage_record(
+                asset_id=order.asset_id,
+                km=order.mileage_km,
+                read_on=timezone.localtime(now).date(),
+                service=True,
+                strict=False,
             )
         _timeline(
             by=by,

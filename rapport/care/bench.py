@@ -1,11 +1,14 @@
 """The daily care evaluation for `make bench` (`--only care`), on the bench database.
 
 Inside one transaction that is rolled back at the end (the bench dataset stays as seeded): a
-share of the customers get a policy expiring in 30 days and a vehicle due for service today,
-two active programs (a renewal call and a maintenance message) reach them, and the daily
-evaluation is timed — once with that share due, once with ten times as many — so the report
-shows its cost following the customers due, not the customer table. The query count of the
-evaluation is reported with it.
+share of the customers get a policy expiring in 30 days and a vehicle due for service today —
+half of them by time (180 days since the last service), half by mileage (their readings put
+them at the last service's odometer + 5,000 km today, at 20 to 99 km a day) — and every other
+customer a vehicle with readings that is due on another day, so the fleet is the customer
+table's size. Two active programs (a renewal call and a maintenance message) reach them, and
+the daily evaluation is timed — once with that share due, once with ten times as many — so the
+report shows its cost following the customers due, not the customer table or the fleet. The
+query count of the evaluation is reported with it.
 """
 
 import time
@@ -16,6 +19,29 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 GOAL_SECONDS_M = 10.0
+
+
+def _vehicle(customer_id: int, today, *, rate: int, days_left: int):
+    """A car serviced 60 days ago at 30,000 km, read 100 and 10 days ago at `rate` km a day, so
+    it reaches 35,000 km `days_left` days from today (before its 180 days unless far off)."""
+    from rapport.customers.mileage import mileage_estimate
+    from rapport.customers.models import Asset
+
+    read_on = today - timedelta(days=10)
+    km = 35_000 - (days_left + 10) * rate
+    car = Asset(
+        customer_id=customer_id,
+        kind=Asset.Kind.VEHICLE,
+        name="大众 朗逸",
+        last_service_on=today - timedelta(days=60),
+        service_mileage_km=min(30_000, km),
+        mileage_km=km,
+        mileage_read_on=read_on,
+        mileage_base_km=km - 90 * rate,
+        mileage_base_on=today - timedelta(days=100),
+    )
+    mileage_estimate(car, today=read_on)
+    return car
 
 
 def _prepare(due: int, today, team, segment) -> list:
@@ -45,8 +71,20 @@ def _prepare(due: int, today, team, segment) -> list:
                 name="大众 朗逸",
                 last_service_on=today - timedelta(days=180),
             )
-            for cid in ids[due:]
+            for cid in ids[due : due + due // 2]
+        ]
+        + [
+            _vehicle(cid, today, rate=20 + n % 80, days_left=0)
+            for n, cid in enumerate(ids[due + due // 2 :])
         ],
+        batch_size=1000,
+    )
+    fleet = Customer.objects.filter(merged_into__isnull=True).exclude(pk__in=ids)
+    Asset.objects.bulk_create(
+        (
+            _vehicle(cid, today, rate=20 + cid % 80, days_left=1 + cid % 170)
+            for cid in fleet.values_list("id", flat=True).iterator(chunk_size=2000)
+        ),
         batch_size=1000,
     )
     common = dict(

@@ -122,10 +122,21 @@ class Program(models.Model):
     )
     schedule_on = models.DateField(_("date (once or each year)"), null=True, blank=True)
     maintenance_days = models.PositiveSmallIntegerField(
-        _("service interval (days)"), default=180, validators=[MinValueValidator(1)]
+        _("service interval (days)"),
+        default=180,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text=_("Maintenance due: days after the last service (1 to 3,650)."),
     )
     maintenance_km = models.PositiveIntegerField(
-        _("service interval (km)"), default=5000, validators=[MinValueValidator(100)]
+        _("service interval (km)"),
+        default=5000,
+        validators=[MinValueValidator(100), MaxValueValidator(100_000)],
+        help_text=_(
+            "Maintenance due: km driven after the last service (100 to 100,000). The day a "
+            "vehicle reaches it is estimated from its odometer at that service and its average "
+            "km per day (from its readings, else the fleet default); the reminder goes on that "
+            "day or when the interval in days ends, whichever comes first."
+        ),
     )
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     template_code = models.SlugField(_("message template"), max_length=40, blank=True)

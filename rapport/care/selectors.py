@@ -1,5 +1,6 @@
 """Reads of the care app, with access checks ("not allowed" looks like "not found")."""
 
+from django.db import models
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -88,3 +89,22 @@ def customer_care_actions(*, customer_id: int, limit: int = 10) -> list[CareActi
         .select_related("program", "assignee")
         .order_by("-id")[:limit]
     )
+
+
+def maintenance_interval() -> tuple[int, int]:
+    """The service interval (km, days) a vehicle's next service is shown with: the shortest of the
+    active maintenance programs, else the ready-made one's, else the defaults."""
+    program = (
+        Program.objects.filter(trigger=Program.Trigger.MAINTENANCE_DUE)
+        .order_by(
+            # active first, then the shortest interval
+            models.Case(models.When(status=Program.Status.ACTIVE, then=0), default=1),
+            "maintenance_km",
+        )
+        .values_list("maintenance_km", "maintenance_days")
+        .first()
+    )
+    if program is None:
+        meta = Program._meta
+        return meta.get_field("maintenance_km").default, meta.get_field("maintenance_days").default
+    return program

@@ -11,6 +11,8 @@ import calendar
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
+from django.db import connection
+from django.db.models import F, Q
 from django.utils import timezone
 
 from rapport.care import lunar, registry
@@ -102,12 +104,7 @@ def occasions(program: Program, due: date) -> Iterator[tuple[int, str, str]]:
             Asset.objects.filter(purchased_on__in=days), f"anniversary:{when}", f"购买周年 {when}"
         )
     elif trig == T.MAINTENANCE_DUE:
-        last = event - timedelta(days=program.maintenance_days)
-        yield from _assets(
-            Asset.objects.filter(kind=Asset.Kind.VEHICLE, last_service_on=last),
-            f"maintenance:{last.isoformat()}",
-            f"上次保养 {last.isoformat()}，应保养 {when}",
-        )
+        yield from _maintenance(program, event)
     elif trig == T.BIRTHDAY:
         yield from _birthdays(event)
     elif trig == T.TICKET_CLOSED:
@@ -130,6 +127,110 @@ def occasions(program: Program, due: date) -> Iterator[tuple[int, str, str]]:
         source = registry.occasion_source(trig)
         if source is not None:
             yield from source(event)
+
+
+RATES_PER_QUERY = 200  # OR terms per query (SQLite parses an OR chain to that depth)
+
+
+def driving_rates() -> list[int]:
+    """The distinct average km per day of the vehicles, read by skipping through the index
+    (a loose index scan: one probe per value, not one row per vehicle)."""
+    table = connection.ops.quote_name(Asset._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""WITH RECURSIVE rates(r) AS (
+                SELECT MIN(km_per_day) FROM {table} WHERE km_per_day > 0
+                UNION ALL
+                SELECT (SELECT MIN(km_per_day) FROM {table} WHERE km_per_day > rates.r)
+                FROM rates WHERE rates.r IS NOT NULL
+            ) SELECT r FROM rates WHERE r IS NOT NULL"""
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _maintenance(program: Program, event: date) -> Iterator[tuple[int, str, str]]:
+    """Vehicles due for service on `event`: by time (the last service + maintenance_days) or by
+    mileage (Asset.mileage_due_on: the day the estimate reaches the last service's odometer +
+    maintenance_km), whichever comes first. One occurrence per service, keyed by the last
+    service's day, so the later of the two dates finds it planned. Every term is an index seek:
+    last_service_on; the day the estimate changed (a vehicle found past its mileage is due the
+    day after); and, per driving rate r, the range of mileage_due_key that puts the day reached
+    at `event` (see Asset.mileage_due_key) — the cost follows the vehicles due, not the fleet."""
+    km, days = program.maintenance_km, program.maintenance_days
+    n = event.toordinal()
+    by_time = Q(last_service_on=event - timedelta(days=days))
+    # Reached by the estimate made yesterday: due today, even if the mileage passed before.
+    known_yesterday = Q(
+        mileage_estimated_on=event - timedelta(days=1),
+        km_per_day__gt=0,
+        mileage_due_key__lte=F("km_per_day") * n - km,
+    )
+    rates = driving_rates()
+    chunks = [rates[i : i + RATES_PER_QUERY] for i in range(0, len(rates), RATES_PER_QUERY)]
+    seen: set[int] = set()
+    for i, chunk in enumerate(chunks or [[]]):
+        by_mileage = Q(pk__in=[])
+        for r in chunk:
+            by_mileage |= Q(
+                km_per_day=r, mileage_due_key__gt=r * (n - 1) - km, mileage_due_key__lte=r * n - km
+            )
+        where = by_mileage if i else (by_time | known_yesterday | by_mileage)
+        # One flat OR of index seeks, so both databases combine the indexes rather than scan
+        # the vehicles: the kind, and a linear day that the estimate's own day postpones
+        # (Asset.mileage_due_on), are checked on the rows found.
+        rows = Asset.objects.filter(where).order_by().only(*MAINTENANCE_FIELDS)
+        for asset in rows:
+            if asset.pk in seen or asset.kind != Asset.Kind.VEHICLE:
+                continue
+            seen.add(asset.pk)
+            occasion = maintenance_occasion(asset, program, event)
+            if occasion is not None:
+                yield asset.customer_id, f"maintenance:{asset.last_service_on}:{asset.pk}", occasion
+
+
+MAINTENANCE_FIELDS = (
+    "id",
+    "kind",
+    "customer_id",
+    "name",
+    "plate",
+    "identifier",
+    "mileage_km",
+    "mileage_read_on",
+    "mileage_base_on",
+    "service_mileage_km",
+    "last_service_on",
+    "km_per_day",
+    "mileage_due_key",
+    "mileage_estimated_on",
+)
+
+
+def maintenance_occasion(asset: Asset, program: Program, event: date) -> str | None:
+    """What the customer is told the occasion is: the mileage reached (and the average it was
+    estimated with) when that came first, else the time since the last service."""
+    if asset.last_service_on is None:
+        return None
+    label = f"{asset.name} {asset.plate or asset.identifier}".strip()
+    by_time = asset.last_service_on + timedelta(days=program.maintenance_days)
+    by_mileage = asset.mileage_due_on(program.maintenance_km)
+    if by_mileage is not None and by_mileage <= by_time and by_mileage == event:
+        target = asset.service_mileage_km + program.maintenance_km
+        how = (
+            f"按日均 {asset.km_per_day} 公里估算"
+            if asset.km_per_day_estimated
+            else f"按默认日均 {asset.km_per_day} 公里估算"
+        )
+        since = f"距上次保养（{asset.last_service_on}）"
+        if asset.mileage_km >= target:
+            return (
+                f"{label} 已行驶至 {asset.mileage_km:,} 公里，"
+                f"{since}已超过 {program.maintenance_km:,} 公里"
+            )
+        return f"{label} 预计行驶至 {target:,} 公里（{how}），{since}已满 {program.maintenance_km:,} 公里"
+    if by_time == event:
+        return f"{label} 上次保养 {asset.last_service_on} 已满 {program.maintenance_days} 天"
+    return None
 
 
 def _birthdays(event: date) -> Iterator[tuple[int, str, str]]:

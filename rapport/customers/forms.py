@@ -130,15 +130,31 @@ class AssetForm(BoundedFormMixin, forms.ModelForm):
             "plate",
             "model",
             "mileage_km",
+            "mileage_read_on",
             "purchased_on",
             "warranty_ends_on",
             "expires_on",
             "last_service_on",
+            "service_mileage_km",
             "notes",
         ]
         widgets = {
             name: forms.DateInput(attrs={"type": "date"})
-            for name in ("purchased_on", "warranty_ends_on", "expires_on", "last_service_on")
+            for name in (
+                "purchased_on",
+                "warranty_ends_on",
+                "expires_on",
+                "last_service_on",
+                "mileage_read_on",
+            )
+        }
+        help_texts = {
+            "mileage_read_on": _(
+                "The day the odometer showed this mileage; today when left empty."
+            ),
+            "service_mileage_km": _(
+                "The odometer at the last service; maintenance reminders by mileage count from it."
+            ),
         }
 
 

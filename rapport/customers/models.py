@@ -1,4 +1,6 @@
 import unicodedata
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -329,6 +331,9 @@ def _search_key(field: str):
     return expression
 
 
+MILEAGE_ESTIMATE_MIN_DAYS = 14  # readings closer together than this say little about the average
+
+
 def asset_search_key(text: str) -> str:
     """A typed plate, VIN or policy number as the stored keys hold it: NFKC (full-width letters
     and digits become plain), upper case, separators removed."""
@@ -367,6 +372,28 @@ class Asset(TimeStampedModel):
     warranty_ends_on = models.DateField(_("warranty end"), null=True, blank=True)
     expires_on = models.DateField(_("expiry date"), null=True, blank=True)
     last_service_on = models.DateField(_("last service"), null=True, blank=True)
+    # The mileage estimate (rapport.customers.mileage keeps it): the day of the odometer reading
+    # in mileage_km, the first reading seen (the average is measured from it), the odometer at
+    # the last service, the average km per day used (estimated from the readings, else the
+    # fleet default), the day the estimate last changed and the key the care trigger seeks the
+    # day the vehicle reaches a mileage by.
+    mileage_read_on = models.DateField(_("mileage read on"), null=True, blank=True)
+    mileage_base_km = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    mileage_base_on = models.DateField(null=True, blank=True, editable=False)
+    service_mileage_km = models.PositiveIntegerField(
+        _("mileage at last service (km)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(2_000_000)],
+    )
+    km_per_day = models.PositiveSmallIntegerField(
+        _("average km per day"), null=True, blank=True, editable=False
+    )
+    # km_per_day × (the day number of the reading) + service_mileage_km − mileage_km: the vehicle
+    # reaches service_mileage_km + K on day ceil((key + K) / km_per_day), so "which vehicles
+    # reach their service mileage on day D" is one index range per km_per_day value.
+    mileage_due_key = models.BigIntegerField(null=True, blank=True, editable=False)
+    mileage_estimated_on = models.DateField(null=True, blank=True, editable=False)
     notes = models.CharField(_("notes"), max_length=500, blank=True)
     # The plate and the identifier as search compares them (asset_search_key): upper case,
     # without the separators people type or leave out (粤B·D2507 = 粤B D2507 = 粤bd2507).
@@ -399,6 +426,8 @@ class Asset(TimeStampedModel):
             models.Index(fields=["plate"], name="asset_plate"),
             models.Index(fields=["plate_key"], name="asset_plate_key"),
             models.Index(fields=["identifier_key"], name="asset_identifier_key"),
+            models.Index(fields=["km_per_day", "mileage_due_key"], name="asset_mileage_due"),
+            models.Index(fields=["mileage_estimated_on"], name="asset_mileage_estimated_on"),
         ]
 
     def __str__(self) -> str:
@@ -413,8 +442,18 @@ class Asset(TimeStampedModel):
                 VIN_VALIDATOR(self.identifier)
             except ValidationError as exc:
                 errors["identifier"] = exc.messages
-        if self.kind != self.Kind.VEHICLE and (self.plate or self.mileage_km is not None):
+        if self.kind != self.Kind.VEHICLE and (
+            self.plate or self.mileage_km is not None or self.service_mileage_km is not None
+        ):
             errors["plate"] = [_("Only vehicles have a plate and mileage.")]
+        if (
+            self.service_mileage_km is not None
+            and self.mileage_km is not None
+            and self.service_mileage_km > self.mileage_km
+        ):
+            errors["service_mileage_km"] = [
+                _("The mileage at the last service cannot exceed the current mileage.")
+            ]
         if (
             self.purchased_on
             and self.warranty_ends_on
@@ -423,6 +462,58 @@ class Asset(TimeStampedModel):
             errors["warranty_ends_on"] = [_("The warranty cannot end before the purchase.")]
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def km_per_day_estimated(self) -> bool:
+        """Whether km_per_day comes from this vehicle's readings (else the fleet default)."""
+        return bool(
+            self.mileage_base_on
+            and self.mileage_read_on
+            and (self.mileage_read_on - self.mileage_base_on).days >= MILEAGE_ESTIMATE_MIN_DAYS
+        )
+
+    def mileage_due_on(self, interval_km: int) -> date | None:
+        """The day the vehicle is estimated to reach its last service's odometer + `interval_km`,
+        never before the day after the estimate was made (a reading that shows the mileage
+        already passed makes the vehicle due the next day, which no evaluation has seen yet).
+        None without a last service with its odometer, a dated reading or any driving."""
+        if (
+            self.last_service_on is None
+            or self.service_mileage_km is None
+            or self.mileage_km is None
+            or self.mileage_read_on is None
+            or not self.km_per_day
+        ):
+            return None
+        remaining = self.service_mileage_km + interval_km - self.mileage_km
+        due = self.mileage_read_on + timedelta(days=-(-remaining // self.km_per_day))
+        if self.mileage_estimated_on is not None:
+            due = max(due, self.mileage_estimated_on + timedelta(days=1))
+        return due
+
+    def next_service(self, *, interval_km: int, interval_days: int) -> "NextService | None":
+        """The next service of a vehicle serviced before: at its odometer then + `interval_km`
+        (when known) on the estimated day, or `interval_days` after it, whichever is earlier."""
+        if self.kind != self.Kind.VEHICLE or self.last_service_on is None:
+            return None
+        by_time = self.last_service_on + timedelta(days=interval_days)
+        by_mileage = self.mileage_due_on(interval_km)
+        return NextService(
+            km=(
+                self.service_mileage_km + interval_km
+                if self.service_mileage_km is not None
+                else None
+            ),
+            on=min(by_time, by_mileage) if by_mileage else by_time,
+            by_mileage=by_mileage is not None and by_mileage < by_time,
+        )
+
+
+@dataclass(frozen=True)
+class NextService:
+    km: int | None
+    on: date
+    by_mileage: bool
 
 
 class CustomerMerge(models.Model):

@@ -187,10 +187,12 @@ class AssetIn(BodyIn):
     plate: str = Field("", max_length=10)
     model: str = Field("", max_length=60)
     mileage_km: int | None = Field(None, ge=0, le=2_000_000)
+    mileage_read_on: BoundedDate | None = None
     purchased_on: BoundedDate | None = None
     warranty_ends_on: BoundedDate | None = None
     expires_on: BoundedDate | None = None
     last_service_on: BoundedDate | None = None
+    service_mileage_km: int | None = Field(None, ge=0, le=2_000_000)
     notes: str = Field("", max_length=500)
 
 
@@ -200,10 +202,12 @@ class AssetPatch(BodyIn):
     plate: str | None = Field(None, max_length=10)
     model: str | None = Field(None, max_length=60)
     mileage_km: int | None = Field(None, ge=0, le=2_000_000)
+    mileage_read_on: BoundedDate | None = None
     purchased_on: BoundedDate | None = None
     warranty_ends_on: BoundedDate | None = None
     expires_on: BoundedDate | None = None
     last_service_on: BoundedDate | None = None
+    service_mileage_km: int | None = Field(None, ge=0, le=2_000_000)
     notes: str | None = Field(None, max_length=500)
 
 
@@ -216,10 +220,14 @@ class AssetOut(Schema):
     plate: str
     model: str
     mileage_km: int | None
+    mileage_read_on: date | None
     purchased_on: date | None
     warranty_ends_on: date | None
     expires_on: date | None
     last_service_on: date | None
+    service_mileage_km: int | None
+    km_per_day: int | None
+    km_per_day_estimated: bool
     notes: str
 
     @staticmethod

@@ -18,6 +18,7 @@ from rapport.core.models import AuditEntry
 from rapport.core.text import pinyin_full, pinyin_initials
 from rapport.customers.errors import DuplicateIdentity
 from rapport.customers.identities import normalize_identity, searchable_form
+from rapport.customers.mileage import mileage_prepare
 from rapport.customers.models import (
     Asset,
     Consent,
@@ -360,12 +361,15 @@ ASSET_FIELDS = (
     "warranty_ends_on",
     "expires_on",
     "last_service_on",
+    "mileage_read_on",
+    "service_mileage_km",
     "notes",
 )
 
 
-def _save_asset(asset: Asset) -> Asset:
+def _save_asset(asset: Asset, *, stored: Asset | None = None) -> Asset:
     asset.plate = (asset.plate or "").upper().replace(" ", "")
+    mileage_prepare(asset=asset, stored=stored)
     asset.identifier = (asset.identifier or "").strip()
     if asset.kind == Asset.Kind.VEHICLE:
         asset.identifier = asset.identifier.upper()
@@ -402,9 +406,12 @@ def asset_update(*, asset: Asset, by: User, **fields: Any) -> Asset:
     unknown = set(fields) - set(ASSET_FIELDS)
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
+    # The row as stored, before the form or the payload changed the instance: a reading is
+    # checked against the last one recorded.
+    stored = Asset.objects.select_for_update().get(pk=asset.pk)
     for name, value in fields.items():
         setattr(asset, name, value)
-    return _save_asset(asset)
+    return _save_asset(asset, stored=stored)
 
 
 @transaction.atomic

@@ -1,7 +1,9 @@
 """Demo rows for customer care (issue 13).
 
 Two ready-made programs are activated for 客服一组: the insurance renewal call (30 days before a
-policy expires) and the maintenance reminder (a message, then a call when nobody answers). A week
+policy expires) and the maintenance reminder (a message, then a call when nobody answers) —
+some cars due by time since their last service, some by mileage, estimated from their readings
+(the occasion says which). A week
 ago both already ran — the calls were made and recorded, a tenth of the customers held out — so
 the results page compares reached customers with the hold-out. Today's occasions are left to the
 worker: `rapport demo` starts it, it plans the day within seconds and performs the actions half a
@@ -17,6 +19,7 @@ from django.utils import timezone
 
 from rapport.care.engine import care_evaluate, care_execute_due
 from rapport.care.models import CareTask, Program
+from rapport.customers.mileage import mileage_estimate
 from rapport.customers.models import Asset, Customer
 from rapport.staff.models import Team, User
 
@@ -50,10 +53,29 @@ def _service_due(customer: Customer, last_service_on) -> None:
         )
 
 
+def _mileage_due(customer: Customer, day, program: Program, rate: int) -> None:
+    """A car read at its last service and 20 days before `day`, driving `rate` km a day, so the
+    estimate reaches the service's odometer + the program's km on `day` — before its 180 days."""
+    vehicle = customer.assets.filter(kind=Asset.Kind.VEHICLE).first() or Asset(
+        customer=customer, kind=Asset.Kind.VEHICLE, name="丰田 卡罗拉"
+    )
+    serviced_on = day - timedelta(days=-(-program.maintenance_km // rate))
+    read_on = day - timedelta(days=20)
+    service_km = max(vehicle.mileage_km or 0, 18_000)
+    vehicle.last_service_on = vehicle.mileage_base_on = serviced_on
+    vehicle.service_mileage_km = vehicle.mileage_base_km = service_km
+    vehicle.mileage_read_on = read_on
+    vehicle.mileage_km = service_km + rate * (read_on - serviced_on).days
+    mileage_estimate(vehicle, today=read_on)
+    vehicle.save()
+
+
 def _prepare(customers: list[Customer], day, *, renewal: Program, maintenance: Program, n: int):
     for i, customer in enumerate(customers):
         if i % 2 == 0:
             _policy(customer, day - timedelta(days=renewal.offset_days), n)
+        elif i % 4 == 3:  # due by mileage before the 180 days: 30 to 60 km a day
+            _mileage_due(customer, day, maintenance, rate=30 + 7 * (i % 5))
         else:
             _service_due(customer, day - timedelta(days=maintenance.maintenance_days))
 

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from rapport.care.selectors import maintenance_interval
 from rapport.core.http import staff_view
 from rapport.customers import selectors, services
 from rapport.web.customer_panels import customer_panels
@@ -25,4 +26,11 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         **selectors.customer_profile(customer=customer),
         **customer_panels(request=request, customer=customer),
     }
+    vehicles = [a for a in context["assets"] if a.kind == a.Kind.VEHICLE and a.last_service_on]
+    if vehicles:
+        interval_km, interval_days = maintenance_interval()
+        for vehicle in vehicles:
+            vehicle.next = vehicle.next_service(
+                interval_km=interval_km, interval_days=interval_days
+            )
     return render(request, "customers/detail.html", context)

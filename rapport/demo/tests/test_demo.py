@@ -1,7 +1,10 @@
 """`make demo` must work: the whole demo builds through the services on an empty database."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from rapport.channels.models import Call, Conversation, InboundMessage, Message
 from rapport.customers.models import Consent, Customer, Identity
@@ -87,3 +90,15 @@ def test_the_demo_builds_and_prints_the_logins(capsys, django_capture_on_commit_
     assert Notification.objects.filter(
         kind="conversation_assigned", recipient=conversation.claimed_by, read_at__isnull=True
     ).exists()
+    # Care: the maintenance reminder reached cars due by mileage (estimated from their
+    # readings) and by time, a week ago and in today's run, each saying which.
+    from rapport.care.engine import care_evaluate
+    from rapport.care.models import CareAction
+
+    today = timezone.localdate()
+    care_evaluate()
+    maintenance = CareAction.objects.filter(program__name="保养到期提醒")
+    for due_on in (today - timedelta(days=7), today):
+        occasions = list(maintenance.filter(due_on=due_on).values_list("occasion", flat=True))
+        assert any("预计行驶至" in o and "按日均" in o for o in occasions), occasions
+        assert any("已满 180 天" in o for o in occasions), occasions

@@ -29,6 +29,17 @@ def yuan(value) -> str:
 
 
 @register.filter
+def grouped(value) -> str:
+    """45000 -> 45,000 (kilometres, counts)."""
+    if value in (None, ""):
+        return ""
+    try:
+        return f"{int(value):,}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+@register.filter
 def phone(value: str) -> str:
     return display_phone(value) if value else ""
 
