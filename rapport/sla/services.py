@@ -42,11 +42,11 @@ def _pauses(clock: ServiceClock) -> list[Pause]:
     return [Pause(p.started_at, p.ended_at) for p in clock.pauses.order_by("started_at", "id")]
 
 
-def _refresh(clock: ServiceClock) -> None:
-    """Recompute the due and warning instants and the sweep's next look, and save them."""
+def _compute(clock: ServiceClock, pauses: list[Pause]) -> None:
+    """Set the due and warning instants and the sweep's next look (nothing is saved)."""
     snapshot = calendar_snapshot(calendar=clock.policy.calendar)
     target = timedelta(seconds=clock.target_seconds)
-    kwargs = {"started_at": clock.started_at, "pauses": _pauses(clock)}
+    kwargs = {"started_at": clock.started_at, "pauses": pauses}
     if clock.state == State.STOPPED:
         kwargs["stopped_at"] = clock.stopped_at
     clock.due_at = clock_instant_reaching(snapshot, amount=target, **kwargs)
@@ -55,6 +55,11 @@ def _refresh(clock: ServiceClock) -> None:
     )
     clock.next_check_at = _next_check(clock)
     clock.calendar_version = clock.policy.calendar.updated_at
+
+
+def _refresh(clock: ServiceClock) -> None:
+    """Recompute the due and warning instants and the sweep's next look, and save them."""
+    _compute(clock, _pauses(clock))
     clock.save(
         update_fields=[
             "due_at",
@@ -111,6 +116,44 @@ def clock_start(
     clock.pauses.all().delete()
     _refresh(clock)
     return clock
+
+
+def clocks_start_new(
+    *,
+    ticket_id: int,
+    policy: SlaPolicy,
+    started_at: datetime,
+    assignee: User | None = None,
+    team: Team | None = None,
+    stopped_at: dict[str, datetime] | None = None,
+) -> list[ServiceClock]:
+    """A new ticket's clocks under `policy`, in one INSERT: there is nothing to restart and no
+    pause to read. A kind in `stopped_at` starts already stopped then (a first response given
+    while the ticket was taken); a kind the policy sets no target for gets no clock."""
+    rows = []
+    for kind in (ServiceClock.Kind.FIRST_RESPONSE, ServiceClock.Kind.RESOLUTION):
+        seconds = policy.target_for(kind)
+        if not seconds:
+            continue
+        clock = ServiceClock(
+            ticket_id=ticket_id,
+            kind=kind,
+            policy=policy,
+            target_seconds=seconds,
+            warn_share=policy.warn_share,
+            state=State.RUNNING,
+            started_at=started_at,
+            assignee=assignee,
+            team=team,
+        )
+        if stopped_at and kind in stopped_at:
+            clock.state, clock.stopped_at = State.STOPPED, stopped_at[kind]
+        _compute(clock, [])
+        late = clock.due_at is not None and clock.due_at < (clock.stopped_at or clock.due_at)
+        if clock.state == State.STOPPED and late:
+            clock.breached_at = clock.due_at  # as clock_stop counts a late stop
+        rows.append(clock)
+    return ServiceClock.objects.bulk_create(rows)
 
 
 def _locked(clock: ServiceClock) -> ServiceClock:

@@ -47,20 +47,19 @@ def _clocks(ticket: Ticket) -> dict[str, ServiceClock]:
 
 
 def clocks_start(ticket: Ticket) -> None:
+    """A new ticket's clocks; the first-response one already stopped when the ticket was taken
+    by the representative who answered (its first response is the intake itself)."""
     policy = policy_for_ticket(ticket)
     if policy is None:
         return
-    for kind in (FIRST, RESOLUTION):
-        clock = sla.clock_start(
-            ticket_id=ticket.pk,
-            kind=kind,
-            policy=policy,
-            started_at=ticket.created_at,
-            assignee=ticket.assignee,
-            team=ticket.team,
-        )
-        if clock is not None and kind == FIRST and ticket.first_responded_at:
-            sla.clock_stop(clock=clock, at=ticket.first_responded_at)
+    sla.clocks_start_new(
+        ticket_id=ticket.pk,
+        policy=policy,
+        started_at=ticket.created_at,
+        assignee=ticket.assignee,
+        team=ticket.team,
+        stopped_at={FIRST: ticket.first_responded_at} if ticket.first_responded_at else None,
+    )
 
 
 def _last_customer_message(ticket: Ticket, now: datetime) -> datetime | None:
