@@ -105,7 +105,9 @@ def customer_refresh_search_text(*, customer: Customer) -> None:
 
 
 def _existing_identity(kind: str, value: str) -> Identity | None:
-    return Identity.objects.select_related("customer").filter(kind=kind, value=value).first()
+    # (kind, value) is unique: no ordering to build (read for every inbound message).
+    found = Identity.objects.select_related("customer").filter(kind=kind, value=value).order_by()
+    return next(iter(found[:1]), None)
 
 
 def _normalize_all(identities: list[IdentityInput]) -> list[IdentityInput]:
