@@ -12,6 +12,7 @@ from rapport.channels.models import Conversation, InboundMessage, Message, Outbo
 from rapport.channels.tests.helpers import mail
 from rapport.channels.wechat.tests.conftest import make_account, text_message
 from rapport.channels.wechat.wxml import build_xml
+from rapport.customers.models import Customer
 from rapport.interactions.models import Interaction
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +42,23 @@ def test_an_inbound_email_opening_a_conversation_costs_21_queries(
     assert Conversation.objects.get(pk=inbound.conversation_id).team == account.default_team
     assert Interaction.objects.get(pk=message.interaction_id).customer == customer
     assert Conversation.objects.count() == 2
+
+
+def test_an_inbound_email_of_a_new_sender_costs_36_queries(
+    account, customer, django_assert_num_queries
+):
+    _deliver(account, "first", mail(message_id="<first@qq.com>"))
+
+    # a potential customer with the identity, a conversation, and the day's acknowledgement
+    with django_assert_num_queries(36):
+        inbound = _deliver(account, "new", mail(sender="李娜 <LiNa@163.com>"))
+
+    inbound.refresh_from_db()
+    assert inbound.state == InboundMessage.State.PROCESSED, inbound.error
+    new = Customer.objects.get(identities__value="lina@163.com")
+    assert (new.name, new.tier, new.lifecycle_stage) == ("李娜", "potential", "potential")
+    assert new.search_text == "李娜|lina|ln|lina@163.com"
+    assert OutboxMessage.objects.filter(customer=new, source="ack").count() == 1
 
 
 def test_an_inbound_email_reply_costs_22_queries(account, customer, django_assert_num_queries):
