@@ -92,9 +92,8 @@ def upset_assess(
 ) -> tuple[UpsetAssessment, bool]:
     """Assess one inbound message or interaction summary, once: a second delivery of the same
     source returns the stored assessment and False."""
-    existing = UpsetAssessment.objects.filter(source=source, source_id=source_id).first()
-    if existing is not None:
-        return existing, False
+    # Insert first, read only on a conflict: a second delivery is rare, and reading first cost
+    # every inbound message a query (the unique constraint decides either way).
     result: UpsetResult = detect_upset(text or "")
     assessment = UpsetAssessment(
         source=source,
@@ -108,6 +107,6 @@ def upset_assess(
     try:
         with transaction.atomic():
             assessment.save()
-    except IntegrityError:  # a concurrent delivery stored it first
+    except IntegrityError:  # a second or concurrent delivery stored it first
         return UpsetAssessment.objects.get(source=source, source_id=source_id), False
     return assessment, True

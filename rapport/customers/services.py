@@ -92,11 +92,21 @@ def _require_edit(staff: User, customer: Customer) -> None:
 
 
 def customer_refresh_search_text(*, customer: Customer) -> None:
+    _write_search_text(
+        customer,
+        identities=customer.identities.values_list("kind", "value"),
+        contact_names=customer.contacts.values_list("name", flat=True),
+    )
+
+
+def _write_search_text(customer: Customer, *, identities, contact_names) -> None:
+    """The search columns from the name, `identities` ((kind, value) in the identities' order)
+    and the contacts' names."""
     full, initials = pinyin_full(customer.name), pinyin_initials(customer.name)
     parts = [customer.name.lower(), full, initials]
-    for kind, value in customer.identities.values_list("kind", "value"):
+    for kind, value in identities:
         parts.append(searchable_form(kind, value))
-    for name in customer.contacts.values_list("name", flat=True):
+    for name in contact_names:
         parts.append(name.lower())
     text = "|".join(p for p in parts if p)[:1000]
     Customer.objects.filter(pk=customer.pk).update(
@@ -106,7 +116,9 @@ def customer_refresh_search_text(*, customer: Customer) -> None:
 
 
 def _existing_identity(kind: str, value: str) -> Identity | None:
-    return Identity.objects.select_related("customer").filter(kind=kind, value=value).first()
+    # (kind, value) is unique: no ordering to build (read for every inbound message).
+    found = Identity.objects.select_related("customer").filter(kind=kind, value=value).order_by()
+    return next(iter(found[:1]), None)
 
 
 def _normalize_all(identities: list[IdentityInput]) -> list[IdentityInput]:
@@ -145,8 +157,18 @@ def _check_not_taken(identities: list[IdentityInput], *, except_customer: int | 
             )
 
 
-def _save_identities(customer: Customer, identities: list[IdentityInput]) -> None:
-    has_primary = set(customer.identities.filter(is_primary=True).values_list("kind", flat=True))
+def _save_identities(
+    customer: Customer, identities: list[IdentityInput], *, new_customer: bool = False
+) -> list[tuple[str, str]]:
+    """Save `identities` (normalised, checked as not taken) on `customer`; returns them as
+    (kind, value) in the identities' own order (kind, primary first). A `new_customer` has none
+    yet: nothing is read, and a race for an identity is the IntegrityError below."""
+    has_primary = (
+        set()
+        if new_customer
+        else set(customer.identities.filter(is_primary=True).values_list("kind", flat=True))
+    )
+    saved = []
     for item in identities:
         primary = item.is_primary or item.kind not in has_primary
         if primary:
@@ -161,7 +183,7 @@ def _save_identities(customer: Customer, identities: list[IdentityInput]) -> Non
             is_primary=primary,
             contact_id=item.contact_id,
         )
-        identity.full_clean(exclude=["customer", "contact"])
+        identity.full_clean(exclude=["customer", "contact"], validate_constraints=not new_customer)
         try:
             with transaction.atomic():
                 identity.save()
@@ -173,6 +195,9 @@ def _save_identities(customer: Customer, identities: list[IdentityInput]) -> Non
                 existing_customer_id=existing.customer_id if existing else 0,
                 existing_name=existing.customer.name if existing else "",
             ) from exc
+        saved.append((item.kind, item.value, primary))
+    saved.sort(key=lambda row: (row[0], not row[2]))  # stable: saved order within
+    return [(kind, value) for kind, value, _primary in saved]
 
 
 @transaction.atomic
@@ -194,15 +219,30 @@ def customer_create(
         raise ValueError(f"Not editable: {sorted(unknown)}")
     normalized = _normalize_all(identities or [])
     _check_not_taken(normalized)
+    return _customer_insert(by=by, name=name, identities=normalized, tags=tags, fields=fields)
+
+
+def _customer_insert(
+    *,
+    by: User | None,
+    name: str,
+    identities: list[IdentityInput],
+    tags: list[Tag] | None,
+    fields: dict[str, Any],
+    validate_constraints: bool = True,
+) -> Customer:
+    """The new customer with `identities` (normalised, checked as not taken), in the caller's
+    transaction. A new customer has no identities or contacts yet, so its search text is built
+    from what it is given rather than read back."""
     customer = Customer(name=(name or "").strip(), created_by=by, **fields)
     if customer.lifecycle_stage != Customer.Stage.LOST:
         customer.churn_reason = ""
-    customer.full_clean()
+    customer.full_clean(validate_constraints=validate_constraints)
     customer.save()
-    _save_identities(customer, normalized)
+    saved = _save_identities(customer, identities, new_customer=True)
     if tags:
         customer.tags.set(tags)
-    customer_refresh_search_text(customer=customer)
+    _write_search_text(customer, identities=saved, contact_names=[])
     return customer
 
 
@@ -659,12 +699,19 @@ def customer_get_or_create_from_contact(
         display = (name or "").strip()[:100] or item.value[:100]
         try:
             with transaction.atomic():
-                customer = customer_create(
+                # The identity was just found free (a race is DuplicateIdentity below), and a
+                # potential customer with default figures meets the table's check constraints
+                # by construction (the database holds them too): neither is asked again.
+                customer = _customer_insert(
                     by=None,
                     name=display,
                     identities=[item],
-                    tier=Customer.Tier.POTENTIAL,
-                    lifecycle_stage=Customer.Stage.POTENTIAL,
+                    tags=None,
+                    fields={
+                        "tier": Customer.Tier.POTENTIAL,
+                        "lifecycle_stage": Customer.Stage.POTENTIAL,
+                    },
+                    validate_constraints=False,
                 )
             return customer, True
         except DuplicateIdentity:

@@ -13,6 +13,9 @@ from rapport.core.memo import ProcessMemo
 # The active purposes, offered by every 360 page's quick log: the same for everyone, kept per
 # process; saving or deleting one forgets them here at once, other workers within the ttl.
 ACTIVE_PURPOSES = ProcessMemo("active purposes", ttl=60)
+# The teams whose new work is handed out by routing (not claimed by hand), asked for every new
+# conversation and ticket; saving or deleting a TeamRouting forgets it here at once.
+SELF_ROUTING_TEAMS = ProcessMemo("self-routing teams", ttl=30)
 
 
 class Purpose(models.Model):
@@ -473,6 +476,15 @@ class TeamRouting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team} · {self.get_strategy_display()}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        SELF_ROUTING_TEAMS.forget()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        SELF_ROUTING_TEAMS.forget()
+        return result
 
 
 class AgentRouting(models.Model):

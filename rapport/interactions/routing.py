@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from django.db import IntegrityError, transaction
 
 from rapport.interactions.models import (
+    SELF_ROUTING_TEAMS,
     AgentRouting,
     AgentStatusInterval,
     TeamRouting,
@@ -97,6 +98,24 @@ def _candidates(team: Team, skill: str, exclude_ids) -> list[tuple[User, int | N
     return chosen
 
 
+def team_routes_work(team_id: int | None) -> bool:
+    """Whether the team hands new work out by routing (round robin, least loaded) rather than
+    leaving it to be claimed. Kept per process (SELF_ROUTING_TEAMS): a team switched to routing
+    in another process gets its new work routed within the memo's ttl, claimed by hand before;
+    one switched to manual is seen at once, as pick_agent reads the row it locks."""
+    if team_id is None:
+        return False
+    teams = SELF_ROUTING_TEAMS.get(
+        "teams",
+        lambda: frozenset(
+            TeamRouting.objects.exclude(strategy=TeamRouting.Strategy.MANUAL).values_list(
+                "team_id", flat=True
+            )
+        ),
+    )
+    return team_id in teams
+
+
 def pick_agent(
     *, team: Team | None, skill: str = "", exclude_ids: Iterable[int] = ()
 ) -> User | None:
@@ -106,8 +125,8 @@ def pick_agent(
     Least loaded: the fewest open items, then the lowest id. Round robin: the next agent after
     the one who got the last item. The team's routing row is locked while choosing, so two
     items arriving at once are handed out one after the other."""
-    if team is None:
-        return None
+    if team is None or not team_routes_work(team.pk):
+        return None  # by hand: no row to lock, nothing to choose
     with transaction.atomic():
         routing = TeamRouting.objects.select_for_update().filter(team=team).first()
         if routing is None or routing.strategy == TeamRouting.Strategy.MANUAL:

@@ -35,8 +35,8 @@ def conversation_route(*, conversation: Conversation) -> User | None:
     """Give a new unassigned conversation to the agent its team's routing picks (skill: the
     channel), in the caller's transaction, and tell them (conversation_assigned). None when the
     team routes by hand or nobody is available under their cap."""
-    if conversation.state != State.UNASSIGNED:
-        return None
+    if conversation.state != State.UNASSIGNED or not routing.team_routes_work(conversation.team_id):
+        return None  # asked before conversation.team is read: most teams claim by hand
     agent = routing.pick_agent(team=conversation.team, skill=conversation.account.kind)
     if agent is None:
         return None

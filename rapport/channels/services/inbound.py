@@ -196,7 +196,12 @@ def inbound_process(*, inbound_id: int, now=None) -> InboundMessage | None:
     now = now or timezone.now()
     if not _claim(inbound_id, now):
         return None
-    inbound = InboundMessage.objects.select_related("account").get(pk=inbound_id)
+    inbound = InboundMessage.objects.get(pk=inbound_id)
+    # The account as the outbox keeps it per process (saving an account forgets it): the same
+    # few rows for every message, cheaper than joining them in.
+    from rapport.channels.services.outbox import sending_account
+
+    inbound.account = sending_account(inbound.account_id)
     try:
         with transaction.atomic():
             _process(inbound)
@@ -436,16 +441,22 @@ def _live(customer: Customer) -> Customer:
 def _known_thread(message: Message, incoming: Incoming) -> Conversation | None:
     """Our token first (no lookup needed), then any referenced Message-ID we stored. Sets the
     ticket hint on `message` and returns the conversation the thread lives in, if any."""
+    # Each lookup reads the row and its conversation at once (select_related; `only` keeps the
+    # referring row to the two ids wanted).
     if incoming.own_outbox_id:
-        outbox = (
-            OutboxMessage.objects.filter(pk=incoming.own_outbox_id)
-            .values("ticket_id", "conversation_id", "customer_id")
-            .first()
+        outbox = next(
+            iter(
+                OutboxMessage.objects.filter(pk=incoming.own_outbox_id)
+                .select_related("conversation")
+                .only("ticket_id", "conversation")
+                .order_by()[:1]
+            ),
+            None,
         )
         if outbox is not None:
-            message.ticket_id = outbox["ticket_id"] or incoming.own_ticket_id
-            if outbox["conversation_id"]:
-                return Conversation.objects.filter(pk=outbox["conversation_id"]).first()
+            message.ticket_id = outbox.ticket_id or incoming.own_ticket_id
+            if outbox.conversation_id:
+                return outbox.conversation
             if message.ticket_id:
                 return None
     if incoming.own_ticket_id and message.ticket_id is None:
@@ -458,20 +469,21 @@ def _known_thread(message: Message, incoming: Incoming) -> Conversation | None:
     if not ids:
         return None
     hashes = [message_id_hash(m) for m in ids]
-    known = (
-        Message.objects.filter(message_id_hash__in=hashes)
-        .filter(Q(conversation__isnull=False) | Q(ticket_id__isnull=False))
-        .order_by("-created_at", "-id")
-        .values("ticket_id", "conversation_id")
-        .first()
+    known = next(
+        iter(
+            Message.objects.filter(message_id_hash__in=hashes)
+            .filter(Q(conversation__isnull=False) | Q(ticket_id__isnull=False))
+            .select_related("conversation")
+            .only("ticket_id", "conversation")
+            .order_by("-created_at", "-id")[:1]
+        ),
+        None,
     )
     if known is None:
         return None
     if message.ticket_id is None:
-        message.ticket_id = known["ticket_id"]
-    if known["conversation_id"]:
-        return Conversation.objects.filter(pk=known["conversation_id"]).first()
-    return None
+        message.ticket_id = known.ticket_id
+    return known.conversation if known.conversation_id else None
 
 
 def _ask_threaders(message: Message, parsed, account: ChannelAccount):

@@ -374,19 +374,27 @@ def _enqueue_send(outbox_id: int) -> None:
 # --- Sending ----------------------------------------------------------------------------------
 
 
+def _due(outbox: OutboxMessage, now: datetime) -> bool:
+    """Queued and due, or left `sending` by a worker whose lease ran out."""
+    if outbox.state == OutboxMessage.State.QUEUED:
+        return outbox.next_attempt_at is not None and outbox.next_attempt_at <= now
+    if outbox.state == OutboxMessage.State.SENDING:
+        return outbox.lease_until is not None and outbox.lease_until < now
+    return False
+
+
 def _claim(outbox_id: int, now: datetime) -> OutboxMessage | None:
     """Take the row for one attempt: read it, then a conditional UPDATE that only succeeds if
     no one changed it since (same state and attempt count). Returns the row as claimed; its
     `attempts` identifies this claim in every later write."""
-    due = Q(state=OutboxMessage.State.QUEUED, next_attempt_at__lte=now) | Q(
-        state=OutboxMessage.State.SENDING, lease_until__lt=now
-    )
     # Only the customer is joined: a wider join costs more to build than to run (Django's query
     # compilation); the account comes from a per-process memo, the author only when it is read.
+    # Whether the row is due is asked of the row read (cheaper than compiling the condition into
+    # the query); the UPDATE below only succeeds if the row is still exactly as read.
     found = list(
-        OutboxMessage.objects.filter(due, pk=outbox_id).select_related("customer").order_by()[:1]
+        OutboxMessage.objects.filter(pk=outbox_id).select_related("customer").order_by()[:1]
     )
-    if not found:
+    if not found or not _due(found[0], now):
         return None
     outbox = found[0]
     if outbox.account_id is not None:

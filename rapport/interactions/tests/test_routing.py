@@ -42,6 +42,20 @@ def test_a_manual_team_or_one_without_routing_picks_nobody(team, agents, loads):
     assert routing.pick_agent(team=None) is None
 
 
+def test_a_manual_team_costs_no_query_and_a_switch_in_this_process_is_seen_at_once(
+    team, agents, loads, django_assert_num_queries
+):
+    setting = routed(team, "manual")
+    assert routing.pick_agent(team=team) is None  # reads which teams route their work
+    with django_assert_num_queries(0):
+        assert routing.pick_agent(team=team) is None
+    setting.strategy = "least_loaded"
+    setting.save()  # forgets the teams kept per process
+    assert routing.pick_agent(team=team) == agents[0]
+    setting.delete()
+    assert routing.pick_agent(team=team) is None
+
+
 def test_least_loaded_picks_the_agent_with_fewest_open_items(team, agents, loads):
     routed(team, "least_loaded")
     loads.update({agents[0].pk: 3, agents[1].pk: 1, agents[2].pk: 2})

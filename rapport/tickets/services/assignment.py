@@ -56,6 +56,8 @@ def ticket_route(*, ticket: Ticket) -> User | None:
     is available under their cap. A ticket someone took meanwhile is left alone."""
     if ticket.assignee_id is not None or ticket.team_id is None or not ticket.is_open:
         return None
+    if not routing.team_routes_work(ticket.team_id):
+        return None  # by hand; asked before the team and the type are read
     skill = ticket.ticket_type.code if ticket.ticket_type_id else ""
     agent = routing.pick_agent(team=ticket.team, skill=skill)
     if agent is None:

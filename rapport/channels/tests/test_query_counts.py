@@ -1,0 +1,120 @@
+"""What one message costs in queries on the hot paths (issue 9's throughput goals).
+
+Pinned exactly: a new query here is a cost every inbound message or outbox send pays. The
+counts include the savepoints the test transaction turns each atomic block into.
+"""
+
+import pytest
+from django.utils import timezone
+
+from rapport.channels import services
+from rapport.channels.models import Conversation, InboundMessage, Message, OutboxMessage
+from rapport.channels.tests.helpers import mail
+from rapport.channels.wechat.tests.conftest import make_account, text_message
+from rapport.channels.wechat.wxml import build_xml
+from rapport.customers.models import Customer
+from rapport.interactions.models import Interaction
+
+pytestmark = pytest.mark.django_db
+
+
+def _deliver(account, provider_id: str, raw: bytes) -> InboundMessage:
+    inbound = services.inbound_receive(account=account, provider_id=provider_id, raw=raw)
+    services.inbound_process(inbound_id=inbound.pk)
+    return inbound
+
+
+def test_an_inbound_email_opening_a_conversation_costs_21_queries(
+    account, customer, django_assert_num_queries
+):
+    # given a first mail of the day (its acknowledgement is queued once per sender and day)
+    _deliver(account, "first", mail(message_id="<first@qq.com>"))
+
+    # when a second new mail of the known customer arrives
+    with django_assert_num_queries(21):
+        inbound = _deliver(account, "second", mail(message_id="<second@qq.com>"))
+
+    # then it is recorded in a new conversation of the account's team, on the timeline
+    inbound.refresh_from_db()
+    assert inbound.state == InboundMessage.State.PROCESSED, inbound.error
+    message = Message.objects.get(pk=inbound.message_id)
+    assert (message.customer, message.conversation_id) == (customer, inbound.conversation_id)
+    assert Conversation.objects.get(pk=inbound.conversation_id).team == account.default_team
+    assert Interaction.objects.get(pk=message.interaction_id).customer == customer
+    assert Conversation.objects.count() == 2
+
+
+def test_an_inbound_email_of_a_new_sender_costs_36_queries(
+    account, customer, django_assert_num_queries
+):
+    _deliver(account, "first", mail(message_id="<first@qq.com>"))
+
+    # a potential customer with the identity, a conversation, and the day's acknowledgement
+    with django_assert_num_queries(36):
+        inbound = _deliver(account, "new", mail(sender="李娜 <LiNa@163.com>"))
+
+    inbound.refresh_from_db()
+    assert inbound.state == InboundMessage.State.PROCESSED, inbound.error
+    new = Customer.objects.get(identities__value="lina@163.com")
+    assert (new.name, new.tier, new.lifecycle_stage) == ("李娜", "potential", "potential")
+    assert new.search_text == "李娜|lina|ln|lina@163.com"
+    assert OutboxMessage.objects.filter(customer=new, source="ack").count() == 1
+
+
+def test_an_inbound_email_reply_costs_22_queries(account, customer, django_assert_num_queries):
+    first = _deliver(account, "first", mail(message_id="<first@qq.com>"))
+    first.refresh_from_db()
+    reply = mail(
+        message_id="<reply@qq.com>", In_Reply_To="<first@qq.com>", subject="回复：刹车有异响"
+    )
+
+    with django_assert_num_queries(22):
+        inbound = _deliver(account, "reply", reply)
+
+    inbound.refresh_from_db()
+    assert inbound.state == InboundMessage.State.PROCESSED, inbound.error
+    assert inbound.conversation_id == first.conversation_id
+    assert Message.objects.get(pk=inbound.message_id).interaction_id is not None
+    assert Conversation.objects.count() == 1
+
+
+def test_an_inbound_wechat_text_of_a_known_follower_costs_23_queries(
+    team, django_assert_num_queries
+):
+    wechat = make_account(team)
+    _deliver(wechat, "wx:1", build_xml(text_message(content="你好", msgid=1)).encode())
+
+    with django_assert_num_queries(23):
+        inbound = _deliver(
+            wechat, "wx:2", build_xml(text_message(content="车还没修好", msgid=2)).encode()
+        )
+
+    inbound.refresh_from_db()
+    assert inbound.state == InboundMessage.State.PROCESSED, inbound.error
+    conversation = Conversation.objects.get()
+    assert [m.text for m in conversation.messages.order_by("id")] == ["你好", "车还没修好"]
+
+
+def test_an_outbox_send_costs_14_queries(account, customer, django_assert_num_queries):
+    queued = [
+        services.outbox_queue(
+            customer=customer,
+            purpose="service",
+            source="test",
+            subject="保养完成",
+            body="您好，您的车辆已完成保养。",
+            channel="email",
+            idempotency_key=f"count:{i}",
+        )
+        for i in range(3)
+    ]
+    now = timezone.now()
+    for outbox in queued[:2]:  # the system user is created, then kept per process
+        services.outbox_send(outbox_id=outbox.pk, now=now)
+
+    with django_assert_num_queries(14):
+        sent = services.outbox_send(outbox_id=queued[2].pk, now=now)
+
+    assert sent.state == OutboxMessage.State.SENT
+    assert Message.objects.filter(outbox=sent, direction="outbound").count() == 1
+    assert sent.interaction_id is not None
