@@ -47,7 +47,7 @@ from rapport.appointments.models import (
     ServiceType,
     WorkshopSettings,
 )
-from rapport.care.engine import action_perform, evaluate_program
+from rapport.care.engine import action_perform, evaluate_program, holdout
 from rapport.care.models import CareAction, Program
 from rapport.channels.models import OutboxMessage
 from rapport.channels.services import outbox_send
@@ -379,7 +379,19 @@ def _revisit(advisor: User, cars: list[Asset]) -> None:
     ready-made revisit program (交车后三天回访) is switched on for 客服一组 and run for today, so
     a revisit call task is waiting, with the seed's script."""
     program = Program.objects.filter(trigger="service_delivered").first()
-    car = next((c for c in cars if c.customer.may_receive_outreach), None)
+    if program is None:
+        return
+    # A customer the program contacts: not one of its hold-out share, which depends on the ids
+    # (on PostgreSQL they differ from run to run, and one run in ten picked a held-out one).
+    car = next(
+        (
+            c
+            for c in cars
+            if c.customer.may_receive_outreach
+            and not holdout(program.pk, c.customer_id, program.holdout_percent)
+        ),
+        None,
+    )
     if program is None or car is None:
         return
     zone = timezone.get_current_timezone()
