@@ -3,6 +3,7 @@
 from django.http import HttpRequest
 
 from rapport.channels.phone.selectors import calls_for_customer
+from rapport.channels.services.outbox import chat_accounts_active
 from rapport.customers.models import Customer
 from rapport.interactions.views import timeline_context
 
@@ -22,6 +23,6 @@ def customer_panels(*, request: HttpRequest, customer: Customer) -> dict:
     if request.user.can("interactions.log"):
         panels.append("web/phone/customer_panel.html")  # click-to-call and recent calls
         context["phone_calls"] = list(calls_for_customer(customer=customer))
-    if request.user.can("customers.edit"):
-        panels.append("web/chatbind/placeholder.html")  # loads itself; empty without chat accounts
+    if request.user.can("customers.edit") and not customer.is_deceased and chat_accounts_active():
+        panels.append("web/chatbind/placeholder.html")  # loads itself
     return {"panel_templates": panels, **context}

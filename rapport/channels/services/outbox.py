@@ -96,6 +96,17 @@ def default_account(channel: str) -> ChannelAccount | None:
     )
 
 
+def chat_accounts_active() -> bool:
+    """Whether any WeChat or WeCom account is active (kept per process like `default_account`,
+    a "no" as well: one query per process and ttl, not one per customer page)."""
+    return SENDING_ACCOUNTS.get(
+        "chat-active",
+        lambda: ChannelAccount.objects.filter(
+            kind__in=(Channel.WECHAT, Channel.WECOM), is_active=True
+        ).exists(),
+    )
+
+
 def sending_account(account_id: int) -> ChannelAccount | None:
     """The account with this id, kept per process like `default_account`."""
     return SENDING_ACCOUNTS.get(

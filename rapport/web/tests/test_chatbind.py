@@ -84,6 +84,7 @@ def test_another_teams_agent_cannot_make_a_code(as_user, other_team_agent, wecha
 
 def test_without_chat_accounts_the_panel_is_empty(as_user, agent, customer):
     client = as_user(agent)
+    assert "wechat-binding" not in client.get(f"/customers/{customer.pk}/").content.decode()
     assert client.get(f"/customers/{customer.pk}/wechat-binding/").content == b""
 
 
