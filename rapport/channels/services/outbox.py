@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import Q
 from django.template import Context, Template
 from django.utils import timezone, translation
@@ -37,6 +37,7 @@ from rapport.channels.models import (
 )
 from rapport.core.errors import Conflict
 from rapport.core.memo import ProcessMemo
+from rapport.core.rawsql import Columns
 from rapport.customers.identities import normalize_identity
 from rapport.customers.models import Customer, Identity
 from rapport.customers.selectors import consent_allows, consent_current
@@ -394,28 +395,58 @@ def _due(outbox: OutboxMessage, now: datetime) -> bool:
     return False
 
 
+# The claim's read: the row and the customer fields the stop conditions and the record read.
+_CLAIM_OUTBOX = Columns(OutboxMessage, "o")
+_CLAIM_CUSTOMER = Columns(
+    Customer,
+    "c",
+    ["id", "merged_into", "is_deceased", "do_not_contact", "marketing_opt_out"],
+)
+
+
 def _claim(outbox_id: int, now: datetime) -> OutboxMessage | None:
     """Take the row for one attempt: read it, then a conditional UPDATE that only succeeds if
     no one changed it since (same state and attempt count). Returns the row as claimed; its
     `attempts` identifies this claim in every later write."""
-    # Only the customer is joined: a wider join costs more to build than to run (Django's query
-    # compilation); the account comes from a per-process memo, the author only when it is read.
-    # Whether the row is due is asked of the row read (cheaper than compiling the condition into
-    # the query); the UPDATE below only succeeds if the row is still exactly as read.
-    found = list(
-        OutboxMessage.objects.filter(pk=outbox_id).select_related("customer").order_by()[:1]
-    )
-    if not found or not _due(found[0], now):
+    # Both statements are written once (rapport.core.rawsql): building them through the ORM was
+    # 40 % of a send's Python. Whether the row is due is asked of the row read; the UPDATE only
+    # succeeds if the row is still exactly as read. The account comes from a per-process memo.
+    connection = connections[OutboxMessage.objects.db]
+    q = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_CLAIM_OUTBOX.select(connection)}, {_CLAIM_CUSTOMER.select(connection)} "
+            f"FROM {_CLAIM_OUTBOX.table(connection)} INNER JOIN "
+            f"{_CLAIM_CUSTOMER.table(connection)} ON c.{q('id')} = o.{q('customer_id')} "
+            f"WHERE o.{q('id')} = %s",
+            [outbox_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
         return None
-    outbox = found[0]
+    split = len(_CLAIM_OUTBOX.fields)
+    outbox = _CLAIM_OUTBOX.instance(connection, row[:split])
+    if not _due(outbox, now):
+        return None
+    outbox.customer = _CLAIM_CUSTOMER.instance(connection, row[split:])
     if outbox.account_id is not None:
         outbox.account = sending_account(outbox.account_id)
     lease_until = now + _lease()
-    claimed = OutboxMessage.objects.filter(
-        pk=outbox_id, state=outbox.state, attempts=outbox.attempts
-    ).update(
-        state=OutboxMessage.State.SENDING, lease_until=lease_until, attempts=outbox.attempts + 1
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {q(OutboxMessage._meta.db_table)} SET {q('state')} = %s, "
+            f"{q('lease_until')} = %s, {q('attempts')} = %s "
+            f"WHERE {q('id')} = %s AND {q('state')} = %s AND {q('attempts')} = %s",
+            [
+                OutboxMessage.State.SENDING.value,
+                connection.ops.adapt_datetimefield_value(lease_until),
+                outbox.attempts + 1,
+                outbox_id,
+                outbox.state,
+                outbox.attempts,
+            ],
+        )
+        claimed = cursor.rowcount
     if not claimed:
         return None
     outbox.state, outbox.lease_until = OutboxMessage.State.SENDING, lease_until

@@ -118,3 +118,42 @@ def test_an_outbox_send_costs_14_queries(account, customer, django_assert_num_qu
     assert sent.state == OutboxMessage.State.SENT
     assert Message.objects.filter(outbox=sent, direction="outbound").count() == 1
     assert sent.interaction_id is not None
+
+
+def test_the_claim_reads_the_row_as_the_orm_does(account, customer):
+    # given a queued row with every kind of column filled (JSON, times, a template context)
+    queued = services.outbox_queue(
+        customer=customer,
+        purpose="service",
+        source="test",
+        subject="保养完成",
+        body="您好，{{ name }}，您的车辆已完成保养。",
+        channel="email",
+        context={"name": "张三", "items": [1, 2]},
+        idempotency_key="claim:orm",
+    )
+    OutboxMessage.objects.filter(pk=queued.pk).update(thread_references=["<a@qq.com>"])
+    before = OutboxMessage.objects.get(pk=queued.pk)
+
+    # when it is claimed through the SQL written once
+    from rapport.channels.services.outbox import _claim
+
+    claimed = _claim(queued.pk, timezone.now())
+
+    # then every field equals the ORM's reading, except what the claim changed
+    for field in OutboxMessage._meta.concrete_fields:
+        if field.attname in ("state", "lease_until", "attempts"):
+            continue
+        assert getattr(claimed, field.attname) == getattr(before, field.attname), field.name
+    assert claimed.state == "sending" and claimed.attempts == before.attempts + 1
+    stored = OutboxMessage.objects.get(pk=queued.pk)
+    assert (stored.state, stored.lease_until, stored.attempts) == (
+        claimed.state,
+        claimed.lease_until,
+        claimed.attempts,
+    )
+    # and the customer's deciding fields are loaded, the rest deferred
+    assert claimed.customer.pk == customer.pk and claimed.customer.is_merged is False
+    assert "name" in claimed.customer.get_deferred_fields()
+    # and a second claim of the same row gets nothing
+    assert _claim(queued.pk, timezone.now()) is None

@@ -1,0 +1,57 @@
+"""Rows read for every message, as SQL written once per process.
+
+Building a query is most of what a primary-key read costs through the ORM (about 0.5 ms of
+Python against 0.1 ms of SQL). For the few reads the messaging pipeline makes for every message,
+`Columns` writes the SELECT list once and turns a row into a model instance exactly as the ORM
+would: the same database converters (dates, JSON, booleans on SQLite) and `Model.from_db`, so
+the instance is indistinguishable from one the ORM read, with only the named fields loaded (the
+others are deferred, as with `.only()`). The caller writes the rest of the statement; values are
+passed as parameters, never formatted into the SQL.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+
+class Columns:
+    """Some concrete fields of `model`, read under a table alias."""
+
+    def __init__(self, model: type[models.Model], alias: str, fields: Sequence[str] = ()) -> None:
+        self.model, self.alias = model, alias
+        meta = model._meta
+        wanted = {meta.get_field(name) for name in fields}
+        # In the model's order: `from_db` fills the loaded fields in that order.
+        self.fields = [f for f in meta.concrete_fields if not fields or f in wanted]
+        if fields and len(self.fields) != len(wanted):
+            raise ValueError(f"Not concrete fields of {model.__name__}: {fields}")
+        self.attnames = [f.attname for f in self.fields]
+        self._converters: dict[str, list] = {}
+
+    def select(self, connection: BaseDatabaseWrapper) -> str:
+        """`alias."col", …` for a SELECT list."""
+        q = connection.ops.quote_name
+        return ", ".join(f"{self.alias}.{q(f.column)}" for f in self.fields)
+
+    def table(self, connection: BaseDatabaseWrapper) -> str:
+        """`"table" alias` for a FROM clause."""
+        return f"{connection.ops.quote_name(self.model._meta.db_table)} {self.alias}"
+
+    def instance(self, connection: BaseDatabaseWrapper, values: Sequence[Any]) -> models.Model:
+        """The model instance of this part of a row, converted as the ORM converts it."""
+        converters = self._converters.get(connection.vendor)
+        if converters is None:
+            converters = []
+            for field in self.fields:
+                col = field.get_col(self.alias)
+                funcs = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+                converters.append((col, funcs))
+            self._converters[connection.vendor] = converters
+        converted = []
+        for value, (col, funcs) in zip(values, converters, strict=True):
+            for func in funcs:
+                value = func(value, col, connection)
+            converted.append(value)
+        return self.model.from_db(connection.alias, self.attnames, converted)
