@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connections, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from rapport.core.audit import audit_record
 from rapport.core.errors import DomainError, Forbidden
 from rapport.core.models import AuditEntry
+from rapport.core.rawsql import Columns
 from rapport.core.text import pinyin_full, pinyin_initials
 from rapport.customers.errors import DuplicateIdentity
 from rapport.customers.identities import normalize_identity, searchable_form
@@ -115,10 +116,30 @@ def _write_search_text(customer: Customer, *, identities, contact_names) -> None
     customer.search_text, customer.name_pinyin, customer.name_initials = text, full, initials
 
 
+_IDENTITY = Columns(Identity, "i")
+_IDENTITY_CUSTOMER = Columns(Customer, "c")
+
+
 def _existing_identity(kind: str, value: str) -> Identity | None:
-    # (kind, value) is unique: no ordering to build (read for every inbound message).
-    found = Identity.objects.select_related("customer").filter(kind=kind, value=value).order_by()
-    return next(iter(found[:1]), None)
+    """The identity (kind, value) with its customer, or None. Read for every inbound message,
+    so its SQL is written once (rapport.core.rawsql); (kind, value) is unique."""
+    connection = connections[Identity.objects.db]
+    q = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_IDENTITY.select(connection)}, {_IDENTITY_CUSTOMER.select(connection)} "
+            f"FROM {_IDENTITY.table(connection)} INNER JOIN "
+            f"{_IDENTITY_CUSTOMER.table(connection)} ON c.{q('id')} = i.{q('customer_id')} "
+            f"WHERE i.{q('kind')} = %s AND i.{q('value')} = %s",
+            [kind, value],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    split = len(_IDENTITY.fields)
+    identity = _IDENTITY.instance(connection, row[:split])
+    identity.customer = _IDENTITY_CUSTOMER.instance(connection, row[split:])
+    return identity
 
 
 def _normalize_all(identities: list[IdentityInput]) -> list[IdentityInput]:

@@ -16,8 +16,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import DatabaseError, IntegrityError, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +32,7 @@ from rapport.channels.models import (
     OutboxMessage,
 )
 from rapport.core.errors import DomainError, Forbidden
+from rapport.core.rawsql import Columns
 from rapport.customers.models import Customer
 from rapport.customers.services import (
     customer_get_or_create_from_contact,
@@ -175,13 +176,37 @@ def _enqueue_process(inbound_id: int) -> None:
 # --- Processing -------------------------------------------------------------------------------
 
 
-def _claim(inbound_id: int, now) -> bool:
-    return (
-        InboundMessage.objects.filter(pk=inbound_id, state=InboundMessage.State.RECEIVED)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(lease_until=now + PROCESS_LEASE, attempts=F("attempts") + 1)
-        == 1
-    )
+_INBOUND = Columns(InboundMessage, "m")
+
+
+def _claim(inbound_id: int, now) -> InboundMessage | None:
+    """Take the row with a lease (a conditional UPDATE), then read it; None when another
+    worker holds it or it is done. Both statements are written once (rapport.core.rawsql):
+    building them through the ORM cost more than running them, for every message."""
+    connection = connections[InboundMessage.objects.db]
+    q = connection.ops.quote_name
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {q(InboundMessage._meta.db_table)} SET {q('lease_until')} = %s, "
+            f"{q('attempts')} = {q('attempts')} + 1 WHERE {q('id')} = %s AND {q('state')} = %s "
+            f"AND ({q('lease_until')} IS NULL OR {q('lease_until')} < %s)",
+            [
+                adapt(now + PROCESS_LEASE),
+                inbound_id,
+                InboundMessage.State.RECEIVED.value,
+                adapt(now),
+            ],
+        )
+        if cursor.rowcount != 1:
+            return None
+        cursor.execute(
+            f"SELECT {_INBOUND.select(connection)} FROM {_INBOUND.table(connection)} "
+            f"WHERE m.{q('id')} = %s",
+            [inbound_id],
+        )
+        row = cursor.fetchone()
+    return _INBOUND.instance(connection, row) if row is not None else None
 
 
 def inbound_process(*, inbound_id: int, now=None) -> InboundMessage | None:
@@ -194,9 +219,9 @@ def inbound_process(*, inbound_id: int, now=None) -> InboundMessage | None:
     MAX_PROCESS_ATTEMPTS, then quarantines it.
     """
     now = now or timezone.now()
-    if not _claim(inbound_id, now):
+    inbound = _claim(inbound_id, now)
+    if inbound is None:
         return None
-    inbound = InboundMessage.objects.get(pk=inbound_id)
     # The account as the outbox keeps it per process (saving an account forgets it): the same
     # few rows for every message, cheaper than joining them in.
     from rapport.channels.services.outbox import sending_account
@@ -438,6 +463,9 @@ def _live(customer: Customer) -> Customer:
     return customer
 
 
+_THREAD_CONVERSATION = Columns(Conversation, "v")
+
+
 def _known_thread(message: Message, incoming: Incoming) -> Conversation | None:
     """Our token first (no lookup needed), then any referenced Message-ID we stored. Sets the
     ticket hint on `message` and returns the conversation the thread lives in, if any."""
@@ -469,21 +497,30 @@ def _known_thread(message: Message, incoming: Incoming) -> Conversation | None:
     if not ids:
         return None
     hashes = [message_id_hash(m) for m in ids]
-    known = next(
-        iter(
-            Message.objects.filter(message_id_hash__in=hashes)
-            .filter(Q(conversation__isnull=False) | Q(ticket_id__isnull=False))
-            .select_related("conversation")
-            .only("ticket_id", "conversation")
-            .order_by("-created_at", "-id")[:1]
-        ),
-        None,
-    )
-    if known is None:
+    # The newest stored message of the thread that has a home, with its conversation: read for
+    # every reply, so written once (rapport.core.rawsql) rather than built by the ORM.
+    connection = connections[Message.objects.db]
+    q = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT t.{q('ticket_id')}, t.{q('conversation_id')}, "
+            f"{_THREAD_CONVERSATION.select(connection)} "
+            f"FROM {q(Message._meta.db_table)} t LEFT OUTER JOIN "
+            f"{_THREAD_CONVERSATION.table(connection)} ON v.{q('id')} = t.{q('conversation_id')} "
+            f"WHERE t.{q('message_id_hash')} IN ({', '.join(['%s'] * len(hashes))}) "
+            f"AND (t.{q('conversation_id')} IS NOT NULL OR t.{q('ticket_id')} IS NOT NULL) "
+            f"ORDER BY t.{q('created_at')} DESC, t.{q('id')} DESC LIMIT 1",
+            hashes,
+        )
+        row = cursor.fetchone()
+    if row is None:
         return None
+    ticket_id, conversation_id = row[0], row[1]
     if message.ticket_id is None:
-        message.ticket_id = known.ticket_id
-    return known.conversation if known.conversation_id else None
+        message.ticket_id = ticket_id
+    if conversation_id is None:
+        return None
+    return _THREAD_CONVERSATION.instance(connection, row[2:])
 
 
 def _ask_threaders(message: Message, parsed, account: ChannelAccount):
