@@ -55,3 +55,29 @@ class Columns:
                 value = func(value, col, connection)
             converted.append(value)
         return self.model.from_db(connection.alias, self.attnames, converted)
+
+
+def read_one(
+    connection: BaseDatabaseWrapper,
+    parts: Sequence[Columns],
+    joins: str,
+    tail: str,
+    params: Sequence[Any],
+) -> list[models.Model | None] | None:
+    """`SELECT <every part's columns> FROM <first part's table> <joins> <tail>`: the first row
+    as one instance per part (None for a part an outer join left empty), or None for no row.
+    `joins` and `tail` name the tables by the parts' aliases and take `%s` parameters."""
+    select = ", ".join(part.select(connection) for part in parts)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {select} FROM {parts[0].table(connection)} {joins} {tail}", params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    instances: list[models.Model | None] = []
+    start = 0
+    for part in parts:
+        values = row[start : start + len(part.fields)]
+        start += len(part.fields)
+        empty = all(value is None for value in values)
+        instances.append(None if empty else part.instance(connection, values))
+    return instances

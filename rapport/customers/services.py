@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from rapport.core.audit import audit_record
 from rapport.core.errors import DomainError, Forbidden
 from rapport.core.models import AuditEntry
-from rapport.core.rawsql import Columns
+from rapport.core.rawsql import Columns, read_one
 from rapport.core.text import pinyin_full, pinyin_initials
 from rapport.customers.errors import DuplicateIdentity
 from rapport.customers.identities import normalize_identity, searchable_form
@@ -125,20 +125,16 @@ def _existing_identity(kind: str, value: str) -> Identity | None:
     so its SQL is written once (rapport.core.rawsql); (kind, value) is unique."""
     connection = connections[Identity.objects.db]
     q = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {_IDENTITY.select(connection)}, {_IDENTITY_CUSTOMER.select(connection)} "
-            f"FROM {_IDENTITY.table(connection)} INNER JOIN "
-            f"{_IDENTITY_CUSTOMER.table(connection)} ON c.{q('id')} = i.{q('customer_id')} "
-            f"WHERE i.{q('kind')} = %s AND i.{q('value')} = %s",
-            [kind, value],
-        )
-        row = cursor.fetchone()
-    if row is None:
+    found = read_one(
+        connection,
+        [_IDENTITY, _IDENTITY_CUSTOMER],
+        f"INNER JOIN {_IDENTITY_CUSTOMER.table(connection)} ON c.{q('id')} = i.{q('customer_id')}",
+        f"WHERE i.{q('kind')} = %s AND i.{q('value')} = %s",
+        [kind, value],
+    )
+    if found is None:
         return None
-    split = len(_IDENTITY.fields)
-    identity = _IDENTITY.instance(connection, row[:split])
-    identity.customer = _IDENTITY_CUSTOMER.instance(connection, row[split:])
+    identity, identity.customer = found
     return identity
 
 

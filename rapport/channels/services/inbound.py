@@ -32,7 +32,7 @@ from rapport.channels.models import (
     OutboxMessage,
 )
 from rapport.core.errors import DomainError, Forbidden
-from rapport.core.rawsql import Columns
+from rapport.core.rawsql import Columns, read_one
 from rapport.customers.models import Customer
 from rapport.customers.services import (
     customer_get_or_create_from_contact,
@@ -200,13 +200,8 @@ def _claim(inbound_id: int, now) -> InboundMessage | None:
         )
         if cursor.rowcount != 1:
             return None
-        cursor.execute(
-            f"SELECT {_INBOUND.select(connection)} FROM {_INBOUND.table(connection)} "
-            f"WHERE m.{q('id')} = %s",
-            [inbound_id],
-        )
-        row = cursor.fetchone()
-    return _INBOUND.instance(connection, row) if row is not None else None
+    found = read_one(connection, [_INBOUND], "", f"WHERE m.{q('id')} = %s", [inbound_id])
+    return found[0] if found is not None else None
 
 
 def inbound_process(*, inbound_id: int, now=None) -> InboundMessage | None:
@@ -463,6 +458,7 @@ def _live(customer: Customer) -> Customer:
     return customer
 
 
+_THREAD_MESSAGE = Columns(Message, "t", ["id", "conversation", "ticket_id"])
 _THREAD_CONVERSATION = Columns(Conversation, "v")
 
 
@@ -501,26 +497,22 @@ def _known_thread(message: Message, incoming: Incoming) -> Conversation | None:
     # every reply, so written once (rapport.core.rawsql) rather than built by the ORM.
     connection = connections[Message.objects.db]
     q = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT t.{q('ticket_id')}, t.{q('conversation_id')}, "
-            f"{_THREAD_CONVERSATION.select(connection)} "
-            f"FROM {q(Message._meta.db_table)} t LEFT OUTER JOIN "
-            f"{_THREAD_CONVERSATION.table(connection)} ON v.{q('id')} = t.{q('conversation_id')} "
-            f"WHERE t.{q('message_id_hash')} IN ({', '.join(['%s'] * len(hashes))}) "
-            f"AND (t.{q('conversation_id')} IS NOT NULL OR t.{q('ticket_id')} IS NOT NULL) "
-            f"ORDER BY t.{q('created_at')} DESC, t.{q('id')} DESC LIMIT 1",
-            hashes,
-        )
-        row = cursor.fetchone()
-    if row is None:
+    found = read_one(
+        connection,
+        [_THREAD_MESSAGE, _THREAD_CONVERSATION],
+        f"LEFT OUTER JOIN {_THREAD_CONVERSATION.table(connection)} "
+        f"ON v.{q('id')} = t.{q('conversation_id')}",
+        f"WHERE t.{q('message_id_hash')} IN ({', '.join(['%s'] * len(hashes))}) "
+        f"AND (t.{q('conversation_id')} IS NOT NULL OR t.{q('ticket_id')} IS NOT NULL) "
+        f"ORDER BY t.{q('created_at')} DESC, t.{q('id')} DESC LIMIT 1",
+        hashes,
+    )
+    if found is None:
         return None
-    ticket_id, conversation_id = row[0], row[1]
+    known, conversation = found
     if message.ticket_id is None:
-        message.ticket_id = ticket_id
-    if conversation_id is None:
-        return None
-    return _THREAD_CONVERSATION.instance(connection, row[2:])
+        message.ticket_id = known.ticket_id
+    return conversation
 
 
 def _ask_threaders(message: Message, parsed, account: ChannelAccount):

@@ -37,7 +37,7 @@ from rapport.channels.models import (
 )
 from rapport.core.errors import Conflict
 from rapport.core.memo import ProcessMemo
-from rapport.core.rawsql import Columns
+from rapport.core.rawsql import Columns, read_one
 from rapport.customers.identities import normalize_identity
 from rapport.customers.models import Customer, Identity
 from rapport.customers.selectors import consent_allows, consent_current
@@ -413,22 +413,16 @@ def _claim(outbox_id: int, now: datetime) -> OutboxMessage | None:
     # succeeds if the row is still exactly as read. The account comes from a per-process memo.
     connection = connections[OutboxMessage.objects.db]
     q = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {_CLAIM_OUTBOX.select(connection)}, {_CLAIM_CUSTOMER.select(connection)} "
-            f"FROM {_CLAIM_OUTBOX.table(connection)} INNER JOIN "
-            f"{_CLAIM_CUSTOMER.table(connection)} ON c.{q('id')} = o.{q('customer_id')} "
-            f"WHERE o.{q('id')} = %s",
-            [outbox_id],
-        )
-        row = cursor.fetchone()
-    if row is None:
+    found = read_one(
+        connection,
+        [_CLAIM_OUTBOX, _CLAIM_CUSTOMER],
+        f"INNER JOIN {_CLAIM_CUSTOMER.table(connection)} ON c.{q('id')} = o.{q('customer_id')}",
+        f"WHERE o.{q('id')} = %s",
+        [outbox_id],
+    )
+    if found is None or not _due(found[0], now):
         return None
-    split = len(_CLAIM_OUTBOX.fields)
-    outbox = _CLAIM_OUTBOX.instance(connection, row[:split])
-    if not _due(outbox, now):
-        return None
-    outbox.customer = _CLAIM_CUSTOMER.instance(connection, row[split:])
+    outbox, outbox.customer = found
     if outbox.account_id is not None:
         outbox.account = sending_account(outbox.account_id)
     lease_until = now + _lease()

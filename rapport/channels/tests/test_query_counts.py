@@ -157,3 +157,27 @@ def test_the_claim_reads_the_row_as_the_orm_does(account, customer):
     assert "name" in claimed.customer.get_deferred_fields()
     # and a second claim of the same row gets nothing
     assert _claim(queued.pk, timezone.now()) is None
+
+
+def test_a_reply_to_a_ticket_message_without_conversation_keeps_the_ticket(account, customer):
+    # given a stored message of a ticket that lives in no conversation (the outer join is empty)
+    from rapport.channels.email import message_id_hash
+    from rapport.channels.services.inbound import Incoming, _known_thread
+
+    Message.objects.create(
+        account=account,
+        direction="outbound",
+        channel="email",
+        customer=customer,
+        ticket_id=77,
+        message_id="<t77@rapport.example>",
+        message_id_hash=message_id_hash("<t77@rapport.example>"),
+    )
+    incoming = Incoming(sender="c@qq.com", in_reply_to=["<t77@rapport.example>"])
+    reply = Message(account=account, direction="inbound", channel="email", customer=customer)
+
+    # when its thread is looked up
+    conversation = _known_thread(reply, incoming)
+
+    # then the reply belongs to the ticket and to no conversation
+    assert conversation is None and reply.ticket_id == 77
