@@ -81,3 +81,36 @@ def read_one(
         empty = all(value is None for value in values)
         instances.append(None if empty else part.instance(connection, values))
     return instances
+
+
+def update_where(
+    connection: BaseDatabaseWrapper,
+    model: type[models.Model],
+    values: dict[str, Any],
+    where: dict[str, Any],
+) -> int:
+    """`UPDATE <model's table> SET <values> WHERE <where, each field = value or IS NULL>`; the
+    number of rows changed. Values are prepared by their fields as the ORM saves them (times,
+    JSON; a related row by its key), so only plain values, no expressions."""
+    meta, q = model._meta, connection.ops.quote_name
+    sets, params = [], []
+    for name, value in values.items():
+        field = meta.get_field(name)
+        if isinstance(value, models.Model):
+            value = value.pk
+        sets.append(f"{q(field.column)} = %s")
+        params.append(field.get_db_prep_save(value, connection))
+    conditions = []
+    for name, value in where.items():
+        field = meta.get_field(name)
+        if value is None:
+            conditions.append(f"{q(field.column)} IS NULL")
+        else:
+            conditions.append(f"{q(field.column)} = %s")
+            params.append(field.get_db_prep_save(value, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {q(meta.db_table)} SET {', '.join(sets)} WHERE {' AND '.join(conditions)}",
+            params,
+        )
+        return cursor.rowcount

@@ -32,7 +32,7 @@ from rapport.channels.models import (
     OutboxMessage,
 )
 from rapport.core.errors import DomainError, Forbidden
-from rapport.core.rawsql import Columns, read_one
+from rapport.core.rawsql import Columns, read_one, update_where
 from rapport.customers.models import Customer
 from rapport.customers.services import (
     customer_get_or_create_from_contact,
@@ -257,7 +257,7 @@ def _finish(inbound: InboundMessage, state: str, reason: str, **fields) -> None:
         processed_at=timezone.now(),
         lease_until=None,
     )
-    InboundMessage.objects.filter(pk=inbound.pk).update(**fields)
+    update_where(connections[InboundMessage.objects.db], InboundMessage, fields, {"id": inbound.pk})
     for name, value in fields.items():
         setattr(inbound, name, value)
 

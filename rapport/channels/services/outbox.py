@@ -37,7 +37,7 @@ from rapport.channels.models import (
 )
 from rapport.core.errors import Conflict
 from rapport.core.memo import ProcessMemo
-from rapport.core.rawsql import Columns, read_one
+from rapport.core.rawsql import Columns, read_one, update_where
 from rapport.customers.identities import normalize_identity
 from rapport.customers.models import Customer, Identity
 from rapport.customers.selectors import consent_allows, consent_current
@@ -426,21 +426,16 @@ def _claim(outbox_id: int, now: datetime) -> OutboxMessage | None:
     if outbox.account_id is not None:
         outbox.account = sending_account(outbox.account_id)
     lease_until = now + _lease()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {q(OutboxMessage._meta.db_table)} SET {q('state')} = %s, "
-            f"{q('lease_until')} = %s, {q('attempts')} = %s "
-            f"WHERE {q('id')} = %s AND {q('state')} = %s AND {q('attempts')} = %s",
-            [
-                OutboxMessage.State.SENDING.value,
-                connection.ops.adapt_datetimefield_value(lease_until),
-                outbox.attempts + 1,
-                outbox_id,
-                outbox.state,
-                outbox.attempts,
-            ],
-        )
-        claimed = cursor.rowcount
+    claimed = update_where(
+        connection,
+        OutboxMessage,
+        {
+            "state": OutboxMessage.State.SENDING.value,
+            "lease_until": lease_until,
+            "attempts": outbox.attempts + 1,
+        },
+        {"id": outbox_id, "state": outbox.state, "attempts": outbox.attempts},
+    )
     if not claimed:
         return None
     outbox.state, outbox.lease_until = OutboxMessage.State.SENDING, lease_until
@@ -521,13 +516,13 @@ def outbox_send(*, outbox_id: int, now: datetime | None = None) -> OutboxMessage
     if outbox is None:
         return None
     attempt = outbox.attempts
-    mine = OutboxMessage.objects.filter(
-        pk=outbox_id, state=OutboxMessage.State.SENDING, attempts=attempt
-    )
+    mine = {"id": outbox_id, "state": OutboxMessage.State.SENDING.value, "attempts": attempt}
+    connection = connections[OutboxMessage.objects.db]
 
     def write(**fields) -> bool:
-        """Change the row if this claim still holds it, and the object with it."""
-        if not mine.update(**fields):
+        """Change the row if this claim still holds it, and the object with it (the UPDATE
+        written once, rapport.core.rawsql: it is made for every message)."""
+        if not update_where(connection, OutboxMessage, fields, mine):
             return False
         for name, value in fields.items():
             setattr(outbox, name, value)
