@@ -254,6 +254,9 @@ def selfbook_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
         except DomainError as exc:
             form.add_error(None, exc.message)
             status = exc.status
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            status = 400
         else:
             messages.success(request, _booked_message(new))
             return redirect("appointments:selfbook-home")

@@ -217,6 +217,8 @@ def reschedule(request: HttpRequest, appointment_id: int) -> HttpResponse:
             )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
         else:
             return redirect("appointments:detail", new.pk)
     proposals = capacity.slot_proposals(service_type=appointment.service_type, wish=appointment.day)

@@ -322,6 +322,25 @@ def test_it_moves_an_appointment_to_a_proposed_time(signed_in, agent, car, maint
     assert old.state_reason == "客户在线改期。"
 
 
+def test_moving_a_booking_of_a_service_no_longer_offered_is_refused_not_an_error(
+    signed_in, agent, car, maintenance, workshop
+):
+    old = _booked(agent, car, maintenance, at(date(2027, 2, 3), 9))
+    maintenance.is_active = False
+    maintenance.save(update_fields=["is_active"])
+
+    response = signed_in.post(
+        reverse("appointments:selfbook-move", args=[old.pk]),
+        {"starts_at": at(date(2027, 2, 4), 10).isoformat()},
+    )
+
+    assert response.status_code == 400
+    assert "该服务类型已停用" in response.content.decode()
+    old.refresh_from_db()
+    assert old.state == "booked" and old.rescheduled_to is None
+    assert Appointment.objects.count() == 1
+
+
 def test_it_cancels_with_a_reason_and_refuses_without(signed_in, agent, car, maintenance, workshop):
     appointment = _booked(agent, car, maintenance, at(date(2027, 2, 3), 9))
     url = reverse("appointments:selfbook-cancel", args=[appointment.pk])

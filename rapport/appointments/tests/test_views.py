@@ -173,6 +173,56 @@ def test_cancel_from_the_page_needs_a_reason(signed_in, agent, car, maintenance,
     assert appointment.state == "cancelled"
 
 
+def test_moving_a_booking_of_a_service_no_longer_offered_is_a_400_on_the_form(
+    signed_in, agent, car, maintenance, workshop
+):
+    appointment = services.appointment_book(
+        by=agent,
+        customer=car.customer,
+        service_type=maintenance,
+        starts_at=at(date(2027, 2, 3), 9),
+        now=NOW,
+    )
+    maintenance.is_active = False
+    maintenance.save(update_fields=["is_active"])
+    url = reverse("appointments:reschedule", args=[appointment.pk])
+
+    response = signed_in.post(url, {"starts_at": "2027-02-04 09:00", "reason": "出差"})
+
+    assert response.status_code == 400
+    assert "该服务类型已停用" in " ".join(response.context["reschedule_form"].non_field_errors())
+    appointment.refresh_from_db()
+    assert appointment.state == "booked" and appointment.rescheduled_to is None
+    assert Appointment.objects.count() == 1
+
+
+def test_a_no_show_before_the_arrival_time_is_refused_and_recorded_after_it(
+    signed_in, agent, car, maintenance, workshop
+):
+    appointment = services.appointment_book(
+        by=agent,
+        customer=car.customer,
+        service_type=maintenance,
+        starts_at=at(date(2027, 2, 3), 9),
+        now=NOW,
+    )
+    url = reverse("appointments:act", args=[appointment.pk, "no_show"])
+
+    early = signed_in.post(url)
+    appointment.refresh_from_db()
+    assert early.status_code == 400 and appointment.state == "booked"
+    with time_machine.travel(at(date(2027, 2, 3), 10), tick=False):
+        assert signed_in.post(url).status_code == 302
+    appointment.refresh_from_db()
+    assert (appointment.state, appointment.holds) == ("no_show", [])
+    assert (
+        Interaction.objects.filter(
+            customer=car.customer, summary__contains=appointment.number
+        ).count()
+        == 2
+    )
+
+
 def test_the_360_page_carries_the_appointments_panel(signed_in, agent, car, maintenance, workshop):
     services.appointment_book(
         by=agent,
