@@ -8,7 +8,7 @@ The same services as the pages: a ValidationError becomes a 422 naming the field
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -19,7 +19,7 @@ from rapport.appointments import capacity, measures, selectors, services
 from rapport.appointments import workorders as wo
 from rapport.appointments.models import Appointment, PriceItem, ServiceType, WorkOrder
 from rapport.core.api import BodyIn, ErrorOut, IsoDatetime, QueryIn, amount_type
-from rapport.core.bounds import BoundedDate
+from rapport.core.bounds import BoundedDate, InBounds
 from rapport.core.errors import Forbidden, NotFound
 from rapport.customers.models import Asset
 from rapport.customers.selectors import customer_get_for_staff
@@ -93,7 +93,7 @@ class SlotTakenOut(ErrorOut):
 class AppointmentIn(BodyIn):
     customer_id: int = Field(..., ge=1, le=2**31)
     service_type_id: int = Field(..., ge=1, le=2**31)
-    starts_at: IsoDatetime
+    starts_at: Annotated[IsoDatetime, InBounds]
     asset_id: int | None = Field(None, ge=1, le=2**31)
     customer_words: str = Field("", max_length=2000)
     mileage_km: int | None = Field(None, ge=0, le=2_000_000)
@@ -145,7 +145,7 @@ class ReasonIn(BodyIn):
 
 
 class RescheduleIn(ReasonIn):
-    starts_at: IsoDatetime
+    starts_at: Annotated[IsoDatetime, InBounds]
 
 
 @router.get(

@@ -75,6 +75,34 @@ def test_bad_booking_input_is_a_named_4xx(api, car, maintenance, workshop):
     assert not Appointment.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "starts_at", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "1850-03-01T09:00:00Z"]
+)
+def test_an_arrival_time_outside_any_calendar_is_a_named_422_not_an_error(
+    api, agent, car, maintenance, workshop, starts_at
+):
+    appointment = services.appointment_book(
+        by=agent,
+        customer=car.customer,
+        service_type=maintenance,
+        starts_at=at(date(2027, 2, 3), 9),
+        now=NOW,
+    )
+    body = {"customer_id": car.customer_id, "service_type_id": maintenance.pk}
+
+    booked = api.post_json("/api/v1/appointments", {**body, "starts_at": starts_at})
+    moved = api.post_json(
+        f"/api/v1/appointments/{appointment.pk}/reschedule",
+        {"starts_at": starts_at, "reason": "出差"},
+    )
+
+    for refused in (booked, moved):
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["field"] == "starts_at"
+    appointment.refresh_from_db()
+    assert appointment.state == "booked" and Appointment.objects.count() == 1
+
+
 def test_cancel_and_reschedule_over_the_api(api, agent, car, maintenance, workshop):
     appointment = services.appointment_book(
         by=agent,
