@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Annotated, Literal
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -282,18 +283,29 @@ class WorkshopMeasuresOut(Schema):
     arrived: int
     no_show_rate: float | None
     lead_time_days: float | None
+    per_resource: list[dict]
+    work_orders: int
+    repeats: int
+    repeat_rate: float | None
+    starts_booked: int
+    starts_on_time: int
+    on_time_start_rate: float | None
+    deliveries_promised: int
+    deliveries_on_time: int
+    on_time_delivery_rate: float | None
+    authorisations: int
+    authorisation_wait_minutes: float | None
 
 
 @router.get(
     "/measures",
     response={200: WorkshopMeasuresOut, **ERRORS},
-    summary="Utilisation, spread, no-shows, lead time",
+    summary="Utilisation and its spread, lead time, no-shows, on-time start and delivery, "
+    "repeat repairs, authorisation wait",
 )
 def workshop_measures(request: HttpRequest, query: Query[WorkshopMeasuresQuery]):
     _require(request, "measures.view")
     if query.last < query.first or query.last - query.first > timedelta(days=MAX_MEASURE_DAYS):
-        from django.core.exceptions import ValidationError
-
         raise ValidationError(
             {"last": [_("Choose a range of one day to one year, ending after it starts.")]}
         )

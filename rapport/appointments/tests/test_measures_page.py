@@ -204,3 +204,30 @@ def test_the_measures_page_defaults_to_the_last_30_days_and_bounds_the_period(cl
 def test_the_measures_page_is_for_leads(client, agent):
     client.force_login(agent)
     assert client.get(reverse("appointments:measures")).status_code == 403
+
+
+def test_the_api_gives_every_measure_of_the_page(dataset, api_client, supervisor):
+    response = api_client(supervisor).get(
+        "/api/v1/appointments/measures", {"first": D1.isoformat(), "last": D2.isoformat()}
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["busiest_part"], body["quietest_part"], body["spread"]) == (75, 15, 60)
+    assert [(r["resource"], r["percent"], r["spread"]) for r in body["per_resource"]] == [
+        ("A 顾问", 27, 50),
+        ("B 工位", 48, 100),
+    ]
+    assert (body["no_show_rate"], body["lead_time_days"]) == (0.333, 2.0)
+    assert (body["work_orders"], body["repeats"], body["repeat_rate"]) == (3, 1, 0.333)
+    assert (body["on_time_start_rate"], body["on_time_delivery_rate"]) == (0.5, 0.5)
+    assert (body["authorisations"], body["authorisation_wait_minutes"]) == (3, 20.0)
+
+
+def test_the_api_refuses_a_period_that_ends_before_it_starts(api_client, supervisor):
+    response = api_client(supervisor).get(
+        "/api/v1/appointments/measures", {"first": D2.isoformat(), "last": D1.isoformat()}
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "last"
