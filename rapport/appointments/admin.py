@@ -1,12 +1,17 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from rapport.appointments.models import (
     Appointment,
     CapacityBucket,
+    PriceItem,
     Resource,
     ServiceType,
     WorkshopSettings,
 )
+from rapport.appointments.workorders import price_clean
+from rapport.core.bounds import BoundedFormMixin
 
 
 @admin.register(WorkshopSettings)
@@ -71,3 +76,29 @@ class AppointmentAdmin(admin.ModelAdmin):
     list_filter = ["state", "day"]
     raw_id_fields = ["customer", "asset", "rescheduled_to"]
     readonly_fields = ["holds", "customer_words"]
+
+
+class PriceItemForm(BoundedFormMixin, forms.ModelForm):
+    """The price list behind the reception desk: a negative or absurd price is refused with the
+    same words as everywhere else (workorders.price_clean)."""
+
+    class Meta:
+        model = PriceItem
+        fields = ["code", "name", "kind", "price", "minutes", "is_active"]
+
+    def clean_price(self):
+        try:
+            return price_clean(self.cleaned_data.get("price"))
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["price"]) from exc
+
+
+@admin.register(PriceItem)
+class PriceItemAdmin(admin.ModelAdmin):
+    """Work orders keep the price of the day on their lines, so a change here never alters one
+    already written; an item in use is switched off (active), not deleted."""
+
+    form = PriceItemForm
+    list_display = ["name", "code", "kind", "price", "minutes", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["code", "name"]

@@ -68,6 +68,16 @@ def _money(value, field: str, errors: dict) -> Decimal | None:
 # -- the price list -------------------------------------------------------------------------------
 
 
+def price_clean(value, *, field: str = "price") -> Decimal:
+    """The price in yuan to two places, or ValidationError naming `field` for a negative, absurd
+    (over ¥200,000) or unreadable one. The one rule for the price list, wherever it is edited."""
+    errors: dict[str, list[str]] = {}
+    amount = _money(value, field, errors)
+    if errors:
+        raise ValidationError(errors)
+    return amount
+
+
 def price_item_save(
     *, by: User, code: str, name: str, price, kind: str = "labour", minutes: int = 0
 ) -> PriceItem:
@@ -75,10 +85,7 @@ def price_item_save(
     negative or absurd price."""
     if not by.can("appointments.manage"):
         raise Forbidden(_("Only leads change the price list."))
-    errors: dict[str, list[str]] = {}
-    amount = _money(price, "price", errors)
-    if errors:
-        raise ValidationError(errors)
+    amount = price_clean(price)
     item = PriceItem.objects.filter(code=code).first() or PriceItem(code=code)
     item.name, item.price, item.kind, item.minutes = name, amount, kind, minutes
     item.full_clean()
