@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from rapport.appointments.models import Appointment, ServiceType, WorkOrder
 from rapport.core.errors import NotFound
+from rapport.customers.models import Asset
 from rapport.customers.selectors import customer_visible_qs
 from rapport.staff.models import User
 
@@ -84,3 +85,31 @@ def work_order_get_for_staff(*, staff: User, work_order_id: int) -> WorkOrder:
         )
     except (WorkOrder.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound(_("No such work order.")) from exc
+
+
+@dataclass
+class VehicleHistory:
+    """What the advisor checks at reception (检查维修履历, 检查保修手册): the warranty and the
+    vehicle's latest work orders in this workshop."""
+
+    asset: Asset
+    in_warranty: bool | None  # None: no warranty end recorded
+    work_orders: list[WorkOrder]
+
+
+def vehicle_history(
+    *,
+    asset: Asset,
+    appointment: Appointment | None = None,
+    today: date | None = None,
+    limit: int = 5,
+) -> VehicleHistory:
+    """The vehicle's warranty status and its latest `limit` work orders before this visit
+    (the one written for `appointment` left out), newest first. One query."""
+    today = today or timezone.localdate()
+    in_warranty = None if asset.warranty_ends_on is None else asset.warranty_ends_on >= today
+    orders = WorkOrder.objects.filter(asset=asset)
+    if appointment is not None:
+        orders = orders.exclude(appointment_id=appointment.pk)
+    orders = list(orders.order_by("-created_at", "-pk")[:limit])
+    return VehicleHistory(asset=asset, in_warranty=in_warranty, work_orders=orders)

@@ -137,6 +137,9 @@ def _detail_context(request: HttpRequest, appointment: Appointment, **extra) -> 
         ),
         "reason_form": ReasonForm(),
         "reschedule_form": RescheduleForm(),
+        "history": selectors.vehicle_history(asset=appointment.asset, appointment=appointment)
+        if appointment.asset is not None and appointment.state in Appointment.HOLDING
+        else None,
         **_reception_panels(appointment),
         **extra,
     }

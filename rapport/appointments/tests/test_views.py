@@ -1,10 +1,11 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import time_machine
 from django.urls import reverse
 
 from rapport.appointments import services
+from rapport.appointments import workorders as wo
 from rapport.appointments.models import Appointment
 from rapport.interactions.models import Interaction
 
@@ -240,3 +241,67 @@ def test_the_360_page_carries_the_appointments_panel(signed_in, agent, car, main
 
     assert 'id="appointments-panel"' in page.content.decode()
     assert "常规保养" in panel.content.decode() and car.plate in panel.content.decode()
+
+
+def test_reception_shows_the_warranty_and_the_vehicles_earlier_work_orders(
+    signed_in, agent, car, maintenance, workshop
+):
+    car.warranty_ends_on = date(2027, 6, 30)
+    car.save(update_fields=["warranty_ends_on"])
+    earlier = wo.work_order_open(
+        by=agent,
+        customer=car.customer,
+        asset=car,
+        customer_words="刹车时有吱吱的响声",
+        payment_method="cash",
+        now=NOW - timedelta(days=40),
+    )
+    appointment = services.appointment_book(
+        by=agent,
+        customer=car.customer,
+        asset=car,
+        service_type=maintenance,
+        starts_at=at(date(2027, 2, 3), 9),
+        now=NOW,
+    )
+    url = reverse("appointments:detail", args=[appointment.pk])
+
+    page = signed_in.get(url).content.decode()
+    history = page[page.index('id="vehicle-history"') :]
+    assert "保修期内，至 2027-06-30" in history and earlier.number in history
+    assert "刹车时有吱吱的响声" in history
+
+    with time_machine.travel(at(date(2027, 2, 3), 9), tick=False):
+        services.appointment_arrive(
+            by=agent, appointment=appointment, mileage_km=30600, fuel_level="half"
+        )
+        this_visit = wo.work_order_open(
+            by=agent,
+            customer=car.customer,
+            asset=car,
+            appointment=appointment,
+            customer_words="该保养了",
+            payment_method="cash",
+        )
+        page = signed_in.get(url).content.decode()
+    history = page[page.index('id="vehicle-history"') :]
+    assert earlier.number in history and this_visit.number not in history.split("</section>")[0]
+
+
+def test_reception_says_when_the_warranty_has_ended(signed_in, agent, car, maintenance, workshop):
+    car.warranty_ends_on = date(2026, 12, 31)
+    car.save(update_fields=["warranty_ends_on"])
+    appointment = services.appointment_book(
+        by=agent,
+        customer=car.customer,
+        asset=car,
+        service_type=maintenance,
+        starts_at=at(date(2027, 2, 3), 9),
+        now=NOW,
+    )
+
+    page = signed_in.get(reverse("appointments:detail", args=[appointment.pk])).content.decode()
+
+    history = page[page.index('id="vehicle-history"') :].split("</section>")[0]
+    assert "保修已于 2026-12-31 到期" in history
+    assert "本店没有这辆车以前的维修工单。" in history
