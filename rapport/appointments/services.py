@@ -9,7 +9,7 @@ proposals. Each step is recorded on the customer's timeline as an interaction.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -119,17 +119,33 @@ def slot_check(
             % {"minutes": rules.slot_minutes},
             "off_grid",
         )
-    if service_type.needs_bay:
-        end = start + timedelta(minutes=service_type.duration_minutes)
-        if not any(shop.part_holding(b, start, end) for b in shop.bays):
-            raise _fail(
-                "starts_at",
-                _(
-                    "The job (%(minutes)d minutes) would run past the end of the half-day; choose an earlier time."
-                )
-                % {"minutes": service_type.duration_minutes},
-                "outside_hours",
+    end = start + timedelta(minutes=service_type.duration_minutes)
+    if service_type.needs_bay and not _working_at(shop, shop.bays, day, start):
+        raise _fail(
+            "starts_at",
+            _("%(time)s is outside the bays' working hours.") % {"time": local.strftime("%H:%M")},
+            "outside_hours",
+        )
+    if (
+        service_type.technician_skill
+        and shop.technicians
+        and not _working_at(shop, shop.technicians, day, start)
+    ):
+        raise _fail(
+            "starts_at",
+            _("%(time)s is outside the working hours of the technicians with the skill %(skill)s.")
+            % {"time": local.strftime("%H:%M"), "skill": service_type.technician_skill},
+            "outside_hours",
+        )
+    if service_type.needs_bay and not any(shop.part_holding(b, start, end) for b in shop.bays):
+        raise _fail(
+            "starts_at",
+            _(
+                "The job (%(minutes)d minutes) would run past the end of the half-day; choose an earlier time."
             )
+            % {"minutes": service_type.duration_minutes},
+            "outside_hours",
+        )
     choice = capacity.choose_resources(shop, service_type, starts_at)
     if choice is None:
         raise Conflict(
@@ -138,6 +154,13 @@ def slot_check(
             code="full",
         )
     return shop, choice
+
+
+def _working_at(
+    shop: capacity.Workshop, resources: list[Resource], day: date, start: datetime
+) -> bool:
+    """Whether one of `resources` is at work at `start` by its own calendar."""
+    return any(p.starts_at <= start < p.ends_at for r in resources for p in shop.parts(r, day))
 
 
 # -- reserving capacity -------------------------------------------------------------------------

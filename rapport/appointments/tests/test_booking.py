@@ -4,7 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from rapport.appointments import services
-from rapport.appointments.models import Appointment, CapacityBucket
+from rapport.appointments.models import Appointment, CapacityBucket, Resource
+from rapport.core.calendar.services import calendar_create
 from rapport.core.errors import Conflict, DomainError
 from rapport.interactions.models import Interaction
 
@@ -74,6 +75,42 @@ def test_a_slot_that_cannot_be_booked_is_refused_by_field_and_nothing_is_saved(
     assert not Appointment.objects.exists()
     assert not CapacityBucket.objects.filter(booked_minutes__gt=0).exists()
     assert not Interaction.objects.exists()
+
+
+@pytest.fixture
+def mornings(db):
+    return calendar_create(name="上午班", intervals={d: "09:00-12:00" for d in range(6)})
+
+
+@pytest.mark.parametrize("who", ["advisor", "bay"])
+def test_a_time_outside_a_resources_own_hours_is_refused_and_its_hours_are_bookable(
+    agent, car, maintenance, workshop, mornings, who
+):
+    workshop[who].calendar = mornings
+    workshop[who].save(update_fields=["calendar"])
+
+    with pytest.raises(DomainError) as refused:
+        _book(agent, car, maintenance, at(date(2027, 2, 3), 14))
+
+    assert (refused.value.field, refused.value.code) == ("starts_at", "outside_hours")
+    assert ("顾问" if who == "advisor" else "工位") in str(refused.value.message)
+    assert not Appointment.objects.exists() and not Interaction.objects.exists()
+    assert _book(agent, car, maintenance, at(date(2027, 2, 3), 10)).state == "booked"
+
+
+def test_a_skilled_job_outside_the_skilled_technicians_hours_is_refused_by_name(
+    agent, car, maintenance, workshop, mornings
+):
+    Resource.objects.create(kind="technician", name="技师张", skills="电路", calendar=mornings)
+    maintenance.technician_skill = "电路"
+    maintenance.save(update_fields=["technician_skill"])
+
+    with pytest.raises(DomainError) as refused:
+        _book(agent, car, maintenance, at(date(2027, 2, 3), 14))
+
+    assert refused.value.code == "outside_hours" and "电路" in str(refused.value.message)
+    assert not Appointment.objects.exists()
+    assert _book(agent, car, maintenance, at(date(2027, 2, 3), 10)).technician.name == "技师张"
 
 
 def test_the_holiday_refusal_names_the_holiday(agent, car, maintenance, workshop):
