@@ -37,8 +37,14 @@ from rapport.staff.models import User
 
 S = WorkOrder.State
 REPEAT_SIMILARITY = 0.4
-# Which identity kinds a remote authorisation must come through.
-METHOD_KINDS = {"sms": ("phone",), "call": ("phone",), "wechat": ("wechat", "wecom")}
+# Which identity kinds a remote authorisation must come through. A confirmation on WeChat comes
+# from the follower's openid (or unionid) the official account recorded, as well as from a WeChat
+# id typed in by hand, or from WeCom.
+METHOD_KINDS = {
+    "sms": ("phone",),
+    "call": ("phone",),
+    "wechat": ("wechat", "wxopenid", "wxunion", "wecom"),
+}
 
 
 def _require(user: User) -> None:

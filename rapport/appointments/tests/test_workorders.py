@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from rapport.appointments import workorders as wo
 from rapport.appointments.models import PriceItem, WorkOrder, WorkOrderItem, WorkshopSettings
 from rapport.core.errors import Conflict, Forbidden
+from rapport.customers.models import Identity
 from rapport.interactions.models import Interaction
 
 from .conftest import NOW
@@ -118,6 +119,36 @@ def test_a_remote_authorisation_must_come_from_the_customers_contact(agent, car,
         now=NOW,
     )
     assert auth.amount == Decimal("380.00") and order.state == "authorised"
+
+
+def test_a_wechat_authorisation_comes_from_the_followers_openid_and_no_other(agent, car, oil):
+    openid = "oyORnuP8q7ou2gfYjqLzSIWZf0rs"
+    Identity.objects.create(customer=car.customer, kind="wxopenid", value=openid)
+    order = _open(agent, car, [wo.ItemIn(price_item=oil)])
+
+    with pytest.raises(ValidationError) as refused:
+        wo.work_order_authorise(
+            by=agent,
+            work_order=order,
+            scope="repair",
+            method="wechat",
+            contact="oSomebodyElse0000000000000",
+            given_by="李先生",
+            now=NOW,
+        )
+    assert set(refused.value.message_dict) == {"contact"}
+    assert not order.authorisations.exists()
+
+    auth = wo.work_order_authorise(
+        by=agent,
+        work_order=order,
+        scope="repair",
+        method="wechat",
+        contact=openid,
+        given_by="李先生",
+        now=NOW,
+    )
+    assert (auth.method, auth.contact, order.state) == ("wechat", openid, "authorised")
 
 
 def test_diagnosis_is_authorised_for_a_set_time_and_extended_by_a_second_authorisation(
