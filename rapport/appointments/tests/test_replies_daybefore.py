@@ -13,12 +13,14 @@ from rapport.channels.services import inbound_process
 from rapport.channels.sms.providers import InboundSms
 from rapport.channels.sms.services import sms_inbound_accept
 from rapport.channels.tests.factories import ChannelAccountFactory
+from rapport.customers.models import Identity
 from rapport.interactions.models import Interaction
 from rapport.notifications.models import Notification
 
 from .conftest import NOW, at
 
 pytestmark = pytest.mark.django_db
+OPENID = "oyORnuP8q7ou2gfYjqLzSIWZf0rs"
 
 
 @pytest.fixture(autouse=True)
@@ -101,6 +103,40 @@ def test_three_cancels_with_the_reason_and_gives_the_capacity_back(sms_account, 
     reminded.refresh_from_db()
     assert (reminded.state, reminded.state_reason) == ("cancelled", "客户回复取消。")
     assert not CapacityBucket.objects.filter(booked_minutes__gt=0).exists()
+
+
+def _wechat_answer(client, account, text, msgid):
+    from rapport.channels.wechat.tests.conftest import signed_post, text_message
+
+    response = signed_post(client, account, text_message(openid=OPENID, content=text, msgid=msgid))
+    assert response.content == b"success"
+    inbound = InboundMessage.objects.order_by("-pk").first()
+    inbound_process(inbound_id=inbound.pk)
+    inbound.refresh_from_db()
+    assert inbound.state == "processed", inbound.error
+
+
+def test_an_answer_on_wechat_maps_back_to_the_appointment_and_the_link_goes_by_wechat(
+    client, team, reminded, agent
+):
+    from rapport.channels.wechat.tests.conftest import make_account
+
+    wechat = make_account(team)
+    Identity.objects.create(customer=reminded.customer, kind="wxopenid", value=OPENID)
+
+    _wechat_answer(client, wechat, "2", 1)
+    reminded.refresh_from_db()
+    assert reminded.new_time_wanted_at == NOW and reminded.state == "booked"
+    link = OutboxMessage.objects.get(source="appointment_reply")
+    assert "/book/" in link.body and link.channel == "wechat"
+
+    _wechat_answer(client, wechat, "确认", 2)
+    reminded.refresh_from_db()
+    assert reminded.state == "confirmed" and reminded.confirmed_at == NOW
+    assert Interaction.objects.filter(
+        customer=reminded.customer, channel="wechat", summary__contains="已确认预约"
+    ).exists()
+    assert Notification.objects.filter(recipient=agent, kind="appointment_answer").count() == 2
 
 
 def test_other_text_and_unreminded_appointments_are_left_alone(
