@@ -52,7 +52,8 @@ def work_order_list(
 ) -> QuerySet[WorkOrder]:
     """Work orders of the customers the staff member may see, newest first, with their total.
     `view`: today (opened or to be collected today), waiting (for parts or for an authorisation:
-    waiting, not yet authorised, or with work added since the last one), repeat (返修)."""
+    waiting, not yet authorised, with work added since the last one, or with only a diagnosis
+    authorised and its time run out), repeat (返修)."""
     now = now or timezone.now()
     rows = WorkOrder.objects.filter(customer__in=customer_visible_qs(staff=staff))
     if state in S.values:
@@ -70,9 +71,21 @@ def work_order_list(
         unauthorised = WorkOrderItem.objects.filter(
             work_order=OuterRef("pk"), authorisation__isnull=True
         )
-        rows = rows.filter(
+        repair = Authorisation.objects.filter(
+            work_order=OuterRef("pk"), scope=Authorisation.Scope.REPAIR
+        )
+        # As workorders.authorisation_missing reads it: the latest authorisation's time.
+        latest_until = Subquery(
+            Authorisation.objects.filter(work_order=OuterRef("pk"))
+            .order_by("-recorded_at", "-pk")
+            .values("valid_until")[:1]
+        )
+        rows = rows.annotate(authorised_until=latest_until).filter(
             Q(state__in=[S.WAITING, S.OPEN])
-            | (Q(state__in=[S.AUTHORISED, S.IN_PROGRESS]) & Exists(unauthorised))
+            | (
+                Q(state__in=[S.AUTHORISED, S.IN_PROGRESS])
+                & (Exists(unauthorised) | (~Exists(repair) & Q(authorised_until__lt=now)))
+            )
         )
     elif view == "repeat":
         rows = rows.filter(repeat_of__isnull=False)

@@ -99,6 +99,33 @@ def test_it_filters_by_state_and_waiting_and_swaps_only_the_results_for_htmx(
     assert signed_in.get(url, {"state": "nonsense"}).status_code == 400
 
 
+def test_the_waiting_view_holds_an_order_whose_authorised_diagnosis_time_ran_out(
+    signed_in, agent, car, oil
+):
+    ran_out = _open(agent, car, words="发动机故障灯亮了")
+    running = _open(agent, car, words="空调不太凉")
+    repaired = _open(agent, car, [wo.ItemIn(price_item=oil)], words="方向盘有点跑偏")
+    for order, scope, minutes in ((ran_out, "diagnosis", 30), (running, "diagnosis", 240)):
+        wo.work_order_authorise(
+            by=agent,
+            work_order=order,
+            scope=scope,
+            method="signature",
+            given_by="李先生",
+            minutes=minutes,
+            now=NOW,
+        )
+        wo.work_order_move(by=agent, work_order=order, move="start", now=NOW)
+    wo.work_order_authorise(
+        by=agent, work_order=repaired, scope="repair", method="signature", given_by="李先生"
+    )
+
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        response = signed_in.get(reverse("appointments:work-orders"), {"view": "waiting"})
+
+    assert [o.pk for o in response.context["page"]] == [ran_out.pk]
+
+
 # -- the page ----------------------------------------------------------------------------------
 
 
