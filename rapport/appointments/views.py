@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rapport.appointments import capacity, scripts, selectors, services
 from rapport.appointments.forms import ArrivalForm, ChooseForm, NeedForm, ReasonForm, RescheduleForm
 from rapport.appointments.models import Appointment, Resource
+from rapport.appointments.replies import self_booking_link
 from rapport.appointments.workorder_views import reception_panel_context
 from rapport.core.errors import DomainError
 from rapport.core.http import add_service_errors, staff_view
@@ -120,7 +121,8 @@ def board(request: HttpRequest) -> HttpResponse:
     except ValueError:
         day = timezone.localdate()
     rows = selectors.arrivals_board(staff=request.user, day=day)
-    return render(request, "appointments/board.html", {"rows": rows, "day": day})
+    context = {"rows": rows, "day": day, "self_booking_link": self_booking_link()}
+    return render(request, "appointments/board.html", context)
 
 
 def _detail_context(request: HttpRequest, appointment: Appointment, **extra) -> dict:

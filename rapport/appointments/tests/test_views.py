@@ -305,3 +305,12 @@ def test_reception_says_when_the_warranty_has_ended(signed_in, agent, car, maint
     history = page[page.index('id="vehicle-history"') :].split("</section>")[0]
     assert "保修已于 2026-12-31 到期" in history
     assert "本店没有这辆车以前的维修工单。" in history
+
+
+def test_the_board_gives_the_self_booking_link_for_the_wechat_menu(signed_in, settings):
+    settings.SITE_URL = "https://service.example.cn/"
+
+    page = signed_in.get(reverse("appointments:board")).content.decode()
+
+    link = page[page.index('id="self-booking-link"') :].split("</p>")[0]
+    assert 'href="https://service.example.cn/book/"' in link and "微信" in link
