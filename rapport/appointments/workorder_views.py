@@ -241,6 +241,9 @@ def work_order_open(request: HttpRequest, appointment_id: int) -> HttpResponse:
     appointment = selectors.appointment_get_for_staff(
         staff=request.user, appointment_id=appointment_id
     )
+    written = WorkOrder.objects.filter(appointment=appointment).only("pk").first()
+    if written is not None:  # sent twice (a double click): the order already written
+        return redirect("appointments:work-order", written.pk)
     form = OpenForm(request.POST)
     if form.is_valid() and appointment.asset is not None:
         data = form.cleaned_data

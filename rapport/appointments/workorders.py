@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -197,6 +197,16 @@ def _item_rows(
     return rows
 
 
+def _written_for(appointment: Appointment) -> str:
+    """Why no second work order can be written for `appointment`, or "" when none is."""
+    found = WorkOrder.objects.filter(appointment=appointment).only("pk").first()
+    if found is None:
+        return ""
+    return _("Work order %(number)s is already written for this appointment.") % {
+        "number": found.number
+    }
+
+
 def work_order_open(
     *,
     by: User,
@@ -212,7 +222,8 @@ def work_order_open(
     now: datetime | None = None,
 ) -> WorkOrder:
     """Write the work order. The customer's words are kept verbatim and never edited after.
-    Raises ValidationError naming each bad field; nothing is saved when it does."""
+    Raises ValidationError naming each bad field (`appointment` when one is already written for
+    it); nothing is saved when it does."""
     _require(by)
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
@@ -227,6 +238,8 @@ def work_order_open(
         errors["payment_method"] = [_("Choose how the customer will pay.")]
     if appointment is not None and appointment.customer_id != customer.pk:
         errors["appointment"] = [_("This appointment is another customer's.")]
+    elif appointment is not None and (written := _written_for(appointment)):
+        errors["appointment"] = [written]
     if mileage_km is not None and not (0 <= mileage_km <= 2_000_000):
         errors["mileage_km"] = [_("Give the mileage in kilometres, 0 to 2,000,000.")]
     order = WorkOrder(
@@ -245,7 +258,13 @@ def work_order_open(
         raise ValidationError(errors)
     with transaction.atomic():
         order.repeat_of = repeat_find(asset=asset, customer_words=words, now=now)
-        order.save()
+        try:
+            with transaction.atomic():
+                order.save()
+        except IntegrityError as exc:  # another request wrote it since the check above
+            if appointment is None or not (written := _written_for(appointment)):
+                raise
+            raise ValidationError({"appointment": [written]}) from exc
         if mileage_km is not None:  # a lower figure stays on the order, not on the vehicle
             asset_mileage_record(
                 asset_id=asset.pk,

@@ -1,8 +1,10 @@
+import json
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from rapport.appointments import services
@@ -384,6 +386,40 @@ def test_reception_suggests_items_by_mileage_and_writes_the_work_order(
     assert response.status_code == 302 and response.url == _url("work-order", order)
     assert order.appointment == appointment and order.mileage_km == 30_500
     assert order.customer_words == "该保养了，刹车有点软"
+
+
+def test_a_second_work_order_for_the_same_visit_is_refused_and_a_double_click_lands_on_the_first(
+    signed_in, api_client, agent, car, maintenance, workshop
+):
+    appointment = _arrived(agent, car, maintenance)
+    url = reverse("appointments:work-order-open", args=[appointment.pk])
+    form = {"customer_words": "该保养了", "payment_method": "cash"}
+
+    first = signed_in.post(url, form)
+    again = signed_in.post(url, form)
+
+    order = WorkOrder.objects.get()
+    assert first.status_code == again.status_code == 302
+    assert first.url == again.url == _url("work-order", order)
+    with pytest.raises(ValidationError) as refused:
+        _open(agent, car, words="该保养了", appointment=appointment)
+    assert set(refused.value.message_dict) == {"appointment"}
+    assert order.number in refused.value.message_dict["appointment"][0]
+    api = api_client(agent).post(
+        "/api/v1/work-orders",
+        json.dumps(
+            {
+                "customer_id": car.customer_id,
+                "asset_id": car.pk,
+                "appointment_id": appointment.pk,
+                "customer_words": "该保养了",
+                "payment_method": "cash",
+            }
+        ),
+        content_type="application/json",
+    )
+    assert api.status_code == 422 and api.json()["errors"][0]["field"] == "appointment"
+    assert WorkOrder.objects.count() == 1
 
 
 def test_reception_refuses_a_work_order_without_the_customers_words(
