@@ -88,9 +88,14 @@ def closing_script(
 
 
 def reception_greeting(
-    *, customer_name: str, service_name: str, now: datetime | None = None
+    *,
+    customer_name: str,
+    service_name: str,
+    customer_words: str = "",
+    now: datetime | None = None,
 ) -> list[str]:
-    """Reception: greet by name, repeat the reason for the visit."""
+    """Reception: greet by name, repeat the reason for the visit (the service booked and, when
+    the booking has them, the customer's own words)."""
     hour = timezone.localtime(now or timezone.now()).hour
     if hour < 12:
         greeting = _("Good morning, %(customer)s.")
@@ -98,10 +103,16 @@ def reception_greeting(
         greeting = _("Good afternoon, %(customer)s.")
     else:
         greeting = _("Good evening, %(customer)s.")
-    return [
+    lines = [
         greeting % {"customer": customer_name},
         _(
             "You are here for %(service)s as booked; let me fit the seat, steering wheel and floor covers first."
         )
         % {"service": service_name},
     ]
+    if customer_words:
+        lines.append(
+            _("When you booked, you told us: “%(words)s”. Is that still right?")
+            % {"words": customer_words}
+        )
+    return lines

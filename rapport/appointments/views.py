@@ -129,7 +129,9 @@ def _detail_context(request: HttpRequest, appointment: Appointment, **extra) -> 
     return {
         "appointment": appointment,
         "greeting": scripts.reception_greeting(
-            customer_name=appointment.customer.name, service_name=appointment.service_type.name
+            customer_name=appointment.customer.name,
+            service_name=appointment.service_type.name,
+            customer_words=appointment.customer_words,
         ),
         "arrival_form": ArrivalForm(
             initial={

@@ -314,3 +314,25 @@ def test_the_board_gives_the_self_booking_link_for_the_wechat_menu(signed_in, se
 
     link = page[page.index('id="self-booking-link"') :].split("</p>")[0]
     assert 'href="https://service.example.cn/book/"' in link and "微信" in link
+
+
+def test_the_greeting_repeats_the_reason_in_the_customers_own_words(
+    signed_in, agent, car, maintenance, workshop
+):
+    appointment = services.appointment_book(
+        by=agent,
+        customer=car.customer,
+        asset=car,
+        service_type=maintenance,
+        starts_at=at(date(2027, 2, 3), 9),
+        customer_words="早上冷车启动有异响",
+        now=NOW,
+    )
+
+    with time_machine.travel(at(date(2027, 2, 3), 8, 55), tick=False):
+        response = signed_in.get(reverse("appointments:detail", args=[appointment.pk]))
+
+    greeting = response.context["greeting"]
+    assert greeting[0] == "早上好，李先生。"
+    assert "常规保养" in greeting[1]
+    assert greeting[2] == "您预约时说：“早上冷车启动有异响”。现在还是这样吗？"
