@@ -19,6 +19,7 @@ from rapport.appointments.forms import ArrivalForm, ChooseForm, NeedForm, Reason
 from rapport.appointments.models import Appointment, Resource
 from rapport.appointments.replies import self_booking_link
 from rapport.appointments.workorder_views import reception_panel_context
+from rapport.core.bounds import BoundedDateField
 from rapport.core.errors import DomainError
 from rapport.core.http import add_service_errors, staff_view
 from rapport.customers.models import Asset
@@ -165,7 +166,21 @@ def detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
     appointment = selectors.appointment_get_for_staff(
         staff=request.user, appointment_id=appointment_id
     )
-    return render(request, "appointments/detail.html", _detail_context(request, appointment))
+    extra = {}
+    wish = _wished_day(request)
+    if wish is not None and appointment.state in Appointment.OPEN:
+        # ?wish=: the levelled times to move the appointment to, as the booking offers them.
+        proposals = capacity.slot_proposals(service_type=appointment.service_type, wish=wish)
+        extra = {"wish": wish, "proposals": proposals}
+    context = _detail_context(request, appointment, **extra)
+    return render(request, "appointments/detail.html", context)
+
+
+def _wished_day(request: HttpRequest) -> date | None:
+    try:
+        return BoundedDateField(required=False).clean(request.GET.get("wish") or None)
+    except ValidationError:
+        return None
 
 
 def _refused(request: HttpRequest, appointment: Appointment, status: int, **forms) -> HttpResponse:

@@ -3,6 +3,7 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from rapport.appointments import services
 from rapport.appointments import workorders as wo
@@ -336,3 +337,33 @@ def test_the_greeting_repeats_the_reason_in_the_customers_own_words(
     assert greeting[0] == "早上好，李先生。"
     assert "常规保养" in greeting[1]
     assert greeting[2] == "您预约时说：“早上冷车启动有异响”。现在还是这样吗？"
+
+
+def test_moving_offers_the_levelled_times_and_moves_to_the_one_chosen(
+    signed_in, agent, car, maintenance, workshop
+):
+    appointment = services.appointment_book(
+        by=agent,
+        customer=car.customer,
+        asset=car,
+        service_type=maintenance,
+        starts_at=at(date(2027, 2, 3), 9),
+        now=NOW,
+    )
+    url = reverse("appointments:detail", args=[appointment.pk])
+
+    page = signed_in.get(url, {"wish": "2027-02-04"})
+
+    proposals = page.context["proposals"]
+    assert len(proposals) == 3 and all(p.reasons for p in proposals)
+    offered = page.content.decode().split('id="move-proposals"')[1].split("</fieldset>")[0]
+    assert offered.count('type="radio" name="starts_at"') == 3
+    chosen = timezone.localtime(proposals[0].starts_at)
+    moved = signed_in.post(
+        reverse("appointments:reschedule", args=[appointment.pk]),
+        {"starts_at": chosen.strftime("%Y-%m-%d %H:%M"), "reason": "客户出差"},
+    )
+    appointment.refresh_from_db()
+    assert moved.status_code == 302 and appointment.state == "rescheduled"
+    assert appointment.rescheduled_to.starts_at == proposals[0].starts_at
+    assert signed_in.get(url, {"wish": "not-a-day"}).context.get("proposals") is None
