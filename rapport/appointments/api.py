@@ -265,6 +265,28 @@ def reschedule(request: HttpRequest, appointment_id: int, payload: RescheduleIn)
     return Status(201, _appointment_out(new))
 
 
+class ArrivalIn(BodyIn):
+    mileage_km: int = Field(..., ge=0, le=2_000_000)
+    fuel_level: Literal[tuple(Appointment.Fuel.values)]  # type: ignore[valid-type]
+    damage_notes: str = Field("", max_length=500)
+    items_left: str = Field("", max_length=300)
+    covers_fitted: bool = False
+
+
+@router.post(
+    "/{int:appointment_id}/arrival",
+    response={200: AppointmentOut, **ERRORS},
+    summary="Reception: the customer arrived (mileage, fuel, walk-around check)",
+)
+def arrive(request: HttpRequest, appointment_id: int, payload: ArrivalIn):
+    appointment = services.appointment_arrive(
+        by=request.user,
+        appointment=_appointment(request, appointment_id),
+        **payload.model_dump(),
+    )
+    return _appointment_out(appointment)
+
+
 class WorkshopMeasuresQuery(QueryIn):
     first: BoundedDate
     last: BoundedDate

@@ -129,6 +129,31 @@ def test_cancel_and_reschedule_over_the_api(api, agent, car, maintenance, worksh
     )
 
 
+def test_arrival_over_the_api_records_the_walk_around_once(api, agent, car, maintenance, workshop):
+    appointment = services.appointment_book(
+        by=agent,
+        customer=car.customer,
+        asset=car,
+        service_type=maintenance,
+        starts_at=at(date(2027, 2, 3), 9),
+        now=NOW,
+    )
+    url = f"/api/v1/appointments/{appointment.pk}/arrival"
+    walk_around = {"mileage_km": 30600, "fuel_level": "half", "damage_notes": "后保险杠擦痕"}
+
+    backwards = api.post_json(url, {**walk_around, "mileage_km": 100})
+    no_fuel = api.post_json(url, {**walk_around, "fuel_level": "brimming"})
+    arrived = api.post_json(url, walk_around)
+    again = api.post_json(url, walk_around)
+
+    assert backwards.status_code == 422 and backwards.json()["errors"][0]["field"] == "mileage_km"
+    assert no_fuel.status_code == 422
+    assert arrived.status_code == 200 and arrived.json()["state"] == "arrived"
+    assert again.status_code == 409
+    appointment.refresh_from_db()
+    assert (appointment.arrival_mileage_km, appointment.damage_notes) == (30600, "后保险杠擦痕")
+
+
 def test_a_work_order_through_authorisation_to_delivery(api, car):
     oil = PriceItem.objects.create(code="oil", name="更换机油", price=Decimal("380"))
     opened = api.post_json(
