@@ -12,13 +12,13 @@ from django.utils.translation import gettext as _
 from rapport.appointments.models import Appointment, ServiceType, WorkOrder
 from rapport.core.errors import NotFound
 from rapport.customers.models import Asset
-from rapport.customers.selectors import customer_visible_qs
+from rapport.customers.selectors import customer_visible_q
 from rapport.staff.models import User
 
 
 def appointment_qs(*, staff: User) -> QuerySet[Appointment]:
     """Appointments of the customers the staff member may see."""
-    return Appointment.objects.filter(customer__in=customer_visible_qs(staff=staff))
+    return Appointment.objects.filter(customer_visible_q(staff=staff))
 
 
 def appointment_get_for_staff(*, staff: User, appointment_id: int) -> Appointment:
@@ -80,9 +80,7 @@ def arrivals_board(*, staff: User, day: date, now: datetime | None = None) -> li
 def work_order_get_for_staff(*, staff: User, work_order_id: int) -> WorkOrder:
     """Raises NotFound for an unknown id or a customer the staff member may not see."""
     try:
-        return WorkOrder.objects.filter(customer__in=customer_visible_qs(staff=staff)).get(
-            pk=work_order_id
-        )
+        return WorkOrder.objects.filter(customer_visible_q(staff=staff)).get(pk=work_order_id)
     except (WorkOrder.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound(_("No such work order.")) from exc
 

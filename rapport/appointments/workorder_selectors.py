@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from rapport.appointments.models import Authorisation, Resource, WorkOrder, WorkOrderItem
 from rapport.core.errors import NotFound
-from rapport.customers.selectors import customer_visible_qs
+from rapport.customers.selectors import customer_visible_q
 from rapport.interactions.models import Interaction
 from rapport.staff.models import User
 
@@ -55,7 +55,7 @@ def work_order_list(
     waiting, not yet authorised, with work added since the last one, or with only a diagnosis
     authorised and its time run out), repeat (返修)."""
     now = now or timezone.now()
-    rows = WorkOrder.objects.filter(customer__in=customer_visible_qs(staff=staff))
+    rows = WorkOrder.objects.filter(customer_visible_q(staff=staff))
     if state in S.values:
         rows = rows.filter(state=state)
     if advisor_id:
@@ -111,7 +111,7 @@ def work_order_page(*, staff: User, work_order_id: int) -> WorkOrder:
     authorisations loaded for its page. Raises NotFound as work_order_get_for_staff does."""
     try:
         return (
-            WorkOrder.objects.filter(customer__in=customer_visible_qs(staff=staff))
+            WorkOrder.objects.filter(customer_visible_q(staff=staff))
             .select_related(
                 "customer",
                 "asset",

@@ -26,6 +26,15 @@ def customer_visible_qs(*, staff: User) -> QuerySet[Customer]:
     return Customer.objects.filter(merged_into__isnull=True)
 
 
+def customer_visible_q(*, staff: User, prefix: str = "customer") -> Q:
+    """The same rule for rows that belong to a customer (appointments, assets, work orders), as
+    a condition on the joined customer: `customer__in=customer_visible_qs(...)` made SQLite list
+    every live customer for each request (100k at M) before reading a single row."""
+    if not staff.can("customers.view"):
+        return Q(pk__in=[])
+    return Q(**{f"{prefix}__merged_into__isnull": True})
+
+
 def _search_term(q: str) -> str:
     q = q.strip().lower()
     digits = q.replace(" ", "").replace("-", "")
@@ -154,7 +163,7 @@ def customer_possible_duplicates(*, customer: Customer, limit: int = 8) -> list[
 def asset_get_for_staff(*, staff: User, asset_id: int) -> Asset:
     try:
         return Asset.objects.select_related("customer").get(
-            pk=asset_id, customer__in=customer_visible_qs(staff=staff)
+            customer_visible_q(staff=staff), pk=asset_id
         )
     except (Asset.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound(_("No such asset.")) from exc
@@ -163,7 +172,7 @@ def asset_get_for_staff(*, staff: User, asset_id: int) -> Asset:
 def identity_get_for_staff(*, staff: User, identity_id: int) -> Identity:
     try:
         return Identity.objects.select_related("customer").get(
-            pk=identity_id, customer__in=customer_visible_qs(staff=staff)
+            customer_visible_q(staff=staff), pk=identity_id
         )
     except (Identity.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound(_("No such identity.")) from exc
