@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rapport.core.models import BusinessCalendar, TimeStampedModel
 from rapport.customers.models import Asset, Customer
@@ -220,7 +221,7 @@ class Appointment(TimeStampedModel):
     class State(models.TextChoices):
         BOOKED = "booked", _("Booked")
         CONFIRMED = "confirmed", _("Confirmed")
-        ARRIVED = "arrived", _("Arrived")
+        ARRIVED = "arrived", pgettext_lazy("appointment state", "Arrived")
         NO_SHOW = "no_show", _("No-show")
         CANCELLED = "cancelled", _("Cancelled")
         RESCHEDULED = "rescheduled", _("Rescheduled")
@@ -310,7 +311,9 @@ class Appointment(TimeStampedModel):
     # The day-before sweep claimed this appointment for a confirmation call (once only).
     call_task_at = models.DateTimeField(_("confirmation call made at"), null=True, blank=True)
     arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
-    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    received_at = models.DateTimeField(
+        pgettext_lazy("appointment", "received at"), null=True, blank=True
+    )
     arrival_mileage_km = models.PositiveIntegerField(
         _("mileage on arrival (km)"),
         null=True,
@@ -401,12 +404,12 @@ class WorkOrder(TimeStampedModel):
     edited), the main items, keep old parts, payment method, authorisation, confirmation."""
 
     class State(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("work order state", "Open")
         AUTHORISED = "authorised", _("Authorised")
-        IN_PROGRESS = "in_progress", _("In progress")
+        IN_PROGRESS = "in_progress", pgettext_lazy("work order state", "In progress")
         WAITING = "waiting", _("Waiting for parts or authorisation")
-        DONE = "done", _("Done")
-        DELIVERED = "delivered", _("Delivered")
+        DONE = "done", pgettext_lazy("work order state", "Done")
+        DELIVERED = "delivered", pgettext_lazy("work order state", "Delivered")
 
     class Payment(models.TextChoices):
         CASH = "cash", _("Cash")
@@ -467,7 +470,9 @@ class WorkOrder(TimeStampedModel):
     explained_at = models.DateTimeField(_("explained at"), null=True, blank=True)
     started_at = models.DateTimeField(_("work started at"), null=True, blank=True)
     done_at = models.DateTimeField(_("work done at"), null=True, blank=True)
-    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(
+        pgettext_lazy("work order", "delivered at"), null=True, blank=True
+    )
     delivered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("delivered by"),

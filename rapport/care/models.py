@@ -52,7 +52,7 @@ class Program(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", pgettext_lazy("care program", "Active")
         PAUSED = "paused", _("Paused")
         ARCHIVED = "archived", _("Archived")
 
@@ -259,7 +259,7 @@ class CareRun(models.Model):
     """One evaluation of a program on one day, with what it planned."""
 
     class Status(models.TextChoices):
-        RELEASED = "released", _("Running")
+        RELEASED = "released", pgettext_lazy("care program", "Running")
         AWAITING = "awaiting", _("Waiting for a supervisor")
         CONFIRMED = "confirmed", _("Confirmed")
         CANCELLED = "cancelled", _("Cancelled")
