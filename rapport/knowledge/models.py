@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Article(models.Model):
@@ -17,7 +18,7 @@ class Article(models.Model):
 
     class Kind(models.TextChoices):
         HOW_TO = "how_to", _("How-to")
-        POLICY = "policy", _("Policy")
+        POLICY = "policy", pgettext_lazy("article type", "Policy")
         KNOWN_PROBLEM = "known_problem", _("Known problem")
         CASE_LESSON = "case_lesson", _("Case lesson")
 
@@ -135,8 +136,8 @@ class ArticleEvent(models.Model):
         Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="events"
     )
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
-    from_state = models.CharField(_("from"), max_length=10, blank=True)
-    to_state = models.CharField(_("to"), max_length=10, blank=True)
+    from_state = models.CharField(pgettext_lazy("article state", "from"), max_length=10, blank=True)
+    to_state = models.CharField(pgettext_lazy("article state", "to"), max_length=10, blank=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
     )
