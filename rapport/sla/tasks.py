@@ -49,10 +49,11 @@ def sla_alert_notify(alert_id: int) -> bool:
     if recipient is None or not recipient.email:
         SlaAlert.objects.filter(pk=alert_id).update(emailed_at=now)  # nothing to send, ever
         return False
+    number = f"T{alert.clock.ticket_id:06d}"
     with translation.override(recipient.language):
-        subject = _("[%(kind)s] ticket #%(ticket)s — %(clock)s") % {
+        subject = _("[%(kind)s] ticket %(number)s — %(clock)s") % {
             "kind": alert.get_kind_display(),
-            "ticket": alert.clock.ticket_id,
+            "number": number,
             "clock": alert.clock.get_kind_display(),
         }
         due = (
@@ -61,10 +62,10 @@ def sla_alert_notify(alert_id: int) -> bool:
             else "—"
         )
         body = _(
-            "Ticket #%(ticket)s: %(subject)s\nService level: %(clock)s, due %(due)s.\n"
+            "Ticket %(number)s: %(subject)s\nService level: %(clock)s, due %(due)s.\n"
             "Acknowledge it in Rapport: %(url)s"
         ) % {
-            "ticket": alert.clock.ticket_id,
+            "number": number,
             "subject": getattr(alert.clock.ticket, "subject", ""),
             "clock": alert.clock.get_kind_display(),
             "due": due,

@@ -57,7 +57,10 @@ def test_compliance_page_shows_rates_and_the_breaches(manager, as_user, breached
 
 def test_alerts_page_and_acknowledge(agent, other_team_agent, as_user, breached_clock):
     alert = SlaAlert.objects.get(kind="breached")
-    assert "车门异响" in as_user(agent).get("/alerts/").content.decode()
+    page = as_user(agent).get("/alerts/").content.decode()
+    number = f"T{breached_clock.ticket_id:06d}"
+    assert f"{number} 车门异响" in page
+    assert f"#{breached_clock.ticket_id} " not in page
     assert as_user(other_team_agent).post(f"/alerts/{alert.pk}/acknowledge/").status_code == 404
     response = as_user(agent).post(
         f"/alerts/{alert.pk}/acknowledge/", headers={"HX-Request": "true"}
