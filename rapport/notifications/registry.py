@@ -58,9 +58,10 @@ CORE_KINDS = [
     ("customer_replied", _("A customer replied"), (APP,)),
     ("customer_confirmed", _("A customer confirmed the resolution"), (APP,)),
     ("public_ticket", _("A ticket from the public form"), (APP,)),
-    # Service-level alerts are e-mailed by rapport.sla itself; in app by default here.
-    ("sla_warning", _("A service level at risk"), (APP,)),
-    ("sla_breach", _("A service level breached"), (APP,)),
+    # Service-level alerts are e-mailed by rapport.sla itself (one message per alert, with its
+    # escalation), by default and unless the person turns the e-mail off here.
+    ("sla_warning", _("A service level at risk"), (APP, EMAIL)),
+    ("sla_breach", _("A service level breached"), (APP, EMAIL)),
     ("task_due", _("A follow-up task due"), (APP,)),
     ("mention", _("Someone mentioned me in a note"), (APP, EMAIL)),
     ("unassigned_escalated", _("Work left unassigned too long"), (APP, EMAIL)),

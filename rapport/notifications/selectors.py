@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from rapport.core.errors import NotFound
 from rapport.notifications.models import Notification, NotificationPreference
+from rapport.notifications.registry import APP, EMAIL, WECOM, kind_get
 from rapport.staff.models import User
 
 
@@ -33,3 +34,14 @@ def notification_get_for_user(*, user: User, notification_id: int) -> Notificati
 
 def notification_preferences_of(*, user: User) -> dict[str, NotificationPreference]:
     return {p.kind: p for p in NotificationPreference.objects.filter(user=user)}
+
+
+def notification_wanted(*, user: User, kind: str, channel: str) -> bool:
+    """Whether `user` wants `kind` by `channel` (APP, EMAIL or WECOM): their own choice, or the
+    kind's default when they never chose. For raisers that deliver a kind themselves (service-level
+    alerts are e-mailed by rapport.sla). Raises KeyError for an unregistered kind."""
+    default = channel in kind_get(kind).default_channels
+    pref = NotificationPreference.objects.filter(user=user, kind=kind).first()
+    if pref is None:
+        return default
+    return {APP: pref.in_app, EMAIL: pref.by_email, WECOM: pref.by_wecom}[channel]

@@ -42,6 +42,7 @@ def notify(
     body: str = "",
     actor: User | None = None,
     dedupe_key: str = "",
+    email: bool = True,
 ) -> int:
     """Tell each of `users` about one event; returns the number of notifications created.
 
@@ -50,7 +51,8 @@ def notify(
     person who turned the kind off everywhere gets nothing. With a `dedupe_key` each person gets
     at most one row for it ever, so a retried call or a sweep run twice creates none. `title` may
     be lazy (`gettext_lazy`, `format_lazy`): it is stored as message id and parameters and read in
-    each reader's language. Raises KeyError for an unregistered kind.
+    each reader's language. `email=False` when the raiser e-mails the event itself (service-level
+    alerts): the rows are made, no e-mail. Raises KeyError for an unregistered kind.
     """
     kind_get(kind)
     people = {
@@ -87,9 +89,9 @@ def notify(
             dedupe_key=key,
             created_at=now,
             read_at=None if app else now,
-            email_wanted=email and bool(people[pk].email),
+            email_wanted=email and by_email and bool(people[pk].email),
         )
-        for pk, (app, email) in wanted.items()
+        for pk, (app, by_email) in wanted.items()
     ]
     # A concurrent call with the same key may have inserted some since we looked: skipped.
     Notification.objects.bulk_create(rows, ignore_conflicts=True)

@@ -90,6 +90,7 @@ def _tell(alert: SlaAlert) -> None:
         title=format_lazy(text, number=number, clock=ServiceClock.Kind(clock.kind).label),
         url=reverse("tickets:detail", args=[clock.ticket_id]),
         dedupe_key=f"sla_alert:{alert.pk}",
+        email=False,  # sla_alert_notify e-mails the alert itself
     )
 
 

@@ -10,6 +10,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from rapport.core.task_leases import task_lease
+from rapport.notifications.registry import EMAIL
+from rapport.notifications.selectors import notification_wanted
 from rapport.sla.models import SlaAlert
 
 
@@ -35,7 +37,9 @@ def send_mail(subject, body, sender, to, headers=None) -> int:
 def sla_alert_notify(alert_id: int) -> bool:
     """Send the alert by e-mail once. The row is claimed for `send_lease()` before sending and
     marked sent after: a task retried while the claim holds sends nothing; one retried after a
-    worker died mid-send (the claim expired) sends it. A failed send releases the claim."""
+    worker died mid-send (the claim expired) sends it. A failed send releases the claim.
+    Nothing goes to a deactivated recipient, one without an address, or one who turned e-mail
+    off for the alert's kind (sla_warning, sla_breach); the alert is then marked done."""
     now = timezone.now()
     claimed = (
         SlaAlert.objects.filter(pk=alert_id, emailed_at__isnull=True)
@@ -46,7 +50,13 @@ def sla_alert_notify(alert_id: int) -> bool:
         return False
     alert = SlaAlert.objects.select_related("clock", "clock__ticket", "recipient").get(pk=alert_id)
     recipient = alert.recipient
-    if recipient is None or not recipient.email:
+    kind = "sla_breach" if alert.kind == SlaAlert.Kind.BREACHED else "sla_warning"
+    if (
+        recipient is None
+        or not recipient.is_active
+        or not recipient.email
+        or not notification_wanted(user=recipient, kind=kind, channel=EMAIL)
+    ):
         SlaAlert.objects.filter(pk=alert_id).update(emailed_at=now)  # nothing to send, ever
         return False
     number = f"T{alert.clock.ticket_id:06d}"

@@ -318,6 +318,73 @@ def test_each_alert_is_emailed_once_to_its_recipient(
     assert len(mailoutbox) == 2
 
 
+def test_an_alert_mail_and_its_bell_row_are_one_message_each(
+    ticket, complaints, agent, mailoutbox, django_capture_on_commit_callbacks
+):
+    from rapport.notifications.models import Notification
+
+    agent.email = "agent@rapport.example"
+    agent.save(update_fields=["email"])
+    clock_start(
+        ticket_id=ticket.pk,
+        kind="resolution",
+        policy=complaints,
+        started_at=t(10, 8, 9),
+        assignee=agent,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        sla_sweep(now=t(10, 12, 9))
+    assert Notification.objects.filter(recipient=agent).count() == 2
+    assert not Notification.objects.filter(email_wanted=True).exists()
+    assert len(mailoutbox) == 2  # the alert's own mail, not a second one from the bell row
+
+
+def test_a_deactivated_recipient_is_not_mailed(
+    ticket, complaints, agent, mailoutbox, django_capture_on_commit_callbacks
+):
+    from rapport.staff.models import User
+
+    agent.email = "agent@rapport.example"
+    agent.save(update_fields=["email"])
+    clock_start(
+        ticket_id=ticket.pk,
+        kind="resolution",
+        policy=complaints,
+        started_at=t(10, 8, 9),
+        assignee=agent,
+    )
+    User.objects.filter(pk=agent.pk).update(is_active=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        sla_sweep(now=t(10, 12, 9))
+    assert mailoutbox == []
+    assert not SlaAlert.objects.filter(emailed_at__isnull=True).exists()  # done, not retried
+
+
+def test_the_recipients_choice_turns_the_breach_mail_off_and_leaves_the_warning(
+    ticket, complaints, agent, mailoutbox, django_capture_on_commit_callbacks
+):
+    from rapport.notifications.services import notification_preferences_save
+
+    agent.email = "agent@rapport.example"
+    agent.save(update_fields=["email"])
+    notification_preferences_save(
+        user=agent,
+        choices={"sla_breach": {"app": True}, "sla_warning": {"app": True, "email": True}},
+    )
+    clock_start(
+        ticket_id=ticket.pk,
+        kind="resolution",
+        policy=complaints,
+        started_at=t(10, 8, 9),
+        assignee=agent,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        sla_sweep(now=t(10, 12, 9))
+    assert len(mailoutbox) == 1
+    assert SlaAlert.objects.get(kind="at_risk").emailed_at is not None
+    assert SlaAlert.objects.get(kind="breached").emailed_at is not None  # decided: none
+
+
 def _breach_alert(ticket, policy, agent):
     agent.email = "agent@rapport.example"
     agent.save(update_fields=["email"])
