@@ -8,7 +8,7 @@ services; tickets never import surveys.
 """
 
 from django.core.exceptions import ValidationError
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from rapport.core.errors import Conflict
@@ -114,7 +114,7 @@ def survey_open_follow_up(*, response: SurveyResponse) -> Ticket:
             "unsolved problem. Call the customer back, find the root cause and record it."
         ) % {
             "survey": send.template.name,
-            "date": response.submitted_at.strftime("%Y-%m-%d %H:%M"),
+            "date": f"{timezone.localtime(response.submitted_at):%Y-%m-%d %H:%M}",
         }
         if send.subject:
             description += "\n" + _("About: %(subject)s") % {"subject": defuse_markup(send.subject)}

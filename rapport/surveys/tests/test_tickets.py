@@ -10,7 +10,7 @@ from rapport.channels.models import OutboxMessage
 from rapport.customers.models import Identity
 from rapport.customers.tests.factories import CustomerFactory
 from rapport.surveys import hooks, selectors, services
-from rapport.surveys.models import SurveySend, SurveySweep
+from rapport.surveys.models import SurveyResponse, SurveySend, SurveySweep
 from rapport.surveys.periodic import surveys_sweep_closed_tickets
 from rapport.surveys.services import AnswerInput
 from rapport.tickets import services as ticket_services
@@ -120,6 +120,8 @@ def test_from_a_bad_score_to_a_follow_up_ticket_for_the_original_owner(
     assert follow_up.customer == customer and follow_up.is_open
     assert "修了三次还没好" in follow_up.customer_words
     assert ticket.number in follow_up.description
+    answered = SurveyResponse.objects.get().submitted_at
+    assert f"{timezone.localtime(answered):%Y-%m-%d %H:%M}" in follow_up.description  # site time
     # closing the follow-up does not start a survey about the survey
     Ticket.objects.filter(pk=follow_up.pk).update(
         status="closed", is_open=False, closed_at=timezone.now()
