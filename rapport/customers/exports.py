@@ -1,5 +1,6 @@
 """Excel export of customer lists (personal data masked; exports are audited by the service)."""
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.core.exports import xlsx_bytes
@@ -33,7 +34,7 @@ def customers_xlsx(customers) -> bytes:
                 identities.get("email", ""),
                 c.city,
                 float(c.lifetime_value),
-                c.created_at.strftime("%Y-%m-%d"),
+                f"{timezone.localtime(c.created_at):%Y-%m-%d}",
             ]
         )
     return xlsx_bytes(_("Customers"), header, rows)

@@ -222,6 +222,24 @@ def test_export_is_audited(manager, as_user, zhang):
     assert AuditEntry.objects.get().action == "export"
 
 
+def test_export_dates_a_customer_in_site_time(manager, as_user, agent):
+    from datetime import UTC, datetime
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    customer = customer_create(by=agent, name="凌晨建档", identities=[])
+    # 2026-11-30 17:30 UTC is already 1 December 01:30 in Shanghai.
+    Customer.objects.filter(pk=customer.pk).update(
+        created_at=datetime(2026, 11, 30, 17, 30, tzinfo=UTC)
+    )
+
+    response = as_user(manager).get("/customers/export.xlsx")
+
+    sheet = load_workbook(BytesIO(response.content)).active
+    assert [row[-1].value for row in sheet.iter_rows(min_row=2)] == ["2026-12-01"]
+
+
 def test_audit_log_page_for_admins(admin_user, supervisor, as_user, zhang):
     as_user(supervisor).post(
         f"/customers/{zhang.pk}/reveal/", {"what": "id_number", "reason": "verify"}
