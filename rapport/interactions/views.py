@@ -326,7 +326,9 @@ def measures(request: HttpRequest) -> HttpResponse:
     if data.get("drill"):
         start, end = previous if data.get("period") == "previous" else current
         context.update(_drilldown(request, data, start, end, scope))
-        if request.htmx:
+        # The drill's URL is pushed: a visit back to it that htmx cannot restore from its own
+        # history asks for the whole page (HX-History-Restore-Request), not the drill alone.
+        if request.htmx and not request.htmx.history_restore_request:
             return render(request, "interactions/measures.html#drill", context)
     return render(request, "interactions/measures.html", context, status=filter_status(form))
 

@@ -321,6 +321,27 @@ def test_measures_page_shows_figures_formulas_and_drilldown(supervisor, agent, s
     assert "升级处理的投诉" in drill.content.decode()
 
 
+def test_each_drill_down_opens_in_place_under_its_own_address(supervisor, agent, as_user):
+    import re
+
+    InteractionFactory(
+        staff=agent, started_at=timezone.now() - timedelta(minutes=5), escalated=True
+    )
+    client = as_user(supervisor)
+
+    page = client.get("/measures/").content.decode()
+    links = re.findall(r'<a [^>]*hx-target="#drill"[^>]*>', page)
+    assert len(links) >= 6
+    assert all('hx-push-url="true"' in link for link in links)
+    # The address pushed, visited again when htmx has no copy of it, is the whole page.
+    restored = client.get(
+        "/measures/",
+        {"drill": "empowerment", "period": "current"},
+        headers={**HTMX, "HX-History-Restore-Request": "true"},
+    ).content.decode()
+    assert "<html" in restored and 'id="drill"' in restored
+
+
 def test_measures_page_query_count_is_pinned(supervisor, agent, as_user, django_assert_num_queries):
     for _ in range(10):
         InteractionFactory(staff=agent, started_at=timezone.now() - timedelta(minutes=5))
