@@ -67,7 +67,10 @@ def compliance(request: HttpRequest) -> HttpResponse:
         "trend": selectors.compliance_trend(kind=trend_kind, last=(end - timedelta(days=1)).date()),
         **_drill(request, start, end, now),
     }
-    if request.htmx and context["drill_page"] is not None:
+    # The drill's URL is pushed: a visit back to it that htmx cannot restore from its own
+    # history asks for the whole page (HX-History-Restore-Request), not the drill alone.
+    drilled = context["drill_page"] is not None
+    if drilled and request.htmx and not request.htmx.history_restore_request:
         return render(request, "sla/compliance.html#drill", context)
     return render(request, "sla/compliance.html", context)
 

@@ -140,4 +140,10 @@ def test_the_page_figures_open_exactly_their_clocks(manager, as_user, breached_c
         headers={"HX-Request": "true"},
     )
     assert partial.content.decode().lstrip().startswith('<div id="drill">')
+    restored = client.get(  # the pushed address, visited again without htmx's own copy
+        "/service-levels/",
+        {"month": "2026-11", "drill": "resolution"},
+        headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
+    )
+    assert "<html" in restored.content.decode() and 'id="drill"' in restored.content.decode()
     assert len(page["trend"]) == 12 and page["trend"][-1].label == "2026-11"
