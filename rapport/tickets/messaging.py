@@ -198,7 +198,11 @@ def _open_linked(
         )
     )
     TicketEvent.objects.create(
-        ticket=old, kind=E.NOTE, at=now, body=note, data={"linked_ticket_id": new.pk}
+        ticket=old,
+        kind=E.NOTE,
+        at=now,
+        body=note,
+        data={"linked_ticket_id": new.pk, **ticket_services.site_texts(note)},
     )
     return new
 
@@ -530,12 +534,17 @@ def tracking_link_send(*, ticket: Ticket, by: User) -> OutboxMessage:
     if not to:
         raise ValidationError({"channel": [_("No channel reaches the customer.")]})
     if not TicketEvent.objects.filter(ticket=ticket, data__outbox_id=outbox.pk).exists():
+        sent = _site(lambda: _("Tracking link sent to %(to)s.") % {"to": to})
         TicketEvent.objects.create(
             ticket=ticket,
             kind=E.NOTE,
             actor=by,
-            body=_site(lambda: _("Tracking link sent to %(to)s.") % {"to": to}),
-            data={"outbox_id": outbox.pk, "source": "tracking_link"},
+            body=sent,
+            data={
+                "outbox_id": outbox.pk,
+                "source": "tracking_link",
+                **ticket_services.site_texts(sent),
+            },
         )
     return outbox
 
@@ -620,14 +629,20 @@ def on_outbox_change(outbox: OutboxMessage) -> None:
     ).exists():
         return
     reason = outbox.get_reason_display() or outbox.error
+    failed = _site(
+        lambda: (
+            _("Not delivered to %(to)s: %(reason)s")
+            % {"to": outbox.to_address or "—", "reason": reason}
+        )
+    )[:TEXT_MAX]
     TicketEvent.objects.create(
         ticket=ticket,
         kind=E.DELIVERY,
-        body=_site(
-            lambda: (
-                _("Not delivered to %(to)s: %(reason)s")
-                % {"to": outbox.to_address or "—", "reason": reason}
-            )
-        )[:TEXT_MAX],
-        data={"outbox_id": outbox.pk, "state": outbox.state, "reason": outbox.reason},
+        body=failed,
+        data={
+            "outbox_id": outbox.pk,
+            "state": outbox.state,
+            "reason": outbox.reason,
+            **ticket_services.site_texts(failed),
+        },
     )

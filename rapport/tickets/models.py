@@ -638,6 +638,15 @@ class TicketEvent(models.Model):
         return f"{self.ticket_id} {self.kind} {self.action}"
 
     @property
+    def text(self) -> str:
+        """The body in the reader's (active) language when the system wrote it in each language
+        of the site (data["texts"]); else the body as written."""
+        texts = self.data.get("texts") if isinstance(self.data, dict) else None
+        if isinstance(texts, dict):
+            return texts.get(get_language()) or self.body
+        return self.body
+
+    @property
     def from_status_label(self) -> str:
         return Ticket.Status(self.from_status).label if self.from_status else ""
 

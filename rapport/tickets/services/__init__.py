@@ -133,6 +133,8 @@ def _locked(ticket: Ticket, by: User | None, action: str) -> Ticket:
 
 
 def _event(ticket: Ticket, kind: str, by: User | None, now: datetime, **fields) -> TicketEvent:
+    if texts := site_texts(fields.get("body")):
+        fields["data"] = {**(fields.get("data") or {}), **texts}
     event = TicketEvent(ticket=ticket, kind=kind, actor=by, at=now, **fields)
     event.full_clean(exclude=["ticket", "actor"])
     event.save()
@@ -144,11 +146,45 @@ def _yuan(amount) -> str:
     return f"¥{amount:,.2f}" if amount else ""
 
 
-def _site_text(build) -> str:
-    """Text written into an event is stored once, in the site's language (Chinese first), so the
-    timeline reads the same whoever wrote it and whatever language they had chosen."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return str(build())
+class SiteText(str):
+    """Text the system writes (an event's body, a task's title): the string itself is in the
+    site's language (Chinese first), whoever acted and whatever language they had chosen, and
+    `translations` holds it in each language of the site, so the timeline can show each reader
+    theirs (TicketEvent.text). Stripping and slicing keep the translations."""
+
+    translations: dict[str, str]
+
+    @classmethod
+    def of(cls, translations: dict[str, str]) -> "SiteText":
+        text = cls(translations.get(settings.LANGUAGE_CODE, ""))
+        text.translations = translations
+        return text
+
+    def strip(self, chars=None) -> "SiteText":
+        return SiteText.of({k: v.strip(chars) for k, v in self.translations.items()})
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            return SiteText.of({k: v[key] for k, v in self.translations.items()})
+        return str.__getitem__(self, key)
+
+
+def _site_text(build) -> SiteText:
+    """`build()` in each language of the site (it runs once per language)."""
+    translations = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            translations[code] = str(build())
+    return SiteText.of(translations)
+
+
+def site_texts(body) -> dict:
+    """{"texts": {language: text}} for an event's data when `body` is a SiteText that reads
+    differently by language; else nothing (the body is all there is)."""
+    translations = getattr(body, "translations", None)
+    if not translations or len(set(translations.values())) < 2:
+        return {}
+    return {"texts": dict(translations)}
 
 
 def _save(ticket: Ticket, by: User | None, now: datetime, fields: list[str]) -> None:

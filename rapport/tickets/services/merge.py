@@ -69,7 +69,11 @@ def ticket_merge(*, ticket: Ticket, into: Ticket, by: User, reason: str = "") ->
     ticket.status, ticket.is_open, ticket.closed_at = S.CLOSED, False, now
     ticket.merged_into = into
     _save(ticket, by, now, ["status", "is_open", "closed_at", "merged_into"])
-    text = _site_text(lambda: _("Closed as a duplicate of %(number)s.") % {"number": into.number})
+    text = _site_text(
+        lambda: (
+            f"{_('Closed as a duplicate of %(number)s.') % {'number': into.number}} {reason}"
+        ).strip()[:4000]
+    )
     _event(
         ticket,
         E.TRANSITION,
@@ -78,7 +82,7 @@ def ticket_merge(*, ticket: Ticket, into: Ticket, by: User, reason: str = "") ->
         action="merge",
         from_status=before,
         to_status=S.CLOSED,
-        body=f"{text} {reason}".strip()[:4000],
+        body=text,
         is_public=True,
         data={"merged_into": into.pk},
     )

@@ -145,3 +145,24 @@ def test_merge_into_an_unknown_number_changes_nothing(agent, as_user):
 
     dup.refresh_from_db()
     assert dup.is_open and dup.merged_into_id is None
+
+
+def test_the_systems_words_on_the_timeline_are_in_each_readers_language(agent, team, as_user):
+    english = StaffFactory(username="en_agent", language="en", teams=[team])
+    customer = CustomerFactory()
+    survivor = in_progress(agent, customer)
+    dup = in_progress(agent, customer)
+
+    as_user(agent).post(
+        f"/tickets/{dup.pk}/merge/", {"into": survivor.number, "reason": "同一问题"}
+    )
+
+    in_chinese = as_user(agent).get(f"/tickets/{dup.pk}/").content.decode()
+    in_english = as_user(english).get(f"/tickets/{dup.pk}/").content.decode()
+    assert f"已作为 {survivor.number} 的重复工单关闭。 同一问题" in in_chinese
+    assert f"Closed as a duplicate of {survivor.number}. 同一问题" in in_english
+    assert "的重复工单关闭" not in in_english
+    stored = dup.events.get(action="merge")
+    assert (
+        stored.body == f"已作为 {survivor.number} 的重复工单关闭。 同一问题"
+    )  # searched as before
