@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.functional import cached_property
 
 from rapport.core.errors import DomainError, Forbidden, NotFound
@@ -39,6 +40,22 @@ def staff_view(capability: str | None = None) -> Callable:
         return wrapper
 
     return decorator
+
+
+def customer_page(view: Callable) -> Callable:
+    """A page for customers (no login: the complaint form, the tracking page, a survey, the help
+    pages) speaks the browser's language (Accept-Language; zh-hans when it asks for none of
+    ours) unless the visitor chose one with the page's switch (the language cookie). Signed-in
+    staff keep their own, as everywhere (ChineseFirstLocaleMiddleware)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            translation.activate(translation.get_language_from_request(request))
+            request.LANGUAGE_CODE = translation.get_language()
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def filter_status(form) -> int:

@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 
 class ChineseFirstLocaleMiddleware(LocaleMiddleware):
     """Chinese first: the language cookie (set by the switch), else the staff member's own
-    language, else zh-hans — the browser's Accept-Language does not override the house language."""
+    language, else zh-hans — the browser's Accept-Language does not override the house language.
+    Pages for customers follow the browser instead (rapport.core.http.customer_page)."""
 
     def process_request(self, request):
         supported = {code for code, _name in settings.LANGUAGES}

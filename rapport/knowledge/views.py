@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rapport.core.errors import NotFound
-from rapport.core.http import add_service_errors, filter_status, staff_view
+from rapport.core.http import add_service_errors, customer_page, filter_status, staff_view
 from rapport.knowledge import registry, search, selectors, services
 from rapport.knowledge.forms import ArticleForm, HelpSearchForm, ListFilterForm, TransitionForm
 from rapport.knowledge.models import Article
@@ -203,6 +203,7 @@ def _public_url(article: Article) -> str:
 # -- The public help page (no login) -------------------------------------------------------------
 
 
+@customer_page
 @require_GET
 def help_index(request: HttpRequest) -> HttpResponse:
     form = HelpSearchForm(request.GET)
@@ -215,6 +216,7 @@ def help_index(request: HttpRequest) -> HttpResponse:
     return render(request, "knowledge/help.html", context, status=filter_status(form))
 
 
+@customer_page
 @require_GET
 def help_article(request: HttpRequest, article_id: int) -> HttpResponse:
     try:

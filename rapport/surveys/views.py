@@ -11,7 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rapport.core.errors import DomainError
-from rapport.core.http import FastPaginator, add_service_errors, filter_status, staff_view
+from rapport.core.http import (
+    FastPaginator,
+    add_service_errors,
+    customer_page,
+    filter_status,
+    staff_view,
+)
 from rapport.surveys import analysis, selectors, services
 from rapport.surveys.exports import CHARTS, as_csv, as_xlsx, chart_rows
 from rapport.surveys.forms import AnalysisFilterForm, AnswerForm, CampaignForm, SegmentForm
@@ -117,6 +123,7 @@ def _public(request: HttpRequest, state: str, context: dict, status: int = 200):
     return render(request, "surveys/respond.html", {"state": state, **context}, status=status)
 
 
+@customer_page
 @require_http_methods(["GET", "POST"])
 def respond(request: HttpRequest, token: str) -> HttpResponse:
     """The customer's page: no login; the link alone identifies one send and shows only it."""

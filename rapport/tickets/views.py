@@ -15,7 +15,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from rapport.assist.hooks import coach_record_reply, coach_reply_fields
 from rapport.core.errors import DomainError, NotFound
-from rapport.core.http import FastPaginator, add_service_errors, filter_status, staff_view
+from rapport.core.http import (
+    FastPaginator,
+    add_service_errors,
+    customer_page,
+    filter_status,
+    staff_view,
+)
 from rapport.customers.selectors import customer_get_for_staff
 from rapport.interactions.selectors import interaction_get_for_staff
 from rapport.tickets import messaging, selectors, services, views_saved
@@ -379,6 +385,7 @@ def improvement_complete(request: HttpRequest, improvement_id: int) -> HttpRespo
 # -- Public pages: no login ---------------------------------------------------------------------
 
 
+@customer_page
 @require_http_methods(["GET", "POST"])
 def public_ticket_form(request: HttpRequest) -> HttpResponse:
     form = PublicTicketForm(
@@ -447,6 +454,7 @@ def _track_response(request: HttpRequest, context: dict, status: int = 200) -> H
     return response
 
 
+@customer_page
 @require_GET
 def public_ticket_track(request: HttpRequest, token: str) -> HttpResponse:
     """The customer's tracking page: status and public replies, never internal notes; the
@@ -458,6 +466,7 @@ def public_ticket_track(request: HttpRequest, token: str) -> HttpResponse:
     return _track_response(request, _track_context(ticket, done=request.GET.get("done", "")))
 
 
+@customer_page
 @require_POST
 def public_ticket_answer(request: HttpRequest, token: str) -> HttpResponse:
     """The customer writes to us from the tracking page (or says it is not resolved)."""
@@ -481,6 +490,7 @@ def public_ticket_answer(request: HttpRequest, token: str) -> HttpResponse:
     return _track_response(request, _track_context(ticket, form), status=400)
 
 
+@customer_page
 @require_POST
 def public_ticket_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """The customer confirms the problem is resolved; the ticket closes as confirmed."""

@@ -48,7 +48,10 @@ def test_a_customer_answers_a_survey_on_a_phone(live_server, current_styles, rea
     with sync_playwright() as p:
         browser = launch(p)
         try:
-            page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+            # A customer's phone in China asks for Chinese; the page follows the browser.
+            page = browser.new_page(
+                viewport={"width": 390, "height": 844}, is_mobile=True, locale="zh-CN"
+            )
             page.goto(url)
             expect(page.locator("h1")).to_have_text("服务满意度回访")
             expect(page.locator(".public-head")).to_contain_text("瑞泰汽车服务有限公司")

@@ -24,7 +24,8 @@ def test_public_complaint_to_tracking_page_with_the_staff_reply(live_server, age
     with sync_playwright() as p:
         browser = launch(p)
         try:
-            phone = browser.new_page(viewport={"width": 390, "height": 844})
+            # A customer's phone in China asks for Chinese; public pages follow the browser.
+            phone = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
             phone.goto(f"{live_server.url}/support/new/")
             phone.fill("#id_name", "孙先生")
             phone.fill("#id_phone", "13700001234")

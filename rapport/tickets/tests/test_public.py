@@ -361,3 +361,25 @@ def test_every_refusal_for_rate_says_when_to_retry(client):
     assert form.status_code == api.status_code == 429
     assert 3500 < int(form["Retry-After"]) <= 3600
     assert 3500 < int(api["Retry-After"]) <= 3600
+
+
+def test_the_public_form_follows_the_browsers_language_and_offers_a_switch(client):
+    english = {"Accept-Language": "en-US,en;q=0.9"}
+
+    page = client.get("/support/new/", headers=english).content.decode()
+    assert "Tell us about a problem" in page and "反映问题" not in page
+    assert 'name="language" value="zh-hans"' in page  # the switch offers the other language
+    assert '<html lang="en">' in page
+    chinese_browser = client.get("/support/new/", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert "反映问题" in chinese_browser.content.decode()
+    assert "反映问题" in client.get("/support/new/").content.decode()  # none given: Chinese
+    assert "登录" in client.get("/login/", headers=english).content.decode()  # staff: Chinese first
+
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/support/new/"})
+    switched = client.get("/support/new/", headers=english).content.decode()
+    assert "反映问题" in switched and 'name="language" value="en"' in switched
+
+
+def test_signed_in_staff_keep_the_house_language_whatever_the_browser_says(agent, as_user):
+    page = as_user(agent).get("/support/new/", headers={"Accept-Language": "en-US"})
+    assert "反映问题" in page.content.decode()
