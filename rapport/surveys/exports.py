@@ -27,6 +27,14 @@ def feature_label(question) -> str:
     return question.heading
 
 
+def nps_group_label(category: str) -> str:
+    return {
+        "promoter": _("Promoter"),
+        "passive": _("Passive"),
+        "detractor": _("Detractor"),
+    }.get(category, category)
+
+
 def verdict_label(verdict: str | None) -> str:
     return {
         "dissatisfied": _("Dissatisfied"),
@@ -51,7 +59,7 @@ def chart_rows(summary: dict, chart: str) -> tuple[list[str], list[list]]:
         return [_("Score"), _("Answers"), _("Share %")], rows
     if chart == "nps":
         n = summary["nps"]
-        rows = [[s, n["counts"][s], maths.nps_category(s)] for s in range(11)]
+        rows = [[s, n["counts"][s], nps_group_label(maths.nps_category(s))] for s in range(11)]
         rows.append([_("NPS"), n["n"], _r(n["score"], 1)])
         return [_("Score"), _("Answers"), _("Group")], rows
     if chart == "rates":

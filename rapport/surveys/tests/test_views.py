@@ -127,6 +127,15 @@ def test_the_excel_export_is_a_workbook(as_user, manager):
     assert as_user(manager).get("/satisfaction/export/nope.csv").status_code == 404
 
 
+def test_the_nps_export_names_each_group_in_words_not_codes(as_user, manager):
+    response = as_user(manager).get(reverse("surveys:analysis_export", args=["nps", "csv"]))
+
+    text = response.content.decode("utf-8-sig")
+    assert response.status_code == 200
+    assert "贬损者" in text and "被动者" in text and "推荐者" in text
+    assert not {"detractor", "passive", "promoter"} & set(text.replace(",", " ").split())
+
+
 # --- the public page --------------------------------------------------------------------------
 
 
