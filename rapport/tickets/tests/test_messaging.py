@@ -8,7 +8,7 @@ from email.utils import make_msgid
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from rapport.channels import services as channel_services
 from rapport.channels.models import (
@@ -124,8 +124,11 @@ def test_a_reply_to_a_closed_ticket_within_the_window_reopens_it(agent, customer
     receive(account, subject=f"RE: [{ticket.number}] 又坏了")
     ticket.refresh_from_db()
     assert (ticket.status, ticket.reopened_count, ticket.is_open) == ("reopened", 1, True)
-    assert ticket.events.filter(kind="transition", action="customer_reopened").exists()
+    reopened = ticket.events.get(kind="transition", action="customer_reopened")
     assert Ticket.objects.count() == 1
+    with translation.override("en"):
+        assert reopened.text == "The customer wrote again."  # the reader's language
+    assert reopened.body == reopened.data["texts"]["zh-hans"] != "The customer wrote again."
 
 
 def test_a_reply_to_a_resolved_ticket_reopens_it(agent, customer, account):
