@@ -146,7 +146,7 @@ class CoachRecord(models.Model):
         indexes = [models.Index(fields=["at", "agent"]), models.Index(fields=["rule", "at"])]
 
     def __str__(self) -> str:
-        return f"{self.rule} {self.agent_id} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.rule} {self.agent_id} {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
 
 
 class UpsetAssessment(models.Model):

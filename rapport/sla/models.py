@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -182,7 +183,7 @@ class ServiceClock(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} #{self.ticket_id}"
+        return f"{self.get_kind_display()} T{self.ticket_id:06d}"
 
 
 class CalendarRecompute(models.Model):
@@ -230,7 +231,7 @@ class ClockPause(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.clock} {self.started_at:%Y-%m-%d %H:%M}"
+        return f"{self.clock} {timezone.localtime(self.started_at):%Y-%m-%d %H:%M}"
 
 
 class SlaAlert(models.Model):

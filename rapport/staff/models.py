@@ -133,4 +133,4 @@ class LoginFailure(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.username} {self.ip_address} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.username} {self.ip_address} {timezone.localtime(self.at):%Y-%m-%d %H:%M}"

@@ -635,7 +635,7 @@ class TicketEvent(models.Model):
         indexes = [models.Index(fields=["ticket", "at", "id"], name="ticket_event_timeline")]
 
     def __str__(self) -> str:
-        return f"{self.ticket_id} {self.kind} {self.action}"
+        return f"T{self.ticket_id:06d} {self.kind} {self.action}"
 
     @property
     def text(self) -> str:

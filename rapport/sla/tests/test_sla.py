@@ -572,3 +572,14 @@ def test_a_warning_and_a_breach_ring_the_bell_of_each_alerts_recipient_once(
             ("supervisor", "sla_breach", f"Ticket {ticket.number}: Resolution breached"),
         ]
     assert rows[0].url == f"/tickets/{ticket.pk}/"
+
+
+def test_a_clock_and_its_pause_are_named_by_ticket_number_and_site_time(ticket, complaints):
+    clock = clock_start(
+        ticket_id=ticket.pk, kind="resolution", policy=complaints, started_at=t(10, 8, 9)
+    )
+    clock_pause(clock=clock, at=t(10, 8, 9, 30), reason="等客户回电")
+    pause = ClockPause.objects.get(clock=clock)
+
+    assert ticket.number in str(clock) and "#" not in str(clock)
+    assert str(pause).endswith("2026-10-08 09:30")  # Shanghai, not UTC (01:30)
