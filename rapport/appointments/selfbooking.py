@@ -34,7 +34,7 @@ from rapport.appointments.selfbook_forms import (
 )
 from rapport.core.addresses import client_ip
 from rapport.core.errors import DomainError, NotFound
-from rapport.core.http import add_service_errors
+from rapport.core.http import add_service_errors, customer_page
 
 COOKIE = "rapport_selfbook"
 SALT = "rapport.appointments.selfbook"
@@ -79,6 +79,7 @@ def _limited(request: HttpRequest, form, exc: selfservice.TooMany, step: str) ->
 
 
 @require_http_methods(["GET", "POST"])
+@customer_page
 def selfbook_start(request: HttpRequest) -> HttpResponse:
     """GET: the number; POST: a code is sent (when the number is a customer's — the answer is
     the same either way) and the code is asked for."""
@@ -106,6 +107,7 @@ def selfbook_start(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@customer_page
 def selfbook_verify(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST)
     context = {"form": form, "step": "code"}
@@ -138,6 +140,7 @@ def selfbook_verify(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@customer_page
 def selfbook_logout(request: HttpRequest) -> HttpResponse:
     selfservice.selfbook_session_end(session_id=_session_id(request))
     response = redirect("appointments:selfbook")
@@ -157,6 +160,7 @@ def _need_form(request: HttpRequest, data=None, form_class=SelfNeedForm):
 
 @require_http_methods(["GET"])
 @customer_required
+@customer_page
 def selfbook_home(request: HttpRequest) -> HttpResponse:
     customer = request.selfbook_customer
     context = {
@@ -170,6 +174,7 @@ def selfbook_home(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @customer_required
+@customer_page
 def selfbook_new(request: HttpRequest) -> HttpResponse:
     """GET with the need: the three levelled proposals; POST: book the chosen one."""
     customer = request.selfbook_customer
@@ -231,6 +236,7 @@ def _not_found(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @customer_required
+@customer_page
 def selfbook_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
     """GET: proposals for a new time (?wish=day); POST: move to the chosen one."""
     try:
@@ -279,6 +285,7 @@ def _wish(request: HttpRequest):
 
 @require_POST
 @customer_required
+@customer_page
 def selfbook_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
     try:
         appointment = _own(request, appointment_id)

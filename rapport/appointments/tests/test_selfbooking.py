@@ -385,3 +385,17 @@ def test_the_public_pages_run_a_fixed_number_of_queries(
         assert signed_in.get(reverse("appointments:selfbook-home")).status_code == 200
     with django_assert_num_queries(10):
         signed_in.get(reverse("appointments:selfbook-new"), _need(maintenance, car))
+
+
+def test_the_self_booking_pages_follow_the_browsers_language(
+    client, car, django_capture_on_commit_callbacks
+):
+    english = {"Accept-Language": "en-US,en;q=0.9"}
+    start = client.get(reverse("appointments:selfbook"), headers=english).content.decode()
+    assert "Book a service visit" in start and "预约到店服务" not in start
+    assert "预约到店服务" in client.get(reverse("appointments:selfbook")).content.decode()
+
+    _ask(client, django_capture_on_commit_callbacks)
+    assert _verify(client, _code()).status_code == 302
+    mine = client.get(reverse("appointments:selfbook-home"), headers=english).content.decode()
+    assert "My appointments" in mine and "我的预约" not in mine
