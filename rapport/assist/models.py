@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rapport.assist.rules import CODES, LABELS
 
@@ -23,7 +24,7 @@ class Phrase(models.Model):
         PARTNER = "partner", _("A partner's fault")
         FEEDBACK = "feedback", _("Asking for feedback")
         APOLOGY = "apology", _("Apology")
-        WAITING = "waiting", _("Waiting")
+        WAITING = "waiting", pgettext_lazy("phrase category", "Waiting")
         OTHER = "other", _("Other")
 
     code = models.SlugField(_("code"), max_length=60)

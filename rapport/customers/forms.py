@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rapport.core.bounds import BoundedFormMixin
 from rapport.customers.models import Asset, Consent, Contact, Customer, Identity
@@ -44,7 +45,7 @@ class CustomerProfileForm(BoundedFormMixin, forms.ModelForm):
         (_("Customer"), ["name", "kind", "tier", "language"]),
         (_("Contact details"), ["phone", "email", "wechat", "city", "address"]),
         (
-            _("Person"),
+            pgettext_lazy("customer kind", "Person"),
             ["gender", "birthday", "lunar_birthday_month", "lunar_birthday_day", "id_number"],
         ),
         (

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Replace, Upper
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rapport.core.models import TimeStampedModel
 
@@ -54,7 +55,7 @@ class Customer(TimeStampedModel):
     """A customer file (客户档案): a person or an organisation."""
 
     class Kind(models.TextChoices):
-        PERSON = "person", _("Person")
+        PERSON = "person", pgettext_lazy("customer kind", "Person")
         ORGANISATION = "organisation", _("Organisation")
 
     class Tier(models.TextChoices):

@@ -11,7 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 _FEATURE = re.compile(r"“(.+?)”|offered (.+?), how")
@@ -44,7 +44,7 @@ class KanoAnswer(models.IntegerChoices):
 class Touchpoint(models.TextChoices):
     """Touchpoints (接触点): people, things, information."""
 
-    PEOPLE = "people", _("People")
+    PEOPLE = "people", pgettext_lazy("touchpoint", "People")
     THINGS = "things", _("Things")
     INFORMATION = "information", _("Information")
 
