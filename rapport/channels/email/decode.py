@@ -374,12 +374,16 @@ def content_charset(msg: Message) -> str | None:
 
 
 def header_param(value: str | None, param: str) -> str | tuple | None:
-    """A parameter of a structured header value (Content-Type/Disposition), RFC 2231 aware."""
+    """A parameter of a structured header value (Content-Type/Disposition), RFC 2231 aware: a
+    `name*=` value is preferred to a plain `name=` given beside it, as RFC 2231 says (the plain
+    one is for old readers, and may have been squeezed into ASCII or quoted oddly)."""
     if not value:
         return None
     scratch = Message()
     scratch["Content-Type"] = value
-    return scratch.get_param(param, header="content-type")
+    found = [v for k, v in scratch.get_params([], header="content-type") if k == param.lower()]
+    extended = [v for v in found if isinstance(v, tuple)]
+    return (extended or found or [None])[0]
 
 
 # ---- HTML to text ----------------------------------------------------------------------------

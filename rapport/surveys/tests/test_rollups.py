@@ -134,9 +134,16 @@ def test_it_gives_the_live_figures_from_the_rollup_for_every_scope(data, team, m
     sets = _filter_sets(data, team)
     live = {who.pk: _summaries(who, sets) for who in (manager, supervisor)}
 
+    today = timezone.localdate()
+    days_with_sends = {
+        timezone.localdate(created)
+        for created in SurveySend.objects.values_list("created_at", flat=True)
+        if timezone.localdate(created) < today
+    }  # up to 12 or 13 days, by the time of day the test runs at (sends go back 0-20 hours)
+
     built = rollups.rollup_sweep()
 
-    assert built == 12  # every day before today with sends
+    assert built == len(days_with_sends) >= 11  # every day before today with sends
     assert SatisfactionRollup.objects.exists()
     for who in (manager, supervisor):
         assert _summaries(who, sets) == live[who.pk]

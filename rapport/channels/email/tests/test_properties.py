@@ -2,7 +2,7 @@
 
 import unicodedata
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from rapport.channels.email.build import build_email
@@ -77,6 +77,8 @@ chinese = (
 
 @settings(max_examples=80, deadline=None)
 @given(subject=chinese, name=chinese, filename=chinese, body=chinese)
+@example(subject="主题", name="客户", filename='"', body="正文")  # the quote is the name's own
+@example(subject="主题", name="客户", filename='"报告"', body="正文")
 def test_build_then_parse_round_trips_chinese(subject, name, filename, body):
     filename = filename.replace("/", "").replace("\\", "").strip(". ") or "x"
     raw = build_email(
