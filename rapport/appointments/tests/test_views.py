@@ -15,6 +15,18 @@ from .conftest import NOW, at
 pytestmark = pytest.mark.django_db
 
 
+def _book_at_nine(agent, car, maintenance):
+    """The customer's car booked for maintenance at 9:00 on Wednesday 3 February 2027."""
+    return services.appointment_book(
+        by=agent,
+        customer=car.customer,
+        asset=car,
+        service_type=maintenance,
+        starts_at=at(date(2027, 2, 3), 9),
+        now=NOW,
+    )
+
+
 @pytest.fixture(autouse=True)
 def _frozen():
     with time_machine.travel(NOW, tick=False):
@@ -129,14 +141,7 @@ def test_arrivals_board_lists_the_day_with_waiting_time(
 def test_arrival_form_refuses_a_missing_fuel_level_and_records_a_good_one(
     signed_in, agent, car, maintenance, workshop
 ):
-    appointment = services.appointment_book(
-        by=agent,
-        customer=car.customer,
-        asset=car,
-        service_type=maintenance,
-        starts_at=at(date(2027, 2, 3), 9),
-        now=NOW,
-    )
+    appointment = _book_at_nine(agent, car, maintenance)
     url = reverse("appointments:arrive", args=[appointment.pk])
 
     refused = signed_in.post(url, {"mileage_km": "30600"})
@@ -226,14 +231,7 @@ def test_a_no_show_before_the_arrival_time_is_refused_and_recorded_after_it(
 
 
 def test_the_360_page_carries_the_appointments_panel(signed_in, agent, car, maintenance, workshop):
-    services.appointment_book(
-        by=agent,
-        customer=car.customer,
-        asset=car,
-        service_type=maintenance,
-        starts_at=at(date(2027, 2, 3), 9),
-        now=NOW,
-    )
+    _book_at_nine(agent, car, maintenance)
 
     page = signed_in.get(reverse("customers:detail", args=[car.customer_id]))
     panel = signed_in.get(
@@ -257,14 +255,7 @@ def test_reception_shows_the_warranty_and_the_vehicles_earlier_work_orders(
         payment_method="cash",
         now=NOW - timedelta(days=40),
     )
-    appointment = services.appointment_book(
-        by=agent,
-        customer=car.customer,
-        asset=car,
-        service_type=maintenance,
-        starts_at=at(date(2027, 2, 3), 9),
-        now=NOW,
-    )
+    appointment = _book_at_nine(agent, car, maintenance)
     url = reverse("appointments:detail", args=[appointment.pk])
 
     page = signed_in.get(url).content.decode()
@@ -292,14 +283,7 @@ def test_reception_shows_the_warranty_and_the_vehicles_earlier_work_orders(
 def test_reception_says_when_the_warranty_has_ended(signed_in, agent, car, maintenance, workshop):
     car.warranty_ends_on = date(2026, 12, 31)
     car.save(update_fields=["warranty_ends_on"])
-    appointment = services.appointment_book(
-        by=agent,
-        customer=car.customer,
-        asset=car,
-        service_type=maintenance,
-        starts_at=at(date(2027, 2, 3), 9),
-        now=NOW,
-    )
+    appointment = _book_at_nine(agent, car, maintenance)
 
     page = signed_in.get(reverse("appointments:detail", args=[appointment.pk])).content.decode()
 
@@ -342,14 +326,7 @@ def test_the_greeting_repeats_the_reason_in_the_customers_own_words(
 def test_moving_offers_the_levelled_times_and_moves_to_the_one_chosen(
     signed_in, agent, car, maintenance, workshop
 ):
-    appointment = services.appointment_book(
-        by=agent,
-        customer=car.customer,
-        asset=car,
-        service_type=maintenance,
-        starts_at=at(date(2027, 2, 3), 9),
-        now=NOW,
-    )
+    appointment = _book_at_nine(agent, car, maintenance)
     url = reverse("appointments:detail", args=[appointment.pk])
 
     page = signed_in.get(url, {"wish": "2027-02-04"})
