@@ -46,7 +46,7 @@ KANO_PROFILE = {
     "quote_first": [((2, 5), 60), ((3, 5), 20), ((1, 5), 20)],  # must-be
     "paper_forms": [((5, 1), 50), ((5, 3), 20), ((3, 3), 30)],  # reverse
 }
-CAMPAIGN_SEGMENT = "老客户关怀(活跃客户)"
+CAMPAIGN_SEGMENT = "老客户关怀（活跃客户）"
 SEED_COUNTS = {"XS": 40, "S": 12_000, "M": 120_000}
 COMMENTS = [
     "接待很热情,维修也及时,谢谢!",
