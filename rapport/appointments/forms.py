@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rapport.appointments.models import Appointment, ServiceType
 from rapport.core.bounds import BoundedFormMixin
@@ -48,7 +49,11 @@ class RescheduleForm(ReasonForm):
 
 class ArrivalForm(BoundedFormMixin, forms.Form):
     mileage_km = forms.IntegerField(label=_("Mileage (km)"), min_value=0, max_value=2_000_000)
-    fuel_level = forms.ChoiceField(label=_("Fuel level"), choices=Appointment.Fuel.choices)
+    # No level is chosen for the advisor: a forgotten choice is refused, not recorded as empty.
+    fuel_level = forms.ChoiceField(
+        label=_("Fuel level"),
+        choices=[("", pgettext_lazy("empty choice", "Choose…")), *Appointment.Fuel.choices],
+    )
     damage_notes = forms.CharField(label=_("Damage marks"), max_length=500, required=False)
     items_left = forms.CharField(label=_("Items left in the car"), max_length=300, required=False)
     covers_fitted = forms.BooleanField(

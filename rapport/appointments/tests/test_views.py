@@ -143,6 +143,9 @@ def test_arrival_form_refuses_a_missing_fuel_level_and_records_a_good_one(
 ):
     appointment = _book_at_nine(agent, car, maintenance)
     url = reverse("appointments:arrive", args=[appointment.pk])
+    page = signed_in.get(reverse("appointments:detail", args=[appointment.pk])).content.decode()
+    fuel = page[page.index('name="fuel_level"') :]
+    assert fuel.index('<option value="" selected>请选择…') < fuel.index("</select>")  # none chosen
 
     refused = signed_in.post(url, {"mileage_km": "30600"})
     assert refused.status_code == 400 and "fuel_level" in refused.context["arrival_form"].errors
