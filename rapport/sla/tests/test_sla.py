@@ -294,11 +294,9 @@ def test_compliance_counts_met_and_breached_clocks_of_the_period(complaints, age
     assert (empty.total, empty.rate) == (0, None)
 
 
-def test_each_alert_is_emailed_once_to_its_recipient(
-    ticket, complaints, agent, mailoutbox, django_capture_on_commit_callbacks
-):
-    from rapport.sla.tasks import sla_alert_notify
-
+def _resolution_clock_of_an_agent_with_email(ticket, complaints, agent):
+    """The ticket's resolution clock, started on 8 October at 09:00, held by an agent with an
+    e-mail address (the alerts the sweep raises go to them)."""
     agent.email = "agent@rapport.example"
     agent.save(update_fields=["email"])
     clock_start(
@@ -308,6 +306,14 @@ def test_each_alert_is_emailed_once_to_its_recipient(
         started_at=t(10, 8, 9),
         assignee=agent,
     )
+
+
+def test_each_alert_is_emailed_once_to_its_recipient(
+    ticket, complaints, agent, mailoutbox, django_capture_on_commit_callbacks
+):
+    from rapport.sla.tasks import sla_alert_notify
+
+    _resolution_clock_of_an_agent_with_email(ticket, complaints, agent)
     with django_capture_on_commit_callbacks(execute=True):
         sla_sweep(now=t(10, 12, 9))
     assert [m.to for m in mailoutbox] == [["agent@rapport.example"], ["agent@rapport.example"]]
@@ -323,15 +329,7 @@ def test_an_alert_mail_and_its_bell_row_are_one_message_each(
 ):
     from rapport.notifications.models import Notification
 
-    agent.email = "agent@rapport.example"
-    agent.save(update_fields=["email"])
-    clock_start(
-        ticket_id=ticket.pk,
-        kind="resolution",
-        policy=complaints,
-        started_at=t(10, 8, 9),
-        assignee=agent,
-    )
+    _resolution_clock_of_an_agent_with_email(ticket, complaints, agent)
     with django_capture_on_commit_callbacks(execute=True):
         sla_sweep(now=t(10, 12, 9))
     assert Notification.objects.filter(recipient=agent).count() == 2
@@ -344,15 +342,7 @@ def test_a_deactivated_recipient_is_not_mailed(
 ):
     from rapport.staff.models import User
 
-    agent.email = "agent@rapport.example"
-    agent.save(update_fields=["email"])
-    clock_start(
-        ticket_id=ticket.pk,
-        kind="resolution",
-        policy=complaints,
-        started_at=t(10, 8, 9),
-        assignee=agent,
-    )
+    _resolution_clock_of_an_agent_with_email(ticket, complaints, agent)
     User.objects.filter(pk=agent.pk).update(is_active=False)
     with django_capture_on_commit_callbacks(execute=True):
         sla_sweep(now=t(10, 12, 9))
