@@ -25,9 +25,11 @@ from datetime import datetime, time, timedelta
 from django.db import connection
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import In, IsNull
 from django.utils import timezone
 
 from rapport.channels.models import Conversation
+from rapport.core.queries import Unindexed
 from rapport.interactions.models import AgentStatusInterval, Interaction
 from rapport.sla.models import ServiceClock
 from rapport.staff.models import Team, User
@@ -113,9 +115,12 @@ def _breached(now: datetime) -> Q:
 
 
 def _at_risk(now: datetime) -> Q:
+    # "Not breached" is checked row by row: with planner statistics SQLite would otherwise read
+    # every unbreached clock ever from the breach index instead of the short (state, team,
+    # due_at) range (0.2 → 30 ms at S).
     return Q(
+        IsNull(Unindexed("breached_at"), True),
         state=ServiceClock.State.RUNNING,
-        breached_at__isnull=True,
         warn_at__lte=now,
         due_at__gt=now,
     )
@@ -149,10 +154,13 @@ def _clock_conditions(scope: Scope) -> dict[str, Q]:
 def team_tickets(scope: Scope) -> QuerySet[Ticket]:
     # `is_open` spelt as a literal: SQLite uses a partial index (the team queue's, WHERE
     # is_open) only when the query states its condition as written, not as a parameter.
-    literal = "1" if connection.vendor == "sqlite" else "true"
     return Ticket.objects.filter(team_id__in=scope.team_ids).extra(
-        where=[f'"tickets_ticket"."is_open" = {literal}']
+        where=[f'"tickets_ticket"."is_open" = {_literal_true()}']
     )
+
+
+def _literal_true() -> str:
+    return "1" if connection.vendor == "sqlite" else "true"
 
 
 COUNT_CAP = 1000
@@ -298,7 +306,12 @@ def board(*, staff: User, scope: Scope) -> Board:
     # Two counts, each from its own index (the team queue's, the unassigned queue's).
     tickets = {
         "open": team_tickets(scope).count(),
-        "unassigned": team_tickets(scope).filter(assignee__isnull=True).count(),
+        # From the unassigned queue's partial index: with planner statistics SQLite would
+        # read every open ticket of the teams instead (0.4 → 13 ms at S).
+        "unassigned": Ticket.objects.filter(Q(In(Unindexed("team_id"), scope.team_ids)))
+        .extra(where=[f'"tickets_ticket"."is_open" = {_literal_true()}'])
+        .filter(assignee__isnull=True)
+        .count(),
     }
     conditions = _clock_conditions(scope)
     # Counted up to COUNT_CAP tickets ("1000+"): a centre behind on 50,000 tickets (dataset M)

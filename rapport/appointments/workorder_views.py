@@ -38,7 +38,7 @@ from rapport.core.http import FastPaginator, add_service_errors, filter_status, 
 from rapport.customers.models import Asset
 
 PAGE_SIZE = 25
-PAGE_CAP = 10_000
+PAGE_CAP = 1000
 PAGE = "appointments/workorder_detail.html"
 STEPS = ("start", "wait", "resume", "finish", "deliver")
 

@@ -94,3 +94,11 @@ def requeue_stale_tasks() -> int:
     from rapport.core.task_leases import tasks_requeue_stale
 
     return tasks_requeue_stale()
+
+
+@register("core.db_statistics", every=timedelta(hours=6))
+def refresh_db_statistics() -> bool:
+    """Planner statistics kept present and current (rapport.core.dbstats)."""
+    from rapport.core.dbstats import refresh_statistics
+
+    return refresh_statistics()

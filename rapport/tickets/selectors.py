@@ -8,11 +8,12 @@ key-account manager, those of the customers they manage.
 
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.core.errors import NotFound
-from rapport.core.queries import capped_count
+from rapport.core.queries import Unindexed, capped_count
 from rapport.customers.models import Customer, Identity
 from rapport.interactions.models import Interaction
 from rapport.sla.models import ServiceClock
@@ -140,6 +141,11 @@ def ticket_queue(
         qs = qs.none()
     if status:
         qs = qs.filter(status=status)
+    elif queue != "waiting" and sort == "due":
+        # Time left walks the clocks' due index and stops after a page; with planner statistics
+        # SQLite would rather read the team's open tickets from their partial index and sort
+        # them all (87 ms at S, 629 ms at M), so "open" is checked row by row here.
+        qs = qs.filter(Exact(Unindexed("is_open"), True))
     elif queue != "waiting":
         qs = qs.filter(is_open=True)
     if kind:

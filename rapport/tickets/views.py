@@ -49,6 +49,7 @@ from rapport.tickets.transitions import ACTIONS, action_allowed
 from rapport.tickets.views_bulk import bulk_bar_context
 
 PAGE_SIZE = 25
+QUEUE_COUNT_CAP = 1000  # "1000+": the count reaches further as later pages are asked for
 # Offered next to the remedy or investigation they concern, or in their own card.
 # The step that moves the process forward is offered first, highlighted.
 PRIMARY_ORDER = ["classify", "start", "resolve", "close", "resume", "reopen"]
@@ -70,7 +71,7 @@ def ticket_queue(request: HttpRequest) -> HttpResponse:
     filters = {k: v for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v}
     filters.setdefault("queue", "mine")
     tickets = selectors.ticket_queue(staff=request.user, **filters)
-    page = FastPaginator(tickets, PAGE_SIZE, cap=10_000).get_page(request.GET.get("page"))
+    page = FastPaginator(tickets, PAGE_SIZE, cap=QUEUE_COUNT_CAP).get_page(request.GET.get("page"))
     context = {"page": page, "form": form, "filters": filters, "queue": filters["queue"]}
     context.update(views_saved.queue_views_context(request, view))
     context["can_claim"] = request.user.can("tickets.work")
