@@ -117,9 +117,10 @@ def ticket_queue(
         qs = Ticket.objects.filter(assignee=staff)
     elif queue == "owned":
         qs = Ticket.objects.filter(first_responder=staff)
-    elif queue == "team" and len(teams) > 1:
+    elif queue == "team" and (len(teams) > 1 or sort == "due"):
         # Several teams: walk the open-tickets index in queue order and keep my teams' rows
-        # (`team_id + 0` keeps SQLite from sorting every row of the teams instead).
+        # (`team_id + 0` keeps SQLite from sorting every row of the teams instead); by time
+        # left, walk the clocks' due index (below) and keep them likewise.
         qs = Ticket.objects.alias(team_unindexed=F("team_id") + 0).filter(team_unindexed__in=teams)
     elif queue == "team":
         qs = Ticket.objects.filter(team_id__in=teams)
