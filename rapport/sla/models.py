@@ -180,6 +180,10 @@ class ServiceClock(models.Model):
             models.Index(fields=["state", "team", "due_at"], name="sla_clock_state_team"),
             # The dashboard's most overdue: running clocks in due order, whatever the team.
             models.Index(fields=["state", "due_at"], name="sla_clock_state_due"),
+            # Covering: the open backlog of one kind by how long overdue, from the index alone.
+            models.Index(
+                fields=["kind", "state", "due_at", "breached_at"], name="sla_clock_backlog"
+            ),
         ]
 
     def __str__(self) -> str:
