@@ -554,25 +554,26 @@ def rollups_built() -> bool:
 
 
 def rollup_rebuild(*, now: datetime | None = None, log=None) -> int:
-    """Build every day from the first stop or breach up to yesterday, then a snapshot at the
-    start of every month from its month to this one; returns how many days."""
+    """Build every day from the first stop or breach up to yesterday (and any other day that
+    has a row, so nothing is left from clocks since gone), then a snapshot at the start of every
+    month from its month to this one; returns how many days."""
     now = now or timezone.now()
     today = _day(now)
     first = _first_day()
-    if first is None:
-        return 0
-    day, built = first, 0
-    while day < today:
+    days = set(ComplianceRollupDay.objects.filter(day__lt=today).values_list("day", flat=True))
+    starts = set(CarriedSnapshot.objects.filter(day__lte=today).values_list("day", flat=True))
+    if first is not None:
+        days.update(first + timedelta(days=n) for n in range((today - first).days))
+        starts.update(month_starts(first, today))
+    for built, day in enumerate(sorted(days), start=1):
         rollup_build_day(day, now=now)
-        built += 1
         if log and built % 30 == 0:
             log(f"  compliance rollups: {built} days, up to {day}")
-        day = _next(day)
-    for start in month_starts(first, today):
+    for start in sorted(starts):
         snapshot_build(start, now=now)
     if log:
-        log(f"  compliance rollups: {built} days, snapshots to {today:%Y-%m}")
-    return built
+        log(f"  compliance rollups: {len(days)} days, {len(starts)} monthly snapshots")
+    return len(days)
 
 
 def carried_live(at: datetime) -> dict[Key, int]:

@@ -354,6 +354,21 @@ def test_clocks_written_around_the_services_are_live_on_days_never_built(team, p
     assert_figures_are_live()
 
 
+def test_a_rebuild_after_clocks_were_rewritten_around_the_services_keeps_none_of_the_old(
+    team, people
+):
+    scenario, _clock = _breached_long_ago(team, people)
+    rollups.rollup_rebuild()
+    ServiceClock.objects.all().delete()  # as the demo does before writing its clocks again
+    scenario.start(3, since_days=20)
+    assert rollups.rollup_check() != []  # the built days still hold the old clocks
+
+    rollups.rollup_rebuild()
+
+    assert rollups.rollup_check() == []
+    assert_figures_are_live()
+
+
 def test_the_rebuild_command_equals_a_full_recomputation_and_check_finds_a_tampered_row(
     team, people
 ):
