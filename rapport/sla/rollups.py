@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Func, Min, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, F, Func, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -280,13 +280,9 @@ def rollup_build_day(day: date, *, now: datetime | None = None) -> bool:
 # -- Snapshots of the carried count -------------------------------------------------------------
 
 
-def _versions_before() -> Coalesce:
-    """The sum of the versions of the days before the outer row's day."""
-    total = (
-        ComplianceRollupDay.objects.filter(day__lt=OuterRef("day"))
-        .order_by()
-        .values(total=Func(F("version"), function="SUM"))
-    )
+def _versions(days: QuerySet) -> Coalesce:
+    """The sum of the versions of `days` (a query of ComplianceRollupDay), as a subquery."""
+    total = days.order_by().values(total=Func(F("version"), function="SUM"))
     return Coalesce(Subquery(total), Value(0))
 
 
@@ -303,7 +299,12 @@ def current_snapshots(*, first: date | None = None, last: date | None = None) ->
         qs = qs.filter(day__gte=first)
     if last is not None:
         qs = qs.filter(day__lte=last)
-    qs = qs.annotate(now=_versions_before()).filter(versions=F("now"))
+    # The days before a snapshot are all days but those since it: the sum over all days is
+    # read once, and each snapshot reads only the days since it, not the whole history.
+    qs = qs.annotate(
+        every=_versions(ComplianceRollupDay.objects.all()),
+        since=_versions(ComplianceRollupDay.objects.filter(day__gte=OuterRef("day"))),
+    ).filter(versions=F("every") - F("since"))
     return dict(qs.values_list("day", "pk"))
 
 
@@ -528,13 +529,9 @@ def rollup_sweep(*, now: datetime | None = None, limit: int = 60) -> int:
         return built
     for day in month_starts(first, today):
         CarriedSnapshot.objects.get_or_create(day=day)
-    stale = (
-        CarriedSnapshot.objects.annotate(now=_versions_before())
-        .filter(Q(versions__isnull=True) | ~Q(versions=F("now")))
-        .order_by("day")
-        .values_list("day", flat=True)[:limit]
-    )
-    for day in list(stale):
+    current = current_snapshots()
+    stale = CarriedSnapshot.objects.exclude(day__in=list(current)).order_by("day")
+    for day in list(stale.values_list("day", flat=True)[:limit]):
         snapshot_build(day, now=now)
         built += 1
     return built
