@@ -86,6 +86,8 @@ def periods() -> list[tuple[datetime, datetime]]:
     out.append((local(today - timedelta(days=61), 10, 17), local(today - timedelta(days=9), 15, 3)))
     out.append((local(today - timedelta(days=20), 8), timezone.now() + timedelta(days=3)))
     out.append((local(today - timedelta(days=5), 23, 59), local(today - timedelta(days=4), 0, 1)))
+    # Ending two days before this month: the nearest snapshot is after the end.
+    out.append((bounds[-3], local(bounds[-2].date() - timedelta(days=2), 13)))
     return out
 
 
