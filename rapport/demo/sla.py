@@ -15,6 +15,7 @@ from django.utils import timezone
 from rapport.core.calendar.clock import Pause, clock_instant_reaching
 from rapport.core.calendar.selectors import calendar_snapshot
 from rapport.sla.models import ClockPause, ServiceClock, SlaPolicy
+from rapport.sla.rollups import rollup_rebuild
 from rapport.sla.services import policy_for
 from rapport.sla.sweep import sla_sweep
 from rapport.tickets.models import Ticket
@@ -158,6 +159,8 @@ def build_sla(*, rng, users, customers) -> None:
     # they go up to the supervisor and then to the service manager.
     for hours_ago in (2, 1, 0):
         sla_sweep(now=now - timedelta(hours=hours_ago, minutes=-1))
+    # The clocks above went in around the services: roll their days up as the worker would.
+    rollup_rebuild()
 
 
 def seed_sla(*, size, rng, customer_ids, log=print) -> None:
@@ -172,6 +175,7 @@ def seed_sla(*, size, rng, customer_ids, log=print) -> None:
         rows = Ticket.objects.filter(id__in=chunk).values(*FIELDS)
         written += _write(list(rows), policies, now, live=False)
         log(f"  sla clocks {written:>7}  ({time.monotonic() - t0:.1f}s)")
+    rollup_rebuild(log=log)
 
 
 def bench_context(ctx: dict) -> dict:

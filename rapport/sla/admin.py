@@ -55,6 +55,9 @@ class ServiceClockAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False  # clocks change through the ticket's actions only
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # nor go: the compliance rollup counts every clock (rapport.sla.rollups)
+
 
 @admin.register(SlaAlert)
 class SlaAlertAdmin(admin.ModelAdmin):

@@ -180,6 +180,10 @@ class ServiceClock(models.Model):
             models.Index(fields=["state", "team", "due_at"], name="sla_clock_state_team"),
             # The dashboard's most overdue: running clocks in due order, whatever the team.
             models.Index(fields=["state", "due_at"], name="sla_clock_state_due"),
+            # Covering: the open backlog of one kind by how long overdue, from the index alone.
+            models.Index(
+                fields=["kind", "state", "due_at", "breached_at"], name="sla_clock_backlog"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -289,3 +293,120 @@ class SlaAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.clock} → {self.recipient}"
+
+
+class ComplianceRollup(models.Model):
+    """One day's compliance counts for one clock kind and one group: what the compliance page
+    and its trend read instead of the clocks (rapport.sla.rollups). `day` is a local day (site
+    time zone); a clock counts on the day of each of its instants:
+
+    - stopped: stopped that day (state stopped); met: of those, never breached.
+    - carried_in: breached that day (and not stopped before it breached);
+      carried_out: of the breached clocks, stopped that day.
+    A clock is carried (breached and still counting) at an instant when it came in before it and
+    has not gone out before it, so the carried count at the start of a day is the sum of
+    carried_in − carried_out over every day before (CarriedSnapshot holds it at month starts).
+
+    The group is the ticket's current value of `grain` (team, person = assignee, type, channel,
+    priority, kind), as text in `key` (NULL: the ticket has none); grain "all" has one row per
+    day and kind, its key NULL."""
+
+    class Grain(models.TextChoices):
+        ALL = "all", _("All")
+        TEAM = "team", _("Team")
+        PERSON = "person", _("Person")
+        TYPE = "type", _("Type")
+        CHANNEL = "channel", _("Channel")
+        PRIORITY = "priority", _("Priority")
+        KIND = "kind", _("Ticket kind")
+
+    day = models.DateField(_("day"))
+    clock_kind = models.CharField(_("kind"), max_length=16, choices=ServiceClock.Kind.choices)
+    grain = models.CharField(_("grouping"), max_length=8, choices=Grain.choices)
+    key = models.CharField(_("key"), max_length=40, null=True, blank=True)
+    stopped = models.PositiveIntegerField(default=0)
+    met = models.PositiveIntegerField(default=0)
+    carried_in = models.PositiveIntegerField(default=0)
+    carried_out = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("compliance rollup")
+        verbose_name_plural = _("compliance rollups")
+        indexes = [
+            # Covering: a period's rows of one kind and grouping come from the index alone.
+            models.Index(
+                fields=[
+                    *("clock_kind", "grain", "day", "key"),
+                    *("stopped", "met", "carried_in", "carried_out"),
+                ],
+                name="sla_rollup_cover",
+            ),
+            models.Index(fields=["day"], name="sla_rollup_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.clock_kind} {self.grain} {self.key}"
+
+
+class ComplianceRollupDay(models.Model):
+    """Whether a day's rollup rows are current: every write that changes the day's counts adds
+    one to `version` in its own transaction; the worker rebuilds the day and records the version
+    it read in `built_version`. A day is read from the rollup only while the two are equal.
+    Versions only ever go up, so their sum over the days before an instant changes exactly when
+    one of those days changed (CarriedSnapshot)."""
+
+    day = models.DateField(_("day"), unique=True)
+    version = models.BigIntegerField(_("version"), default=1)
+    built_version = models.BigIntegerField(null=True, blank=True)
+    built_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("compliance rollup day")
+        verbose_name_plural = _("compliance rollup days")
+        indexes = [
+            # Covering: the sum of the versions before a snapshot's day, from the index alone.
+            models.Index(fields=["day", "version", "built_version"], name="sla_rollup_day_version"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.day)
+
+
+class CarriedSnapshot(models.Model):
+    """The carried count (breached clocks still counting) at the first instant of `day`, the
+    first of a month, per clock kind and group (CarriedCount rows). It was computed when the
+    days before `day` had versions summing to `versions`; it is current while they still do."""
+
+    day = models.DateField(_("day"), unique=True)
+    versions = models.BigIntegerField(null=True, blank=True)
+    built_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("carried snapshot")
+        verbose_name_plural = _("carried snapshots")
+
+    def __str__(self) -> str:
+        return str(self.day)
+
+
+class CarriedCount(models.Model):
+    """One group's carried count in a CarriedSnapshot (grain and key as in ComplianceRollup)."""
+
+    snapshot = models.ForeignKey(CarriedSnapshot, on_delete=models.CASCADE, related_name="counts")
+    clock_kind = models.CharField(_("kind"), max_length=16, choices=ServiceClock.Kind.choices)
+    grain = models.CharField(_("grouping"), max_length=8, choices=ComplianceRollup.Grain.choices)
+    key = models.CharField(_("key"), max_length=40, null=True, blank=True)
+    carried = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("carried count")
+        verbose_name_plural = _("carried counts")
+        indexes = [
+            models.Index(
+                fields=["snapshot", "clock_kind", "grain", "key", "carried"],
+                name="sla_carried_cover",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.snapshot} {self.clock_kind} {self.grain} {self.key}"

@@ -28,3 +28,12 @@ def warn_of_calendar_gaps():
     from rapport.sla.calendar_gaps import calendar_gaps_notify
 
     return calendar_gaps_notify()
+
+
+@register("sla.rollups", every=timedelta(minutes=5))
+def build_compliance_rollups() -> int:
+    """Rebuild the compliance rollup of each day changed since its last build (before today),
+    and the monthly carried snapshots they made stale (rapport.sla.rollups)."""
+    from rapport.sla.rollups import rollup_sweep
+
+    return rollup_sweep()

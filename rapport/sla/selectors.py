@@ -3,24 +3,19 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import BooleanField, Case, Count, F, Min, Q, QuerySet, Value, When
+from django.apps import apps
+from django.db.models import BooleanField, Case, Count, Min, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rapport.core.errors import NotFound
+from rapport.sla import rollups
 from rapport.sla.models import ServiceClock, SlaAlert
-from rapport.staff.models import User
+from rapport.staff.models import Team, User
 
-# Grouping keys; the ticket's fields are reached by name (sla never imports tickets).
-GROUPS = {
-    "team": ("ticket__team_id", "ticket__team__name", _("Team")),
-    "person": ("ticket__assignee_id", "ticket__assignee__display_name", _("Person")),
-    "type": ("ticket__ticket_type_id", "ticket__ticket_type__name_zh", _("Type")),
-    "channel": ("ticket__interaction__channel", "ticket__interaction__channel", _("Channel")),
-    "priority": ("ticket__priority", "ticket__priority", _("Priority")),
-    "kind": ("ticket__kind", "ticket__kind", _("Ticket kind")),
-}
+# The groupings of the compliance table, by the ticket's current values (rollups.FIELDS).
+GROUPS = {grain.value: grain.label for grain in rollups.Grain if grain != rollups.Grain.ALL}
 
 
 @dataclass
@@ -75,35 +70,68 @@ def compliance_population(*, kind: str, start: datetime, end: datetime) -> Query
     )
 
 
-def _counts(start: datetime, end: datetime, suffix: str = "") -> dict:
-    stopped = _stopped_in(start, end)
-    return {
-        f"stopped{suffix}": Count("id", filter=stopped),
-        f"met{suffix}": Count("id", filter=stopped & Q(breached_at__isnull=True)),
-        f"carried{suffix}": Count("id", filter=_breached_and_open_at(end) & ~stopped),
-    }
+def _labels(by: str, keys: set) -> dict:
+    """Each group's name as the live query reads it from the ticket's relation; a team that no
+    longer exists is missing (its tickets' team was set to none)."""
+    ids = [k for k in keys if k is not None]
+    if by == "team":
+        return dict(Team.objects.filter(pk__in=ids).values_list("pk", "name"))
+    if by == "person":
+        return dict(User.objects.filter(pk__in=ids).values_list("pk", "display_name"))
+    if by == "type":
+        ticket_type = apps.get_model("tickets", "TicketType")  # a higher app: by label only
+        return dict(ticket_type.objects.filter(pk__in=ids).values_list("pk", "name_zh"))
+    return {k: k for k in ids}
+
+
+def _rows(by: str, figures: dict, labels: dict) -> list[ComplianceRow]:
+    merged: dict = {}
+    for key, counts in figures.items():
+        if key is not None and key not in labels and by in ("team", "person", "type"):
+            key = None  # deleted since: grouped with the tickets that have none, as live
+        s, m, c = merged.get(key, (0, 0, 0))
+        merged[key] = (s + counts.stopped, m + counts.met, c + counts.carried)
+    rows = [
+        ComplianceRow(key=key, label=str(labels.get(key) or "—"), stopped=s, met=m, carried=c)
+        for key, (s, m, c) in merged.items()
+        if s + c  # a group with no clock judged in the period has no row
+    ]
+    return sorted(rows, key=lambda r: (r.key not in labels, labels.get(r.key) or "", str(r.key)))
+
+
+def sla_compliance_by_kind(
+    *, kinds: list[str], start: datetime, end: datetime, by: str | None = None
+) -> dict[str, list[ComplianceRow]]:
+    """Compliance rate for each clock kind, overall (by=None) or grouped by the ticket's
+    current team, assignee, type, channel, priority or kind; from the daily rollups, exactly as
+    the live count of the clocks (rapport.sla.rollups)."""
+    counts = rollups.compliance_counts(
+        kinds=kinds, periods=[(start, end)], grain=by or rollups.Grain.ALL
+    )
+    labels = _labels(by, {key for (figures,) in counts.values() for key in figures}) if by else {}
+    out = {}
+    for kind, (figures,) in counts.items():
+        if by is None:
+            total = figures.get(None, rollups.Counts())
+            out[kind] = [
+                ComplianceRow(
+                    key=None,
+                    label=str(_("All")),
+                    stopped=total.stopped,
+                    met=total.met,
+                    carried=total.carried,
+                )
+            ]
+        else:
+            out[kind] = _rows(by, figures, labels)
+    return out
 
 
 def sla_compliance(
     *, kind: str, start: datetime, end: datetime, by: str | None = None
 ) -> list[ComplianceRow]:
-    """Compliance rate for one clock kind, overall (by=None) or grouped; one query."""
-    qs = compliance_population(kind=kind, start=start, end=end)
-    if by is None:
-        totals = qs.aggregate(**_counts(start, end))
-        return [ComplianceRow(key=None, label=str(_("All")), **totals)]
-    key, label, _title = GROUPS[by]
-    rows = qs.values(k=F(key), name=F(label)).annotate(**_counts(start, end)).order_by("name")
-    return [
-        ComplianceRow(
-            key=r["k"],
-            label=str(r["name"] or "—"),
-            stopped=r["stopped"],
-            met=r["met"],
-            carried=r["carried"],
-        )
-        for r in rows
-    ]
+    """Compliance rate for one clock kind (sla_compliance_by_kind)."""
+    return sla_compliance_by_kind(kinds=[kind], start=start, end=end, by=by)[kind]
 
 
 def compliance_breaches(*, kind: str, start: datetime, end: datetime) -> QuerySet[ServiceClock]:
@@ -140,27 +168,23 @@ def month_starts(last: date, months: int = 12) -> list[datetime]:
 
 def compliance_trend(*, kind: str, last: date, months: int = 12) -> list[ComplianceRow]:
     """Compliance per month for the `months` months ending with the one holding `last`, on the
-    same rule as the table (breached clocks carried while open); one query."""
+    same rule as the table (breached clocks carried while open); from the daily rollups."""
     bounds = month_starts(last, months)
-    start, end = bounds[0], bounds[-1]
-    population = ServiceClock.objects.filter(kind=kind).filter(
-        Q(state=STOPPED, stopped_at__gte=start, stopped_at__lt=end)
-        | Q(breached_at__lt=end) & (Q(stopped_at__isnull=True) | Q(stopped_at__gte=start))
-    )
-    aggregates: dict = {}
-    for n in range(months):
-        aggregates |= _counts(bounds[n], bounds[n + 1], suffix=f"_{n}")
-    row = population.aggregate(**aggregates)
-    return [
-        ComplianceRow(
-            key=timezone.localtime(bounds[n]).date(),
-            label=f"{timezone.localtime(bounds[n]):%Y-%m}",
-            stopped=row[f"stopped_{n}"],
-            met=row[f"met_{n}"],
-            carried=row[f"carried_{n}"],
+    periods = [(bounds[n], bounds[n + 1]) for n in range(months)]
+    (figures,) = rollups.compliance_counts(kinds=[kind], periods=periods).values()
+    rows = []
+    for (start, _end), counts in zip(periods, figures, strict=True):
+        total = counts.get(None, rollups.Counts())
+        rows.append(
+            ComplianceRow(
+                key=timezone.localtime(start).date(),
+                label=f"{timezone.localtime(start):%Y-%m}",
+                stopped=total.stopped,
+                met=total.met,
+                carried=total.carried,
+            )
         )
-        for n in range(months)
-    ]
+    return rows
 
 
 OVERDUE_BUCKETS = [  # (key, from hours, to hours)

@@ -13,6 +13,12 @@ from rapport.core.calendar.clock import Pause, clock_instant_reaching
 from rapport.core.calendar.selectors import calendar_snapshot
 from rapport.core.errors import DomainError
 from rapport.sla.models import ClockPause, ServiceClock, SlaAlert, SlaPolicy
+from rapport.sla.rollups import (
+    ClockFacts,
+    rollup_clock_changed,
+    rollup_tickets_regrouped,
+    rollup_touch,
+)
 from rapport.staff.models import Team, User
 
 State = ServiceClock.State
@@ -97,6 +103,12 @@ def clock_start(
     seconds = policy.target_for(kind)
     if not seconds:
         return None
+    before = (
+        ServiceClock.objects.select_for_update()
+        .filter(ticket_id=ticket_id, kind=kind)
+        .values_list("kind", "state", "stopped_at", "breached_at")
+        .first()
+    )
     clock, _created = ServiceClock.objects.update_or_create(
         ticket_id=ticket_id,
         kind=kind,
@@ -115,6 +127,7 @@ def clock_start(
     )
     clock.pauses.all().delete()
     _refresh(clock)
+    rollup_clock_changed(ClockFacts(*before) if before else None, ClockFacts.of(clock))
     return clock
 
 
@@ -153,7 +166,9 @@ def clocks_start_new(
         if clock.state == State.STOPPED and late:
             clock.breached_at = clock.due_at  # as clock_stop counts a late stop
         rows.append(clock)
-    return ServiceClock.objects.bulk_create(rows)
+    created = ServiceClock.objects.bulk_create(rows)
+    rollup_touch(day for clock in created for day in ClockFacts.of(clock).counts())
+    return created
 
 
 def _locked(clock: ServiceClock) -> ServiceClock:
@@ -175,6 +190,7 @@ def clock_pause(
     """Stop the clock running while waiting on the customer or a third party. A pause set soon
     after a customer message is flagged for the supervisor (gaming the clock)."""
     clock = _locked(clock)
+    before = ClockFacts.of(clock)
     if clock.state != State.RUNNING:
         raise DomainError(_("Only a running clock can be paused."), code="clock_not_running")
     if not reason.strip():
@@ -189,6 +205,7 @@ def clock_pause(
     )
     clock.state = State.PAUSED
     _refresh(clock)
+    rollup_clock_changed(before, ClockFacts.of(clock))
     return pause
 
 
@@ -198,6 +215,7 @@ def clock_resume(*, clock: ServiceClock, at: datetime) -> ServiceClock:
     clock = _locked(clock)
     if clock.state == State.RUNNING:
         return clock
+    before = ClockFacts.of(clock)
     if clock.state == State.STOPPED:
         # Reopening: the time between the stop and now did not count.
         ClockPause.objects.create(
@@ -208,6 +226,7 @@ def clock_resume(*, clock: ServiceClock, at: datetime) -> ServiceClock:
         clock.pauses.filter(ended_at__isnull=True).update(ended_at=at)
     clock.state = State.RUNNING
     _refresh(clock)
+    rollup_clock_changed(before, ClockFacts.of(clock))
     _rearm_escalation(clock, at)
     return clock
 
@@ -231,6 +250,7 @@ def clock_stop(*, clock: ServiceClock, at: datetime) -> ServiceClock:
     clock = _locked(clock)
     if clock.state == State.STOPPED:
         return clock
+    before = ClockFacts.of(clock)
     clock.pauses.filter(ended_at__isnull=True).update(ended_at=at)
     clock.state = State.STOPPED
     clock.stopped_at = at
@@ -239,6 +259,7 @@ def clock_stop(*, clock: ServiceClock, at: datetime) -> ServiceClock:
         # Stopped late before the sweep got to it: the breach still counts.
         ServiceClock.objects.filter(pk=clock.pk).update(breached_at=clock.due_at)
         clock.breached_at = clock.due_at
+    rollup_clock_changed(before, ClockFacts.of(clock))
     return clock
 
 
@@ -250,6 +271,7 @@ def clock_retarget(*, clock: ServiceClock, policy: SlaPolicy) -> ServiceClock | 
     seconds = policy.target_for(clock.kind)
     if not seconds:
         clock.delete()
+        rollup_clock_changed(ClockFacts.of(clock), None)
         return None
     clock.policy, clock.target_seconds, clock.warn_share = policy, seconds, policy.warn_share
     clock.save(update_fields=["policy", "target_seconds", "warn_share"])
@@ -260,6 +282,13 @@ def clock_retarget(*, clock: ServiceClock, policy: SlaPolicy) -> ServiceClock | 
 def clocks_reassign(*, ticket_id: int, assignee: User | None, team: Team | None) -> int:
     """Alerts from now on go to the new assignee and team."""
     return ServiceClock.objects.filter(ticket_id=ticket_id).update(assignee=assignee, team=team)
+
+
+def clocks_regroup(*, ticket_ids: list[int]) -> None:
+    """The tickets' team, assignee, type, channel, priority or kind changed: the compliance
+    figures group their clocks anew (rapport.sla.rollups). Tickets call it in the transaction of
+    every such change."""
+    rollup_tickets_regrouped(ticket_ids=ticket_ids)
 
 
 def alert_acknowledge(*, alert: SlaAlert, by: User) -> SlaAlert:
@@ -283,5 +312,6 @@ __all__ = [
     "clock_start",
     "clock_stop",
     "clocks_reassign",
+    "clocks_regroup",
     "policy_for",
 ]

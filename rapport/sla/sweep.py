@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from rapport.notifications.services import notify
 from rapport.sla.models import ServiceClock, SlaAlert
+from rapport.sla.rollups import rollup_touch
 from rapport.sla.tasks import send_lease, sla_alert_notify
 from rapport.staff.models import User
 
@@ -97,12 +98,21 @@ def _tell(alert: SlaAlert) -> None:
 def _announce(clock_id: int, now: datetime, result: SweepResult) -> None:
     with transaction.atomic():
         running = ServiceClock.objects.filter(pk=clock_id, state=State.RUNNING)
+        # The due instant itself is in time, as for a clock stopped then (clock_stop).
+        breaching = running.filter(breached_at__isnull=True, due_at__lt=now)
+        # A breach changes today's compliance rollup. The day is marked before the clock's row
+        # is locked: a ticket's action may hold the day (marked for one of its clocks) while it
+        # locks another, so holding the clock while waiting for the day could deadlock.
+        touched = breaching.exists()
+        if touched:
+            rollup_touch([timezone.localdate(now)])
         if running.filter(warned_at__isnull=True, warn_at__lte=now).update(warned_at=now):
             clock = ServiceClock.objects.get(pk=clock_id)
             if _raise(clock, SlaAlert.Kind.AT_RISK, Level.ASSIGNEE, now):
                 result.warned.append(clock_id)
-        # The due instant itself is in time, as for a clock stopped then (clock_stop).
-        if running.filter(breached_at__isnull=True, due_at__lt=now).update(breached_at=now):
+        if breaching.update(breached_at=now):
+            if not touched:  # resumed meanwhile
+                rollup_touch([timezone.localdate(now)])
             clock = ServiceClock.objects.get(pk=clock_id)
             if _raise(clock, SlaAlert.Kind.BREACHED, Level.ASSIGNEE, now):
                 result.breached.append(clock_id)

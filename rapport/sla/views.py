@@ -42,11 +42,14 @@ def compliance(request: HttpRequest) -> HttpResponse:
     start, end, month = _month(request)
     now = timezone.now()
     by = request.GET.get("by") if request.GET.get("by") in selectors.GROUPS else None
+    rows = selectors.sla_compliance_by_kind(
+        kinds=ServiceClock.Kind.values, start=start, end=end, by=by
+    )
     kinds = [
         {
             "kind": kind,
             "label": label,
-            "rows": selectors.sla_compliance(kind=kind, start=start, end=end, by=by),
+            "rows": rows[kind],
             "backlog": selectors.backlog_summary(kind=kind, now=now),
         }
         for kind, label in ServiceClock.Kind.choices
@@ -60,7 +63,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
         "end": end,
         "now": now,
         "by": by,
-        "groups": [(k, v[2]) for k, v in selectors.GROUPS.items()],
+        "groups": list(selectors.GROUPS.items()),
         "buckets": [key for key, _low, _high in selectors.OVERDUE_BUCKETS],
         "trend_kind": trend_kind,
         "trend_label": ServiceClock.Kind(trend_kind).label,

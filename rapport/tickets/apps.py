@@ -16,7 +16,7 @@ class TicketsConfig(AppConfig):
         registry.register_inbound_threader(messaging.thread_inbound)
         registry.register_outbox_listener(messaging.on_outbox_change)
         # Registers the timeline handler for due instants a calendar change moved (rapport.sla).
-        from rapport.tickets import clocks  # noqa: F401
+        from rapport.tickets import clocks
 
         # Archived cases and a ticket's text for the knowledge base (rapport.knowledge.registry).
         from rapport.tickets.knowledge import register as register_knowledge
@@ -29,6 +29,10 @@ class TicketsConfig(AppConfig):
 
         registry.register_inbound_recorded("*", upset.on_inbound_message)
         register_interaction_logged(upset.on_interaction_logged)
+        # A corrected channel regroups the clocks of the tickets opened from the interaction.
+        from rapport.interactions.registry import register_interaction_corrected
+
+        register_interaction_corrected(clocks.on_interaction_corrected)
         # Open tickets count as an agent's load; ticket types are skills (routing).
         from rapport.interactions import routing
         from rapport.tickets.services import assignment

@@ -3,8 +3,9 @@
 Intake starts a first-response and a resolution clock under the most specific policy; the first
 reply stops the first; waiting pauses the second and resuming runs it again; resolving stops it
 and reopening resumes it; a new priority or type re-targets both (the time already run stays);
-a hand-off makes the new assignee the one warned. The services call these inside their own
-transaction, so a refused action changes no clock.
+a hand-off makes the new assignee the one warned; a change of team, assignee, type, priority,
+kind or channel regroups the clocks in the compliance figures. The services call these inside
+their own transaction, so a refused action changes no clock.
 """
 
 from datetime import datetime
@@ -113,6 +114,24 @@ def clocks_retarget(ticket: Ticket) -> None:
 
 def clocks_reassign(ticket: Ticket) -> None:
     sla.clocks_reassign(ticket_id=ticket.pk, assignee=ticket.assignee, team=ticket.team)
+
+
+# The ticket's fields the compliance figures group its clocks by (rapport.sla.rollups.FIELDS).
+GROUPED_BY = frozenset({"team", "assignee", "ticket_type", "priority", "kind", "interaction"})
+
+
+def clocks_regrouped(ticket_ids: list[int]) -> None:
+    """The tickets' team, assignee, type, priority, kind or channel changed: the compliance
+    rollup counts their clocks again. Called in the transaction of the change."""
+    sla.clocks_regroup(ticket_ids=ticket_ids)
+
+
+def on_interaction_corrected(interaction: Interaction, changed: set[str]) -> None:
+    """A corrected channel moves the tickets opened from the interaction to another channel."""
+    if "channel" in changed:
+        clocks_regrouped(
+            list(Ticket.objects.filter(interaction=interaction).values_list("pk", flat=True))
+        )
 
 
 def _when(at: datetime | None) -> str:

@@ -264,6 +264,7 @@ def ticket_open_from_message(
             ticket.save(update_fields=fields)
             clocks.clocks_retarget(ticket)
             clocks.clocks_reassign(ticket)
+            clocks.clocks_regrouped([ticket.pk])
         Message.objects.filter(pk=message.pk).update(ticket_id=ticket.pk)
     return ticket
 

@@ -105,3 +105,18 @@ ZH.update({
     "[%(kind)s] ticket #%(ticket)s — %(clock)s": "【%(kind)s】工单 #%(ticket)s — %(clock)s",
     "Ticket #%(ticket)s: %(subject)s\nService level: %(clock)s, due %(due)s.\nAcknowledge it in Rapport: %(url)s": "工单 #%(ticket)s:%(subject)s\n服务时限:%(clock)s,到期时间 %(due)s。\n请在 Rapport 中确认:%(url)s",
 })
+# The compliance rollups (rapport.sla.rollups).
+ZH.update({
+    "day": "日期",
+    "grouping": "分组方式",
+    "key": "键",
+    "version": "版本",
+    "compliance rollup": "达标率日汇总",
+    "compliance rollups": "达标率日汇总",
+    "compliance rollup day": "达标率汇总日",
+    "compliance rollup days": "达标率汇总日",
+    "carried snapshot": "结转快照",
+    "carried snapshots": "结转快照",
+    "carried count": "结转数",
+    "carried counts": "结转数",
+})

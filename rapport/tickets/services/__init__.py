@@ -221,6 +221,8 @@ def _save(ticket: Ticket, by: User | None, now: datetime, fields: list[str]) -> 
         validate_constraints=False,
     )
     ticket.save(update_fields=[*dict.fromkeys(fields), "updated_at"])
+    if clocks.GROUPED_BY.intersection(fields):
+        clocks.clocks_regrouped([ticket.pk])
 
 
 def _required(errors: dict, field: str, value, message: str) -> str:

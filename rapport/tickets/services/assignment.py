@@ -67,6 +67,7 @@ def ticket_route(*, ticket: Ticket) -> User | None:
     ticket.assignee = agent
     _assigned_event(ticket, None, agent, "route")
     clocks.clocks_reassign(ticket)
+    clocks.clocks_regrouped([ticket.pk])
     return agent
 
 
@@ -99,6 +100,7 @@ def ticket_claim(*, ticket: Ticket, by: User) -> Ticket:
         raise Conflict(_("This ticket is closed."), code="ticket_closed")
     _assigned_event(fresh, by, by, "claim")
     clocks.clocks_reassign(fresh)
+    clocks.clocks_regrouped([fresh.pk])
     return fresh
 
 

@@ -10,6 +10,7 @@ from rapport.core.models import BusinessCalendar
 from rapport.interactions.models import Interaction, Purpose
 from rapport.sla.models import ServiceClock, SlaPolicy
 from rapport.tickets import services
+from rapport.tickets.models import Ticket
 from rapport.tickets.tests.factories import in_progress, open_ticket, resolved, ticket_type
 
 pytestmark = pytest.mark.django_db
@@ -229,3 +230,82 @@ def test_changed_hours_move_running_clocks_and_leave_stopped_ones(agent):
     assert sla_recompute_for_calendars() == 1
     assert clock(running).due_at > before_running
     assert clock(done).due_at == before_done
+
+
+def test_a_change_of_team_assignee_type_priority_or_channel_regroups_its_compliance_figures(
+    agent, supervisor, other_team, manager
+):
+    """The compliance figures group a ticket's clocks by its current values: every change
+    made through the services marks the days the clocks count in, so the figures stay those
+    of the live count until the worker rebuilds them."""
+    from django.db.models import F
+
+    from rapport.interactions.services import interaction_correct
+    from rapport.interactions.tests.factories import InteractionFactory
+    from rapport.sla import rollups
+    from rapport.sla.models import ComplianceRollupDay
+    from rapport.sla.sweep import sla_sweep
+    from rapport.sla.tests.test_rollups import live, shown
+
+    then = timezone.now() - timedelta(days=40)
+    with time_machine.travel(then, tick=False):
+        contact = InteractionFactory(channel="phone", staff=agent)
+        ticket = open_ticket(agent, customer=contact.customer, interaction=contact)
+        public, _created = services.ticket_create_public(
+            submission_key="k-regroup",
+            name="王先生",
+            phone="13900001111",
+            email="",
+            description="保养后发动机异响",
+            customer_words="怎么越保养越响?",
+            occurred_at=then - timedelta(hours=2),
+            occurred_where="4S店",
+        )
+        sla_sweep(now=then + timedelta(days=3))  # breached 37 days ago, still open
+    assert clock(ticket).breached_at is not None
+    assert clock(public, "first_response").breached_at is not None
+    assert public.team_id is None and public.assignee_id is None
+    rollups.rollup_rebuild()
+    changed = ComplianceRollupDay.objects.exclude(built_version=F("version"))
+    start, end = then - timedelta(days=1), timezone.now() + timedelta(days=1)
+
+    def figures_are_live(by):
+        for kind in ("first_response", "resolution"):
+            assert shown(kind, start, end, by) == live(kind, start, end, by)
+
+    from rapport.tickets.services.assignment import ticket_claim
+
+    steps = [
+        ("team", lambda t: ticket_claim(ticket=Ticket.objects.get(pk=public.pk), by=agent)),
+        ("person", lambda t: services.ticket_assign(ticket=t, by=agent, to_staff=supervisor)),
+        (
+            "priority",
+            lambda t: services.ticket_prioritise(
+                ticket=t, by=supervisor, priority=4, reason="安全"
+            ),
+        ),
+        (
+            "type",
+            lambda t: services.ticket_transition(
+                ticket=t,
+                by=supervisor,
+                action="classify",
+                ticket_type=ticket_type("billing"),
+                impact="normal",
+            ),
+        ),
+        (
+            "channel",
+            lambda t: interaction_correct(
+                interaction=contact, by=manager, reason="记错了渠道", channel="wechat"
+            ),
+        ),
+    ]
+    for by, step in steps:
+        step(Ticket.objects.get(pk=ticket.pk))
+        assert changed.filter(day__lt=timezone.localdate()).exists(), by
+        figures_are_live(by)
+        rollups.rollup_sweep()
+        assert not changed.filter(day__lt=timezone.localdate()).exists()
+        figures_are_live(by)
+    assert rollups.rollup_check() == []
