@@ -2,13 +2,20 @@
 
 `register_interaction_logged(func)`: `func(interaction)` is called for every interaction
 recorded by `interaction_log`, in the same transaction, after it is saved (tickets register the
-upset assessment of a logged contact's summary)."""
+upset assessment of a logged contact's summary; surveys mark the satisfaction rollup's days a
+return contact changes).
+
+`register_interaction_corrected(func)`: `func(interaction, before)` is called for every
+correction by `interaction_correct`, in the same transaction, after it is saved; `before` holds
+the changed fields' old values as the revision records them (ids for relations, ISO times)."""
 
 from collections.abc import Callable
 from typing import Any
 
 InteractionLogged = Callable[[Any], None]
+InteractionCorrected = Callable[[Any, dict[str, Any]], None]
 _listeners: list[InteractionLogged] = []
+_correction_listeners: list[InteractionCorrected] = []
 
 
 def register_interaction_logged(func: InteractionLogged) -> InteractionLogged:
@@ -19,3 +26,13 @@ def register_interaction_logged(func: InteractionLogged) -> InteractionLogged:
 
 def interaction_listeners() -> list[InteractionLogged]:
     return list(_listeners)
+
+
+def register_interaction_corrected(func: InteractionCorrected) -> InteractionCorrected:
+    if func not in _correction_listeners:
+        _correction_listeners.append(func)
+    return func
+
+
+def correction_listeners() -> list[InteractionCorrected]:
+    return list(_correction_listeners)
