@@ -18,3 +18,7 @@ class SurveysConfig(AppConfig):
         from rapport.surveys import care_hooks
 
         care_hooks.register()
+        # The satisfaction rollup keeps the customer's tier: customers announce its changes.
+        from rapport.surveys import rollup_hooks
+
+        rollup_hooks.register()
