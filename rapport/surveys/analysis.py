@@ -6,25 +6,15 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from itertools import repeat
 
-from django.db.models import (
-    Case,
-    Count,
-    Exists,
-    OuterRef,
-    Q,
-    QuerySet,
-    Value,
-    When,
-)
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from rapport.customers.models import Asset, Customer
-from rapport.interactions.models import Interaction, Purpose
+from rapport.customers.models import Customer
 from rapport.staff.models import User
 from rapport.surveys import maths, rollups
+from rapport.surveys.loyalty import DISSATISFIED, NEUTRAL, SATISFIED
 from rapport.surveys.models import (
     Question,
-    SurveyResponse,
     SurveySend,
     SurveyTemplate,
 )
@@ -157,10 +147,6 @@ def sends_in_scope(*, staff: User, filters: Filters) -> Scope:
     return replace(scope, own_work_of=staff.pk, team_ids=team_ids)
 
 
-def _responses(scope: Scope) -> QuerySet[SurveyResponse]:
-    return SurveyResponse.objects.filter(scope.q("send__"))
-
-
 def _counts(scope: Scope, measure: str) -> dict[int, int]:
     return {int(k): sums[0] for (k, _k2), sums in _figures(scope, measure).sums.items()}
 
@@ -272,66 +258,35 @@ def kano(*, scope: Scope) -> list[dict]:
     return out
 
 
-SATISFIED, NEUTRAL, DISSATISFIED = "satisfied", "neutral", "dissatisfied"
-RETURN_PURPOSES = ("appointment", "after_sales")
-
-
 def loyalty(*, scope: Scope) -> dict:
     """Satisfaction beside loyalty: for answering customers, grouped by what they said (CSAT 4–5,
     3, 1–2; NPS promoters, passives, detractors where no CSAT), what they did afterwards —
-    came back (a later inbound contact or a later purchase), still active, or lost (with churn
-    reasons). Satisfaction is never used to infer loyalty; the two are shown side by side.
-
-    Until appointments and sales exist, "came back" is read from what is recorded: a later
-    inbound contact to book or get service (RETURN_PURPOSES), or a later asset (a purchase)."""
-    band = Case(
-        When(csat__gte=4, then=Value(SATISFIED)),
-        When(csat=3, then=Value(NEUTRAL)),
-        When(csat__lte=2, then=Value(DISSATISFIED)),
-        When(nps__gte=9, then=Value(SATISFIED)),
-        When(nps__gte=7, then=Value(NEUTRAL)),
-        When(nps__isnull=False, then=Value(DISSATISFIED)),
-        default=Value(""),
-    )
-    later_contact = Interaction.objects.filter(
-        customer_id=OuterRef("send__customer_id"),
-        direction=Interaction.Direction.INBOUND,
-        # a non-correlated subquery: evaluated once, not joined on every probe
-        purpose_id__in=Purpose.objects.filter(code__in=RETURN_PURPOSES).values("pk"),
-        started_at__gt=OuterRef("submitted_at"),
-    )
-    later_purchase = Asset.objects.filter(
-        customer_id=OuterRef("send__customer_id"), created_at__gt=OuterRef("submitted_at")
-    )
-    rows = (
-        _responses(scope)
-        .annotate(band=band, came_back=Exists(later_contact) | Exists(later_purchase))
-        .values("band", "send__customer__lifecycle_stage", "send__customer__churn_reason")
-        .annotate(n=Count("id"), back=Count("id", filter=Q(came_back=True)))
-        .order_by()
-    )
+    came back (a later inbound contact or a later purchase: rapport.surveys.loyalty), still
+    active, or lost (with churn reasons). Satisfaction is never used to infer loyalty; the two
+    are shown side by side. Counted per day in the rollup like every other measure."""
     bands = {
         b: {"band": b, "n": 0, "came_back": 0, "active": 0, "lost": 0, "churn": {}}
         for b in (SATISFIED, NEUTRAL, DISSATISFIED)
     }
     active_stages = {Customer.Stage.ACTIVE, Customer.Stage.NEW}
-    for r in rows:
-        if r["band"] not in bands:
+    counts = _figures(scope, rollups.Measure.LOYALTY).sums
+    for (band, stage_churn), (n, back, *_rest) in counts.items():
+        if band not in bands or not n:
             continue
-        b = bands[r["band"]]
-        b["n"] += r["n"]
-        b["came_back"] += r["back"]
-        stage = r["send__customer__lifecycle_stage"]
+        stage, churn_reason = stage_churn.split(":", 1)
+        b = bands[band]
+        b["n"] += n
+        b["came_back"] += back
         if stage in active_stages:
-            b["active"] += r["n"]
+            b["active"] += n
         if stage == Customer.Stage.LOST:
-            b["lost"] += r["n"]
-            reason = r["send__customer__churn_reason"] or "other"
-            b["churn"][reason] = b["churn"].get(reason, 0) + r["n"]
+            b["lost"] += n
+            reason = churn_reason or "other"
+            b["churn"][reason] = b["churn"].get(reason, 0) + n
     for b in bands.values():
         for key in ("came_back", "active", "lost"):
             b[f"{key}_share"] = b[key] / b["n"] if b["n"] else None
-        b["churn"] = sorted(b["churn"].items(), key=lambda kv: -kv[1])
+        b["churn"] = sorted(b["churn"].items(), key=lambda kv: (-kv[1], kv[0]))
     result = list(bands.values())
     lost_total = sum(b["lost"] for b in result)
     lost_satisfied = bands[SATISFIED]["lost"]
@@ -382,7 +337,7 @@ PARTS = {
     "loyalty": loyalty,
     "credit": credit,
 }
-# Loyalty probes every answering customer's later contacts: the page loads it after the rest.
+# The page loads loyalty after the rest (`?part=loyalty`), from when it was computed live.
 PAGE_PARTS = tuple(name for name in PARTS if name != "loyalty")
 
 

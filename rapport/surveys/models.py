@@ -451,6 +451,8 @@ class SatisfactionRollup(models.Model):
     - kano: key the question id, key2 "functional:dysfunctional"; n answers.
     - credit: key the staff id, key2 the role; n answered sends, a Σ CSAT, b CSATs given,
       c NPS promoters, d detractors, e NPS answers given.
+    - loyalty: key the band (satisfied, neutral, dissatisfied), key2 "stage:churn reason" of the
+      customer now; n answers, a those whose customer came back after answering.
     Rows are the day's send creation day (site time zone), as the analysis's period is."""
 
     class Grain(models.TextChoices):
@@ -465,6 +467,7 @@ class SatisfactionRollup(models.Model):
         SERVQUAL = "servqual", _("SERVQUAL")
         KANO = "kano", _("KANO")
         CREDIT = "credit", _("Credit")
+        LOYALTY = "loyalty", _("Loyalty")
 
     grain = models.CharField(_("grain"), max_length=8, choices=Grain.choices)
     day = models.DateField(_("day"))

@@ -1,8 +1,8 @@
 """Daily rollups of the satisfaction analysis (满意度日汇总), kept current by the worker.
 
-Every figure of the analysis but loyalty is a sum over sends, responses, answers or credits, so
-it can be summed per day first. `SatisfactionRollup` holds, per day of the send's creation, the
-counts and sums of each measure (see its docstring) at three grains: the day's totals;
+Every figure of the analysis is a sum over sends, responses, answers or credits, so it can be
+summed per day first. `SatisfactionRollup` holds, per day of the send's creation, the counts and
+sums of each measure (see its docstring), loyalty included, at three grains: the day's totals;
 by team, owner and questionnaire; and by those and the channel, ticket type and customer tier.
 The analysis (rapport.surveys.analysis) reads the coarsest grain that keeps its filters for the
 days that are current and computes the rest live — today, days changed since their last build,
@@ -12,18 +12,19 @@ far behind the worker is:
 - Every write that changes a day's figures marks the day changed in its own transaction (its
   version goes up): the survey services (a survey sent, delivered or found undeliverable,
   answered or changed) through `rollup_touch`, and what other domains change under the
-  figures — a customer's tier, a merge — through the hooks of rapport.surveys.rollup_hooks.
+  figures — a customer's tier, stage or churn reason, a merge, a return contact or a purchase —
+  through the hooks of rapport.surveys.rollup_hooks.
 - The worker (`surveys.rollups`) rebuilds each changed day before today from the rows, in one
   transaction, and records the version it read; a write that comes in meanwhile leaves the day
   changed for the next round.
 - `manage.py satisfaction_rollups --rebuild` rebuilds every day; `--check` compares the rollup
   with a full recomputation and fails on any difference (tests run both).
 
-Channel and ticket type are copied on the send when it is made and never change; the tier is the
-customer's current one, which is why those hooks exist. Loyalty (what customers did after
-answering, their lifecycle stage now) stays live. Rows written around the services and the
-hooks (bulk seeding) are not rolled up until a rebuild; until then their days are computed live,
-so nothing is wrong, only slower — unless they change a day already built, which only a rebuild
+Channel and ticket type are copied on the send when it is made and never change; the tier, stage
+and churn reason are the customer's current ones, and "came back" depends on contacts after the
+answer, which is why those hooks exist. Rows written around the services and the hooks (bulk
+seeding) are not rolled up until a rebuild; until then their days are computed live, so
+nothing is wrong, only slower — unless they change a day already built, which only a rebuild
 (or `--check`) then finds.
 """
 
@@ -35,6 +36,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncQuarter
 from django.utils import timezone
 
+from rapport.surveys import loyalty
 from rapport.surveys.models import (
     Answer,
     Question,
@@ -165,6 +167,20 @@ def _grouped(measure: str, sends_q: Q, *, prefix: str, grain: bool) -> QuerySet:
             )
             .order_by()
         )
+    if measure == Measure.LOYALTY:
+        back = loyalty.came_back(customer="send__customer_id", after="submitted_at")
+        return (
+            SurveyResponse.objects.filter(q, loyalty.HAS_BAND)
+            .annotate(came_back=back)
+            .values(
+                **g,
+                k=loyalty.BAND,
+                stage=F("send__customer__lifecycle_stage"),
+                churn=F("send__customer__churn_reason"),
+            )
+            .annotate(n=Count("id"), a=Count("id", filter=Q(came_back=True)))
+            .order_by()
+        )
     raise ValueError(measure)
 
 
@@ -175,6 +191,7 @@ PREFIX = {
     Measure.SERVQUAL: "response__send__",
     Measure.KANO: "response__send__",
     Measure.CREDIT: "send__",
+    Measure.LOYALTY: "send__",
 }
 
 
@@ -198,6 +215,8 @@ def _keys(measure: str, row: dict) -> tuple[str, str]:
         return str(row["k"]), timezone.localdate(quarter).isoformat() if quarter else ""
     if measure == Measure.KANO:
         return str(row["k"]), f"{row['v']}:{row['vb']}"
+    if measure == Measure.LOYALTY:
+        return str(row["k"]), f"{row['stage']}:{row['churn']}"
     return str(row["k"]), str(row.get("k2") or "")
 
 

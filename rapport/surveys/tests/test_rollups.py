@@ -1,6 +1,6 @@
 """The satisfaction rollups: the analysis reads them for the days they hold current and gives
-exactly what a full recomputation gives, under every filter, before, during and after the
-worker's rebuilds."""
+exactly what a full recomputation gives, under every filter and for loyalty too, before,
+during and after the worker's rebuilds."""
 
 from datetime import timedelta
 
@@ -114,13 +114,15 @@ def test_reading_the_rollup_takes_a_fixed_number_of_queries(
         analysis.csat(scope=scope)
     with django_assert_num_queries(2):
         analysis.nps(scope=scope)
+    with django_assert_num_queries(2):
+        analysis.loyalty(scope=scope)
     # the same with filters only the full grain keeps (no live query when no send of today
     # matches them)
     tiered = analysis.sends_in_scope(
         staff=manager, filters=analysis.Filters(tier="vip", channel="wechat", ticket_type="billing")
     )
     with django_assert_max_num_queries(5):
-        analysis.csat(scope=tiered)
+        analysis.loyalty(scope=tiered)
 
 
 def test_the_analysis_reads_the_coarsest_grain_that_keeps_its_filters(
