@@ -29,6 +29,7 @@ from rapport.customers.models import (
     Identity,
     Tag,
 )
+from rapport.customers.registry import STANDING, customers_changed
 from rapport.staff.models import User
 
 EDITABLE_FIELDS = (
@@ -271,6 +272,9 @@ def customer_update(*, customer: Customer, by: User, **fields: Any) -> Customer:
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
     opt_out_before = customer.marketing_opt_out
+    standing = None  # as stored: a model form has already set the new values on `customer`
+    if fields.keys() & set(STANDING):
+        standing = Customer.objects.filter(pk=customer.pk).values_list(*STANDING).first()
     for name, value in fields.items():
         setattr(customer, name, value)
     if customer.lifecycle_stage != Customer.Stage.LOST and "lifecycle_stage" in fields:
@@ -280,6 +284,8 @@ def customer_update(*, customer: Customer, by: User, **fields: Any) -> Customer:
         customer.name = customer.name.strip()
     customer.full_clean()
     customer.save(update_fields=[*fields, "updated_at"])
+    if standing and standing != tuple(getattr(customer, name) for name in STANDING):
+        customers_changed([customer.pk])
     if "name" in fields:
         customer_refresh_search_text(customer=customer)
     if "marketing_opt_out" in fields and bool(customer.marketing_opt_out) != opt_out_before:
@@ -454,7 +460,9 @@ def asset_create(*, customer: Customer, by: User, **fields: Any) -> Asset:
     unknown = set(fields) - set(ASSET_FIELDS)
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
-    return _save_asset(Asset(customer=customer, **fields))
+    asset = _save_asset(Asset(customer=customer, **fields))
+    customers_changed([customer.pk])  # a purchase
+    return asset
 
 
 @transaction.atomic
@@ -689,6 +697,7 @@ def customer_merge(
     record = CustomerMerge.objects.create(
         survivor=survivor, merged=duplicate, merged_by=by, snapshot=snapshot, moved=moved
     )
+    customers_changed([survivor.pk, duplicate.pk])
     audit_record(
         actor=by,
         action=AuditEntry.Action.MERGE,

@@ -23,7 +23,7 @@ from rapport.interactions.models import (
     Purpose,
     Transfer,
 )
-from rapport.interactions.registry import interaction_corrected_listeners, interaction_listeners
+from rapport.interactions.registry import correction_listeners, interaction_listeners
 from rapport.staff.models import Team, User
 from rapport.staff.services import staff_system_user
 
@@ -276,8 +276,8 @@ def interaction_correct(
         before=before,
         after={name: _snapshot_value(value) for name, value in changed.items()},
     )
-    for listener in interaction_corrected_listeners():
-        listener(interaction, set(changed))
+    for listener in correction_listeners():
+        listener(interaction, before)
     return interaction
 
 

@@ -6,25 +6,15 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from itertools import repeat
 
-from django.db.models import (
-    Case,
-    Count,
-    Exists,
-    OuterRef,
-    Q,
-    QuerySet,
-    Value,
-    When,
-)
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from rapport.customers.models import Asset, Customer
-from rapport.interactions.models import Interaction, Purpose
+from rapport.customers.models import Customer
 from rapport.staff.models import User
 from rapport.surveys import maths, rollups
+from rapport.surveys.loyalty import DISSATISFIED, NEUTRAL, SATISFIED
 from rapport.surveys.models import (
     Question,
-    SurveyResponse,
     SurveySend,
     SurveyTemplate,
 )
@@ -60,6 +50,7 @@ class Scope:
     nothing: bool = False
     first_day: date | None = None  # the period's days (also in lookups, as instants)
     last_day: date | None = None
+    live: bool = False  # from the surveys alone, never the rollup: what `--check` compares with
     # What one summary reads once for all its parts: the current rollup days, each measure.
     memo: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
@@ -76,24 +67,31 @@ class Scope:
     def sends(self) -> QuerySet[SurveySend]:
         return SurveySend.objects.filter(self.q())
 
-    def rollup_q(self) -> Q | None:
-        """The same scope as lookups on SatisfactionRollup rows, or None when a filter is not
-        one the rollup keeps (channel, ticket type, customer tier): those are computed live."""
-        if self.nothing or not {name for name, _v in self.lookups} <= ROLLUP_FILTERS:
+    def rollup_q(self) -> tuple[str, Q] | None:
+        """The rollup grain that keeps every filter of the scope and the scope as lookups on
+        its rows, or None when it is to be computed live (asked for, or a filter the rollup does
+        not keep)."""
+        names = {name for name, _v in self.lookups}
+        if self.nothing or self.live or not names <= ROLLUP_FILTERS:
             return None
-        q = Q()
+        q, fields = Q(), set()
         for name, value in self.lookups:
-            if name in ("team_id", "owner_id"):
-                q &= Q(**{name: value})
+            if name in ROLLUP_FIELDS:
+                q &= Q(**{ROLLUP_FIELDS[name]: value})
+                fields.add(ROLLUP_FIELDS[name])
             elif name == "template__code":
                 ids = SurveyTemplate.objects.filter(code=value).values("pk")
                 q &= Q(template_id__in=ids)
+                fields.add("template_id")
         if self.own_work_of is not None:
             q &= Q(team_id__in=self.team_ids) | Q(owner_id=self.own_work_of)
-        return q
+            fields |= {"team_id", "owner_id"}
+        return rollups.grain_keeping(fields), q
 
 
-ROLLUP_FILTERS = {"created_at__gte", "created_at__lt", "team_id", "owner_id", "template__code"}
+# Send lookups and the rollup field each is kept in (rollups.DIMENSIONS); the period is its days.
+ROLLUP_FIELDS = {lookup: name for name, lookup in rollups.DIMENSIONS.items()}
+ROLLUP_FILTERS = {"created_at__gte", "created_at__lt", "template__code", *ROLLUP_FIELDS}
 
 
 def _figures(scope: Scope, measure: str) -> rollups.Figures:
@@ -101,8 +99,8 @@ def _figures(scope: Scope, measure: str) -> rollups.Figures:
     for the rest (today, days changed since their build, days never built)."""
     if measure in scope.memo:
         return scope.memo[measure]
-    grain = scope.rollup_q()
-    if grain is None:
+    rolled = scope.rollup_q()
+    if rolled is None:
         figures = rollups.live_figures(measure, scope.q())
     else:
         if "built" not in scope.memo:
@@ -114,7 +112,7 @@ def _figures(scope: Scope, measure: str) -> rollups.Figures:
                 scope.q(), built, first=scope.first_day, last=scope.last_day
             )
         built = scope.memo["built"]
-        figures = rollups.rolled_figures(measure, built, grain)
+        figures = rollups.rolled_figures(measure, built, *rolled)
         rest = rollups.live_figures(measure, scope.memo["rest"])
         for key, sums in rest.sums.items():
             figures.add(key, sums)
@@ -147,10 +145,6 @@ def sends_in_scope(*, staff: User, filters: Filters) -> Scope:
         return scope
     team_ids = tuple(staff.teams.values_list("pk", flat=True))
     return replace(scope, own_work_of=staff.pk, team_ids=team_ids)
-
-
-def _responses(scope: Scope) -> QuerySet[SurveyResponse]:
-    return SurveyResponse.objects.filter(scope.q("send__"))
 
 
 def _counts(scope: Scope, measure: str) -> dict[int, int]:
@@ -264,66 +258,35 @@ def kano(*, scope: Scope) -> list[dict]:
     return out
 
 
-SATISFIED, NEUTRAL, DISSATISFIED = "satisfied", "neutral", "dissatisfied"
-RETURN_PURPOSES = ("appointment", "after_sales")
-
-
 def loyalty(*, scope: Scope) -> dict:
     """Satisfaction beside loyalty: for answering customers, grouped by what they said (CSAT 4–5,
     3, 1–2; NPS promoters, passives, detractors where no CSAT), what they did afterwards —
-    came back (a later inbound contact or a later purchase), still active, or lost (with churn
-    reasons). Satisfaction is never used to infer loyalty; the two are shown side by side.
-
-    Until appointments and sales exist, "came back" is read from what is recorded: a later
-    inbound contact to book or get service (RETURN_PURPOSES), or a later asset (a purchase)."""
-    band = Case(
-        When(csat__gte=4, then=Value(SATISFIED)),
-        When(csat=3, then=Value(NEUTRAL)),
-        When(csat__lte=2, then=Value(DISSATISFIED)),
-        When(nps__gte=9, then=Value(SATISFIED)),
-        When(nps__gte=7, then=Value(NEUTRAL)),
-        When(nps__isnull=False, then=Value(DISSATISFIED)),
-        default=Value(""),
-    )
-    later_contact = Interaction.objects.filter(
-        customer_id=OuterRef("send__customer_id"),
-        direction=Interaction.Direction.INBOUND,
-        # a non-correlated subquery: evaluated once, not joined on every probe
-        purpose_id__in=Purpose.objects.filter(code__in=RETURN_PURPOSES).values("pk"),
-        started_at__gt=OuterRef("submitted_at"),
-    )
-    later_purchase = Asset.objects.filter(
-        customer_id=OuterRef("send__customer_id"), created_at__gt=OuterRef("submitted_at")
-    )
-    rows = (
-        _responses(scope)
-        .annotate(band=band, came_back=Exists(later_contact) | Exists(later_purchase))
-        .values("band", "send__customer__lifecycle_stage", "send__customer__churn_reason")
-        .annotate(n=Count("id"), back=Count("id", filter=Q(came_back=True)))
-        .order_by()
-    )
+    came back (a later inbound contact or a later purchase: rapport.surveys.loyalty), still
+    active, or lost (with churn reasons). Satisfaction is never used to infer loyalty; the two
+    are shown side by side. Counted per day in the rollup like every other measure."""
     bands = {
         b: {"band": b, "n": 0, "came_back": 0, "active": 0, "lost": 0, "churn": {}}
         for b in (SATISFIED, NEUTRAL, DISSATISFIED)
     }
     active_stages = {Customer.Stage.ACTIVE, Customer.Stage.NEW}
-    for r in rows:
-        if r["band"] not in bands:
+    counts = _figures(scope, rollups.Measure.LOYALTY).sums
+    for (band, stage_churn), (n, back, *_rest) in counts.items():
+        if band not in bands or not n:
             continue
-        b = bands[r["band"]]
-        b["n"] += r["n"]
-        b["came_back"] += r["back"]
-        stage = r["send__customer__lifecycle_stage"]
+        stage, churn_reason = stage_churn.split(":", 1)
+        b = bands[band]
+        b["n"] += n
+        b["came_back"] += back
         if stage in active_stages:
-            b["active"] += r["n"]
+            b["active"] += n
         if stage == Customer.Stage.LOST:
-            b["lost"] += r["n"]
-            reason = r["send__customer__churn_reason"] or "other"
-            b["churn"][reason] = b["churn"].get(reason, 0) + r["n"]
+            b["lost"] += n
+            reason = churn_reason or "other"
+            b["churn"][reason] = b["churn"].get(reason, 0) + n
     for b in bands.values():
         for key in ("came_back", "active", "lost"):
             b[f"{key}_share"] = b[key] / b["n"] if b["n"] else None
-        b["churn"] = sorted(b["churn"].items(), key=lambda kv: -kv[1])
+        b["churn"] = sorted(b["churn"].items(), key=lambda kv: (-kv[1], kv[0]))
     result = list(bands.values())
     lost_total = sum(b["lost"] for b in result)
     lost_satisfied = bands[SATISFIED]["lost"]
@@ -374,7 +337,7 @@ PARTS = {
     "loyalty": loyalty,
     "credit": credit,
 }
-# Loyalty probes every answering customer's later contacts: the page loads it after the rest.
+# The page loads loyalty after the rest (`?part=loyalty`), from when it was computed live.
 PAGE_PARTS = tuple(name for name in PARTS if name != "loyalty")
 
 
@@ -383,3 +346,43 @@ def analysis_summary(*, staff: User, filters: Filters, parts=tuple(PARTS)) -> di
     absent from the result."""
     scope = sends_in_scope(staff=staff, filters=filters)
     return {name: PARTS[name](scope=scope) for name in parts}
+
+
+def comparable(value):
+    """A summary with floats rounded (sums divided in Python or in SQL may differ in the last
+    bit) and model objects by id, to compare two computations of it."""
+    if isinstance(value, dict):
+        return {k: comparable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [comparable(v) for v in value]
+    if isinstance(value, float):
+        return round(value, 9)
+    if hasattr(value, "pk"):
+        return ("pk", value.pk)
+    if hasattr(value, "__dict__") and not isinstance(value, type):
+        return comparable(vars(value))
+    return value
+
+
+def check_scopes() -> list[tuple[str, Scope]]:
+    """Every send, and those of each tier, channel, ticket type and questionnaire there is."""
+    scopes = [("all", Scope())]
+    sends = SurveySend.objects.order_by()
+    for lookup in ("channel", "ticket_type", "customer__tier", "template__code"):
+        for value in sends.values_list(lookup, flat=True).distinct():
+            scopes.append((f"{lookup}={value}", Scope(lookups=((lookup, value),))))
+    return scopes
+
+
+def rollup_figures_check() -> list[str]:
+    """Every part of the analysis as the page reads it (the rollup's current days, the rest
+    live) beside the same part computed from the surveys alone, for each of check_scopes():
+    the parts that differ, as lines (empty when the two agree)."""
+    differences = []
+    for name, scope in check_scopes():
+        rolled, computed = replace(scope, memo={}), replace(scope, live=True, memo={})
+        for part, compute in PARTS.items():
+            read, live = comparable(compute(scope=rolled)), comparable(compute(scope=computed))
+            if read != live:
+                differences.append(f"{name} {part}: from the rollup {read}, live {live}")
+    return differences

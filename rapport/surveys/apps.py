@@ -18,3 +18,8 @@ class SurveysConfig(AppConfig):
         from rapport.surveys import care_hooks
 
         care_hooks.register()
+        # The satisfaction rollup keeps the customer's tier, stage and returns: customers and
+        # interactions announce their changes to it.
+        from rapport.surveys import rollup_hooks
+
+        rollup_hooks.register()

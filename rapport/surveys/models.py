@@ -434,8 +434,14 @@ class SurveySweep(models.Model):
 
 
 class SatisfactionRollup(models.Model):
-    """One day's satisfaction figures for one (team, owner, questionnaire), one measure and key:
-    what the analysis reads instead of every send, response and answer (rapport.surveys.rollups).
+    """One day's satisfaction figures at one grain, for one measure and key: what the analysis
+    reads instead of every send, response and answer (rapport.surveys.rollups).
+
+    The grain says which of the send's dimensions the row keeps: `total` none (the day's
+    totals), `staff` the team, owner and questionnaire, `full` those and the channel, ticket
+    type and the customer's tier. A dimension a grain does not keep is empty. Each day has its
+    rows at every grain, the coarser ones sums of the full one; the analysis reads the coarsest
+    grain that keeps every filter it is given.
 
     measure / key / key2 and the sums n, a–e:
     - status: key the send's status, key2 the template id; n sends.
@@ -445,7 +451,14 @@ class SatisfactionRollup(models.Model):
     - kano: key the question id, key2 "functional:dysfunctional"; n answers.
     - credit: key the staff id, key2 the role; n answered sends, a Σ CSAT, b CSATs given,
       c NPS promoters, d detractors, e NPS answers given.
+    - loyalty: key the band (satisfied, neutral, dissatisfied), key2 "stage:churn reason" of the
+      customer now; n answers, a those whose customer came back after answering.
     Rows are the day's send creation day (site time zone), as the analysis's period is."""
+
+    class Grain(models.TextChoices):
+        TOTAL = "total", _("Day's totals")
+        STAFF = "staff", _("By team, owner and questionnaire")
+        FULL = "full", _("By every dimension")
 
     class Measure(models.TextChoices):
         STATUS = "status", _("Status")
@@ -454,11 +467,18 @@ class SatisfactionRollup(models.Model):
         SERVQUAL = "servqual", _("SERVQUAL")
         KANO = "kano", _("KANO")
         CREDIT = "credit", _("Credit")
+        LOYALTY = "loyalty", _("Loyalty")
 
+    grain = models.CharField(_("grain"), max_length=8, choices=Grain.choices)
     day = models.DateField(_("day"))
     team_id = models.BigIntegerField(_("team"), null=True, blank=True)
     owner_id = models.BigIntegerField(_("owner"), null=True, blank=True)
-    template_id = models.BigIntegerField(_("template"))
+    template_id = models.BigIntegerField(_("template"), null=True, blank=True)
+    # Copied on the send when it is made, like the team and owner.
+    channel = models.CharField(_("channel"), max_length=16, blank=True)
+    ticket_type = models.CharField(_("ticket type"), max_length=40, blank=True)
+    # The customer's tier when the day was built: a change marks the customer's days changed.
+    tier = models.CharField(_("customer tier"), max_length=16, blank=True)
     measure = models.CharField(_("measure"), max_length=8, choices=Measure.choices)
     key = models.CharField(_("key"), max_length=40)
     key2 = models.CharField(_("second key"), max_length=40, blank=True)
@@ -472,14 +492,16 @@ class SatisfactionRollup(models.Model):
     class Meta:
         verbose_name = _("satisfaction rollup")
         verbose_name_plural = _("satisfaction rollups")
-        # Covering: the analysis sums a measure's rows over a period from the index alone.
+        # Covering: the analysis sums a measure's rows of a grain over a period, under any
+        # filter, from the index alone.
         indexes = [
             models.Index(
                 fields=[
-                    *("measure", "day", "team_id", "owner_id", "template_id", "key", "key2"),
+                    *("grain", "measure", "day", "team_id", "owner_id", "template_id"),
+                    *("channel", "ticket_type", "tier", "key", "key2"),
                     *("n", "a", "b", "c", "d", "e"),
                 ],
-                name="satisfaction_rollup_cover",
+                name="satisfaction_rollup_grain",
             )
         ]
 

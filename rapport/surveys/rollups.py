@@ -1,23 +1,31 @@
 """Daily rollups of the satisfaction analysis (满意度日汇总), kept current by the worker.
 
-Every figure of the analysis but loyalty is a sum over sends, responses, answers or credits, so it
-can be summed per day first. `SatisfactionRollup` holds, per day of the send's creation and per
-(team, owner, questionnaire), the counts and sums of each measure (see its docstring). The
-analysis (rapport.surveys.analysis) reads them for the days that are current and computes the
-rest live — today, days changed since their last build, and days never built — so its figures
-are always exactly those of a full recomputation, however far behind the worker is:
+Every figure of the analysis is a sum over sends, responses, answers or credits, so it can be
+summed per day first. `SatisfactionRollup` holds, per day of the send's creation, the counts and
+sums of each measure (see its docstring), loyalty included, at three grains: the day's totals;
+by team, owner and questionnaire; and by those and the channel, ticket type and customer tier.
+The analysis (rapport.surveys.analysis) reads the coarsest grain that keeps its filters for the
+days that are current and computes the rest live — today, days changed since their last build,
+and days never built — so its figures are always exactly those of a full recomputation, however
+far behind the worker is:
 
-- Every service that changes a day's figures (a survey sent, delivered or found undeliverable,
-  answered or changed) calls `rollup_touch` in its own transaction: the day's version goes up.
+- Every write that changes a day's figures marks the day changed in its own transaction (its
+  version goes up): the survey services (a survey sent, delivered or found undeliverable,
+  answered or changed) through `rollup_touch`, and what other domains change under the
+  figures — a customer's tier, stage or churn reason, a merge, a return contact or a purchase —
+  through the hooks of rapport.surveys.rollup_hooks.
 - The worker (`surveys.rollups`) rebuilds each changed day before today from the rows, in one
   transaction, and records the version it read; a write that comes in meanwhile leaves the day
   changed for the next round.
 - `manage.py satisfaction_rollups --rebuild` rebuilds every day; `--check` compares the rollup
   with a full recomputation and fails on any difference (tests run both).
 
-Loyalty (what customers did after answering, their lifecycle stage now) changes without any
-survey write and stays live. Rows written around the services (bulk seeding) are not rolled up
-until a rebuild; until then their days are computed live, so nothing is wrong, only slower.
+Channel and ticket type are copied on the send when it is made and never change; the tier, stage
+and churn reason are the customer's current ones, and "came back" depends on contacts after the
+answer, which is why those hooks exist. Rows written around the services and the hooks (bulk
+seeding) are not rolled up until a rebuild; until then their days are computed live, so
+nothing is wrong, only slower — unless they change a day already built, which only a rebuild
+(or `--check`) then finds.
 """
 
 from dataclasses import dataclass, field
@@ -28,6 +36,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncQuarter
 from django.utils import timezone
 
+from rapport.surveys import loyalty
 from rapport.surveys.models import (
     Answer,
     Question,
@@ -40,7 +49,29 @@ from rapport.surveys.models import (
 
 Measure = SatisfactionRollup.Measure
 SUMS = ("n", "a", "b", "c", "d", "e")
-GRAIN = ("team_id", "owner_id", "template_id")
+Grain = SatisfactionRollup.Grain
+# The dimensions a rollup row can keep: its field and the lookup on SurveySend that fills it.
+DIMENSIONS = {
+    "team_id": "team_id",
+    "owner_id": "owner_id",
+    "template_id": "template_id",
+    "channel": "channel",
+    "ticket_type": "ticket_type",
+    "tier": "customer__tier",
+}
+# What each grain keeps, coarsest first: the analysis reads the first that keeps its filters.
+GRAINS = {
+    Grain.TOTAL: (),
+    Grain.STAFF: ("team_id", "owner_id", "template_id"),
+    Grain.FULL: tuple(DIMENSIONS),
+}
+# What a row holds in a dimension its grain does not keep: NULL for the ids, "" for the others.
+EMPTY = {"team_id": None, "owner_id": None, "template_id": None}
+
+
+def grain_keeping(fields: set[str]) -> str:
+    """The coarsest grain whose rows keep every one of `fields`."""
+    return next(grain for grain, kept in GRAINS.items() if fields <= set(kept))
 
 
 def _start(day: date) -> datetime:
@@ -52,7 +83,10 @@ def _start(day: date) -> datetime:
 
 def rollup_touch(*, created_at: datetime) -> None:
     """The figures of the day a send was created on changed: count one more version of it."""
-    day = timezone.localdate(created_at)
+    _touch_day(timezone.localdate(created_at))
+
+
+def _touch_day(day: date) -> None:
     if SatisfactionRollupDay.objects.filter(day=day).update(version=F("version") + 1):
         return
     try:
@@ -62,25 +96,42 @@ def rollup_touch(*, created_at: datetime) -> None:
         SatisfactionRollupDay.objects.filter(day=day).update(version=F("version") + 1)
 
 
+def rollup_touch_sends(sends: QuerySet[SurveySend]) -> int:
+    """The figures of the days these sends were created on changed: one more version of each
+    (one query finds the days, one marks them; a day without its marker yet gets one). Returns
+    how many days."""
+    days = {timezone.localdate(at) for at in sends.values_list("created_at", flat=True)}
+    if not days:
+        return 0
+    touched = SatisfactionRollupDay.objects.filter(day__in=days).update(version=F("version") + 1)
+    if touched < len(days):
+        known = set(
+            SatisfactionRollupDay.objects.filter(day__in=days).values_list("day", flat=True)
+        )
+        for day in sorted(days - known):
+            _touch_day(day)
+    return len(days)
+
+
 # -- The grouped queries, for any set of sends --------------------------------------------------
 
 
 def _grouped(measure: str, sends_q: Q, *, prefix: str, grain: bool) -> QuerySet:
     """One measure's sums for the sends matching `sends_q` (written from SurveySend), grouped by
-    key (and by team, owner and questionnaire when `grain`)."""
-    g = [f"{prefix}{name}" for name in GRAIN] if grain else []
+    key (and by every dimension, as g_<field>, when `grain`)."""
+    g = {f"g_{name}": F(prefix + lookup) for name, lookup in DIMENSIONS.items()} if grain else {}
     q = _prefixed(sends_q, prefix)
     if measure == Measure.STATUS:
         return (
             SurveySend.objects.filter(q)
-            .values(*g, k=F("status"), k2=F("template_id"))
+            .values(**g, k=F("status"), k2=F("template_id"))
             .annotate(n=Count("id"))
             .order_by()
         )
     if measure in (Measure.CSAT, Measure.NPS):
         return (
             SurveyResponse.objects.filter(q, **{f"{measure}__isnull": False})
-            .values(*g, k=F(measure))
+            .values(**g, k=F(measure))
             .annotate(n=Count("id"))
             .order_by()
         )
@@ -89,7 +140,7 @@ def _grouped(measure: str, sends_q: Q, *, prefix: str, grain: bool) -> QuerySet:
             Answer.objects.filter(
                 q, question__kind=Question.Kind.SERVQUAL, value__isnull=False, value_b__isnull=False
             )
-            .values(*g, k=F("question__dimension"), k2=TruncQuarter("response__submitted_at"))
+            .values(**g, k=F("question__dimension"), k2=TruncQuarter("response__submitted_at"))
             .annotate(n=Count("id"), a=Sum("value"), b=Sum("value_b"))
             .order_by()
         )
@@ -98,14 +149,14 @@ def _grouped(measure: str, sends_q: Q, *, prefix: str, grain: bool) -> QuerySet:
             Answer.objects.filter(
                 q, question__kind=Question.Kind.KANO, value__isnull=False, value_b__isnull=False
             )
-            .values(*g, k=F("question_id"), v=F("value"), vb=F("value_b"))
+            .values(**g, k=F("question_id"), v=F("value"), vb=F("value_b"))
             .annotate(n=Count("id"))
             .order_by()
         )
     if measure == Measure.CREDIT:
         return (
             SurveyCredit.objects.filter(q, send__response__isnull=False)
-            .values(*g, k=F("staff_id"), k2=F("role"))
+            .values(**g, k=F("staff_id"), k2=F("role"))
             .annotate(
                 n=Count("id"),
                 a=Sum("send__response__csat"),
@@ -114,6 +165,20 @@ def _grouped(measure: str, sends_q: Q, *, prefix: str, grain: bool) -> QuerySet:
                 d=Count("id", filter=Q(send__response__nps__lte=6)),
                 e=Count("send__response__nps"),
             )
+            .order_by()
+        )
+    if measure == Measure.LOYALTY:
+        back = loyalty.came_back(customer="send__customer_id", after="submitted_at")
+        return (
+            SurveyResponse.objects.filter(q, loyalty.HAS_BAND)
+            .annotate(came_back=back)
+            .values(
+                **g,
+                k=loyalty.BAND,
+                stage=F("send__customer__lifecycle_stage"),
+                churn=F("send__customer__churn_reason"),
+            )
+            .annotate(n=Count("id"), a=Count("id", filter=Q(came_back=True)))
             .order_by()
         )
     raise ValueError(measure)
@@ -126,6 +191,7 @@ PREFIX = {
     Measure.SERVQUAL: "response__send__",
     Measure.KANO: "response__send__",
     Measure.CREDIT: "send__",
+    Measure.LOYALTY: "send__",
 }
 
 
@@ -149,6 +215,8 @@ def _keys(measure: str, row: dict) -> tuple[str, str]:
         return str(row["k"]), timezone.localdate(quarter).isoformat() if quarter else ""
     if measure == Measure.KANO:
         return str(row["k"]), f"{row['v']}:{row['vb']}"
+    if measure == Measure.LOYALTY:
+        return str(row["k"]), f"{row['stage']}:{row['churn']}"
     return str(row["k"]), str(row.get("k2") or "")
 
 
@@ -179,25 +247,32 @@ def _day_q(day: date) -> Q:
 
 
 def day_rows(day: date) -> list[SatisfactionRollup]:
-    """The rollup rows of one day, computed from the sends created that day."""
-    rows = []
+    """The rollup rows of one day at every grain, computed from the sends created that day: the
+    full grain by the database, the coarser ones summed from it."""
+    sums: dict[tuple, list[int]] = {}
     for measure in Measure.values:
-        prefix = PREFIX[measure]
-        for row in _grouped(measure, _day_q(day), prefix=prefix, grain=True):
-            key, key2 = _keys(measure, row)
-            rows.append(
-                SatisfactionRollup(
-                    day=day,
-                    team_id=row[f"{prefix}team_id"],
-                    owner_id=row[f"{prefix}owner_id"],
-                    template_id=row[f"{prefix}template_id"],
-                    measure=measure,
-                    key=key,
-                    key2=key2,
-                    **{s: int(row.get(s) or 0) for s in SUMS},
+        for row in _grouped(measure, _day_q(day), prefix=PREFIX[measure], grain=True):
+            values = {name: row[f"g_{name}"] for name in DIMENSIONS}
+            keys = _keys(measure, row)
+            for grain, kept in GRAINS.items():
+                dimensions = tuple(
+                    values[name] if name in kept else EMPTY.get(name, "") for name in DIMENSIONS
                 )
-            )
-    return rows
+                total = sums.setdefault((grain, measure, *keys, dimensions), [0] * len(SUMS))
+                for i, name in enumerate(SUMS):
+                    total[i] += int(row.get(name) or 0)
+    return [
+        SatisfactionRollup(
+            day=day,
+            grain=grain,
+            measure=measure,
+            key=key,
+            key2=key2,
+            **dict(zip(DIMENSIONS, dimensions, strict=True)),
+            **dict(zip(SUMS, total, strict=True)),
+        )
+        for (grain, measure, key, key2, dimensions), total in sums.items()
+    ]
 
 
 def rollup_build_day(day: date, *, now: datetime | None = None) -> bool:
@@ -315,8 +390,9 @@ def outside(built: list[tuple[date, date]]) -> Q:
     return q
 
 
-def rolled_figures(measure: str, built: list[tuple[date, date]], grain_q: Q) -> Figures:
-    """The sums of one measure over the rollup rows of the `built` days matching `grain_q`."""
+def rolled_figures(measure: str, built: list[tuple[date, date]], grain: str, grain_q: Q) -> Figures:
+    """The sums of one measure over the rollup rows of the `built` days at `grain` matching
+    `grain_q`."""
     figures = Figures()
     if not built:
         return figures
@@ -324,7 +400,7 @@ def rolled_figures(measure: str, built: list[tuple[date, date]], grain_q: Q) -> 
     for first, last in built:
         within |= Q(day__gte=first, day__lte=last)
     rows = (
-        SatisfactionRollup.objects.filter(within, grain_q, measure=measure)
+        SatisfactionRollup.objects.filter(within, grain_q, grain=grain, measure=measure)
         .values("key", "key2")
         .annotate(**{s: Sum(s) for s in SUMS})
         .order_by()
@@ -342,13 +418,13 @@ def rollup_check() -> list[str]:
     for day in days.values_list("day", flat=True).iterator():
         stored = _as_set(SatisfactionRollup.objects.filter(day=day))
         fresh = _as_set(day_rows(day))
-        for row in sorted(stored - fresh):
+        for row in sorted(stored - fresh, key=repr):
             differences.append(f"{day}: stored, not recomputed: {row}")
-        for row in sorted(fresh - stored):
+        for row in sorted(fresh - stored, key=repr):
             differences.append(f"{day}: recomputed, not stored: {row}")
     return differences
 
 
 def _as_set(rows) -> set[tuple]:
-    names = ("team_id", "owner_id", "template_id", "measure", "key", "key2", *SUMS)
+    names = ("grain", *DIMENSIONS, "measure", "key", "key2", *SUMS)
     return {tuple(getattr(r, n) for n in names) for r in rows}

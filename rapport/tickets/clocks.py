@@ -126,9 +126,10 @@ def clocks_regrouped(ticket_ids: list[int]) -> None:
     sla.clocks_regroup(ticket_ids=ticket_ids)
 
 
-def on_interaction_corrected(interaction: Interaction, changed: set[str]) -> None:
-    """A corrected channel moves the tickets opened from the interaction to another channel."""
-    if "channel" in changed:
+def on_interaction_corrected(interaction: Interaction, before: dict) -> None:
+    """A corrected channel moves the tickets opened from the interaction to another channel
+    (`before`: the changed fields' old values, by name)."""
+    if "channel" in before:
         clocks_regrouped(
             list(Ticket.objects.filter(interaction=interaction).values_list("pk", flat=True))
         )

@@ -45,6 +45,11 @@ def test_the_demo_builds_and_prints_the_logins(capsys, django_capture_on_commit_
     assert 0 < breached < 0.4 * running.count(), (breached, running.count())
     assert SlaAlert.objects.filter(level=2).exists()  # escalated up to the service manager
     assert SurveyResponse.objects.count() > 100
+    # what the builders after the surveys wrote (bookings and work orders: returns) kept every
+    # figure of the satisfaction analysis read from its rollup equal to the live one
+    from rapport.surveys.analysis import rollup_figures_check
+
+    assert rollup_figures_check() == []
     # The mailbox: new mails in the inbox, a reply threaded into a ticket, an out-of-office
     # recorded, a broken message in quarantine.
     assert Conversation.objects.filter(state="unassigned").count() >= 4

@@ -99,9 +99,13 @@ def test_the_analysis_page_query_count_is_pinned(as_user, manager, django_assert
     # its own request
     with django_assert_num_queries(17):
         client.get(reverse("surveys:analysis"))
-    # a filter the rollup does not keep (tier): all live, no rollup days to read
-    with django_assert_num_queries(15):
+    # the rollup keeps the customer's tier (and channel and ticket type): the same queries
+    with django_assert_num_queries(17):
         client.get(reverse("surveys:analysis"), {"tier": "regular", "date_from": "2020-01-01"})
+    # loyalty: session, user; the filter form's lists; the days the rollup holds current, the
+    # sends outside them and one grouped query for those (days held add one: test_rollups)
+    with django_assert_num_queries(7):
+        client.get(reverse("surveys:analysis"), {"part": "loyalty"}, headers={"HX-Request": "true"})
 
 
 def test_loyalty_loads_after_the_page_and_without_javascript_too(as_user, manager):

@@ -2,13 +2,16 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from rapport.surveys.analysis import rollup_figures_check
 from rapport.surveys.rollups import rollup_check, rollup_rebuild
 
 
 class Command(BaseCommand):
     help = (
         "--rebuild: rebuild the satisfaction rollup of every day before today. --check: compare "
-        "every current day's rollup with a recomputation from the surveys; non-zero on a difference."
+        "every current day's rollup rows with a recomputation from the surveys, and every "
+        "figure of the analysis (loyalty too; for all sends and each tier, channel, ticket type "
+        "and questionnaire) with the same figure computed live; non-zero on a difference."
     )
 
     def add_arguments(self, parser):
@@ -22,9 +25,13 @@ class Command(BaseCommand):
             days = rollup_rebuild(log=self.stdout.write)
             self.stdout.write(f"Rebuilt {days} days.")
         if check:
-            differences = rollup_check()
-            for line in differences[:50]:
+            rows = rollup_check()
+            figures = rollup_figures_check()
+            for line in (rows + figures)[:50]:
                 self.stdout.write(line)
-            if differences:
-                raise CommandError(f"{len(differences)} rollup rows differ from the surveys.")
-            self.stdout.write("The rollup equals a full recomputation.")
+            if rows or figures:
+                raise CommandError(
+                    f"{len(rows)} rollup rows differ from the surveys; "
+                    f"{len(figures)} figures of the analysis differ from the live ones."
+                )
+            self.stdout.write("The rollup and every figure equal a full recomputation.")
