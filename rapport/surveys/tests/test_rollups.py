@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from rapport.customers.services import customer_update
 from rapport.surveys import analysis, rollups
 from rapport.surveys.models import SatisfactionRollup, SatisfactionRollupDay, SurveySend
 from rapport.surveys.services import survey_respond
@@ -73,6 +74,23 @@ def test_a_change_to_a_built_day_is_counted_before_the_worker_rebuilds_it(
     assert_exact(data, team, manager, supervisor)
     assert_caught_up()
     assert_exact(data, team, manager, supervisor)
+
+
+def test_the_worker_catches_up_a_few_days_a_round_and_the_figures_stay_exact(data, team, manager):
+    rollups.rollup_sweep()
+    for customer in data["customers"]:  # every day with a send changes
+        customer_update(customer=customer, by=manager, tier="regular", lifecycle_stage="at_risk")
+    behind = stale_days()
+    rounds = 0
+
+    while stale_days():
+        assert_exact(data, team, manager)
+        rounds += 1
+        assert rollups.rollup_sweep(limit=4) == min(4, len(behind) - 4 * (rounds - 1))
+
+    assert rounds == -(-len(behind) // 4) >= 3
+    assert_exact(data, team, manager)
+    assert_caught_up()
 
 
 def test_a_write_during_a_rebuild_leaves_the_day_to_rebuild_again(data, monkeypatch):
