@@ -1,6 +1,8 @@
 from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from rapport.customers.tests.factories import CustomerFactory
@@ -12,6 +14,7 @@ from rapport.interactions.models import (
     Purpose,
     Transfer,
 )
+from rapport.interactions.rollups import rollup_rebuild
 from rapport.interactions.tests.factories import (
     FollowUpTaskFactory,
     InteractionFactory,
@@ -19,6 +22,7 @@ from rapport.interactions.tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 HTMX = {"HX-Request": "true"}
 
 
@@ -343,13 +347,23 @@ def test_each_drill_down_opens_in_place_under_its_own_address(supervisor, agent,
 
 
 def test_measures_page_query_count_is_pinned(supervisor, agent, as_user, django_assert_num_queries):
-    for _ in range(10):
-        InteractionFactory(staff=agent, started_at=timezone.now() - timedelta(minutes=5))
-    client = as_user(supervisor)
+    # Mid-month, so this month holds whole past days (on the 1st it holds none: fewer queries).
+    with time_machine.travel(datetime(2026, 12, 16, 10, tzinfo=SHANGHAI), tick=False):
+        for days in range(0, 70, 7):
+            InteractionFactory(staff=agent, started_at=timezone.now() - timedelta(days=days))
+        client = as_user(supervisor)
 
-    # session, user, 2 × 4 measures, teams and people for the filter, status in the header
-    with django_assert_num_queries(13):
-        client.get("/measures/")
+        # session, user, per month the current days, contacts, status time inside and at the
+        # edges, turnover (nothing rolled up yet: all live); teams and people for the filter,
+        # status in the header
+        with django_assert_num_queries(15):
+            client.get("/measures/")
+        rollup_rebuild()
+        # this month: the current days, the rolled-up contacts and status time, today's
+        # contacts and status time live (three), turnover; last month: the current days, its
+        # month rows' version, the two rolled-up sums, turnover
+        with django_assert_num_queries(17):
+            client.get("/measures/")
 
 
 ALL_ROLES = ["agent", "specialist", "supervisor", "manager", "kam", "admin_user"]
