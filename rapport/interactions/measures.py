@@ -26,6 +26,7 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from rapport.interactions import rollups
 from rapport.interactions.models import AgentStatusInterval, Interaction
@@ -112,6 +113,26 @@ class Measures:
 
 def _ratio(numerator: float, denominator: float) -> float | None:
     return numerator / denominator if denominator else None
+
+
+# A period is read from daily rollups: its cost grows with its days, not with the history. The
+# page compares it with as many days before, so this bounds a page at twice as many.
+MAX_PERIOD_YEARS = 5
+
+
+def period_length_message(first: date, last: date) -> str | None:
+    """Why the days [first, last] (both included) are refused as a period, or None."""
+    try:
+        limit = first.replace(year=first.year + MAX_PERIOD_YEARS)
+    except ValueError:  # 29 February
+        limit = first.replace(year=first.year + MAX_PERIOD_YEARS, day=28) + timedelta(days=1)
+    if last < limit:
+        return None
+    return ngettext(
+        "Choose a period of at most %(years)s year.",
+        "Choose a period of at most %(years)s years.",
+        MAX_PERIOD_YEARS,
+    ) % {"years": MAX_PERIOD_YEARS}
 
 
 def month_bounds(day: date) -> tuple[datetime, datetime]:

@@ -458,12 +458,14 @@ def test_the_quick_log_offers_a_purpose_added_or_retired_at_once(agent, as_user)
     assert f'<option value="{added.pk}"' not in page
 
 
-def test_it_refuses_a_period_longer_than_a_quarter(supervisor, as_user):
+def test_it_shows_a_chosen_period_of_years_and_refuses_one_longer_than_five(supervisor, as_user):
     today = timezone.localdate()
+    first = today.replace(year=today.year - 5) + timedelta(days=1)
+    client = as_user(supervisor)
 
-    response = as_user(supervisor).get(
-        "/measures/", {"date_from": today - timedelta(days=92), "date_to": today}
-    )
+    five_years = client.get("/measures/", {"date_from": first, "date_to": today})
+    longer = client.get("/measures/", {"date_from": first - timedelta(days=1), "date_to": today})
 
-    assert response.status_code == 400
-    assert "请选择不超过 92 天的期间。" in response.content.decode()
+    assert five_years.status_code == 200 and five_years.context["chosen_period"]
+    assert longer.status_code == 400
+    assert longer.context["form"].errors["date_to"] == ["请选择不超过 5 年的期间。"]
