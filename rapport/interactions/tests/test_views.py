@@ -6,6 +6,7 @@ import time_machine
 from django.utils import timezone
 
 from rapport.customers.tests.factories import CustomerFactory
+from rapport.interactions import views
 from rapport.interactions.models import (
     AgentStatusInterval,
     FollowUpTask,
@@ -364,6 +365,24 @@ def test_measures_page_query_count_is_pinned(supervisor, agent, as_user, django_
         # month rows' version, the two rolled-up sums, turnover
         with django_assert_num_queries(17):
             client.get("/measures/")
+
+
+def test_a_drill_down_over_years_is_paged_and_counts_at_most_its_cap(
+    supervisor, agent, as_user, monkeypatch
+):
+    monkeypatch.setattr(views, "DRILL_CAP", 3)
+    for days in (1, 200, 400, 800):
+        InteractionFactory(
+            staff=agent, started_at=timezone.now() - timedelta(days=days), escalated=True
+        )
+    today = timezone.localdate()
+    query = {"date_from": today - timedelta(days=1000), "date_to": today, "drill": "empowerment"}
+
+    response = as_user(supervisor).get("/measures/", query, headers=HTMX)
+
+    page = response.context["drill_page"]
+    assert page.paginator.count_is_capped and page.paginator.count == 3
+    assert response.context["current"].escalated == 4
 
 
 ALL_ROLES = ["agent", "specialist", "supervisor", "manager", "kam", "admin_user"]
