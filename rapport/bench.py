@@ -143,6 +143,12 @@ def prepare(size: str) -> dict:
 
         PeriodicRun.objects.create(name=marker, next_run_at=timezone.now())
         print(f"Seeded in {time.monotonic() - started:.0f}s", flush=True)
+    from rapport.interactions.models import InteractionRollupDay
+
+    if not InteractionRollupDay.objects.exists():  # seeded before the measures' rollups
+        from rapport.interactions.rollups import rollup_rebuild
+
+        rollup_rebuild(log=lambda line: print(line, flush=True))
     manager = User.objects.filter(username="bench_manager").first()
     if manager is None:
         from rapport.staff.services import staff_create
