@@ -153,6 +153,12 @@ def prepare(size: str) -> dict:
 
     if not rollups_built():  # a dataset seeded before the compliance rollups: build them once
         rollup_rebuild(log=lambda line: print(line, flush=True))
+    from rapport.interactions.models import InteractionRollupDay
+
+    if not InteractionRollupDay.objects.exists():  # seeded before the measures' rollups
+        from rapport.interactions.rollups import rollup_rebuild
+
+        rollup_rebuild(log=lambda line: print(line, flush=True))
     from rapport.core.dbstats import refresh_statistics
 
     # Measured as the worker keeps a site: with planner statistics, current after the seeding,

@@ -109,3 +109,9 @@ BENCHMARKS.extend(assist_benchmarks())
 from rapport.demo.routing import build_routing  # noqa: E402
 
 BUILDERS.append(build_routing)
+
+# the measures' rollups (last: builders above wrote interactions and status intervals around the
+# services, or moved them in time; the bulk seeder rebuilds them itself)
+from rapport.demo.interactions import build_rollups  # noqa: E402
+
+BUILDERS.append(build_rollups)

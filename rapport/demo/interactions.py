@@ -21,6 +21,7 @@ from rapport.interactions.models import (
     Purpose,
     Transfer,
 )
+from rapport.interactions.rollups import rollup_rebuild
 from rapport.staff.models import User
 
 C = Interaction.Channel
@@ -535,6 +536,8 @@ def seed_interactions(*, size: str, rng: random.Random, customer_ids: list[int],
             FollowUpTask.objects.bulk_create(tasks, batch_size=2000)
         log(f"  interactions {stop:>8}/{count}  ({time.monotonic() - t0:.1f}s)")
     _seed_status(rng=rng, staff_ids=staff_ids[:20], now=now)
+    # The rows above went in around the services: roll their days up as the worker would.
+    rollup_rebuild(log=log)
 
 
 def _seed_status(*, rng: random.Random, staff_ids: list[int], now: datetime) -> None:
@@ -565,3 +568,12 @@ def _seed_status(*, rng: random.Random, staff_ids: list[int], now: datetime) -> 
             at = end
     _set_lengths(rows)
     AgentStatusInterval.objects.bulk_create(rows, batch_size=5000)
+
+
+# -- The measures' rollups ----------------------------------------------------------------------
+
+
+def build_rollups(*, rng: random.Random, users: dict[str, User], customers: list) -> None:
+    """The demo's builders wrote interactions and status intervals around the services (and
+    moved some back in time): roll their days up as the worker would. Runs after all of them."""
+    rollup_rebuild()

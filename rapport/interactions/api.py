@@ -4,7 +4,7 @@ The same services and selectors as the HTML views. Mounted by rapport.api.api:
 `/interactions`, `/tasks`, `/agent-status` and `/measures`.
 """
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Literal
 
 from django.core.exceptions import ValidationError
@@ -432,6 +432,9 @@ def get_measures(request: HttpRequest, query: Query[MeasuresQuery]):
         end = _local_midnight(query.end)
     if end <= start:
         raise _field_error("end", _("The end must be after the start."))
+    last_day = timezone.localdate(end - timedelta(days=1))
+    if message := m.period_length_message(timezone.localdate(start), last_day):
+        raise _field_error("end", message)
     scope = m.Scope(
         team=_optional(Team, query.team_id, "team_id"),
         person=_staff(query.staff_id, "staff_id"),

@@ -1,7 +1,9 @@
 """The effectiveness measures of DOMAIN.md §9, for any period, team or person.
 
-Every measure is one aggregate query whatever the data size; a measure whose denominator is zero
-is None (shown as "—"), never a division by zero.
+Contacts and status time are read from daily rollups for the whole past days they hold current
+and computed from the rows for the rest (rapport.interactions.rollups), so a period costs about
+the same whatever the length of the history; turnover reads the staff's leave dates. A measure
+whose denominator is zero is None (shown as "—"), never a division by zero.
 
 Definitions (shown with each figure on the supervisor page):
 - CSR empowerment (授权水平) = interactions with no transfer to a specialist or a senior manager
@@ -9,7 +11,8 @@ Definitions (shown with each figure on the supervisor page):
 - Generalist degree (通才程度) = interactions with no transfer to another representative
   ÷ all interactions, same population.
 - Non-contact time (非接触时间) = time in after-contact work (paperwork), training or break,
-  from the agent status intervals, clipped to the period. Its share is non-contact time ÷ logged-in
+  from the agent status intervals, clipped to the period (and to now), summed exactly and
+  rounded down to whole seconds once, for the whole period. Its share is non-contact time ÷ logged-in
   time, where logged-in time is every status except offline. Time "available" (waiting for the
   next contact) is logged-in time but neither contact nor non-contact time; offline is excluded.
 - CSR turnover (流动率) = representatives whose leave date falls in the period ÷ the average
@@ -21,10 +24,11 @@ Definitions (shown with each figure on the supervisor page):
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, Greatest, Least
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import ngettext
 
+from rapport.interactions import rollups
 from rapport.interactions.models import AgentStatusInterval, Interaction
 from rapport.staff.models import Team, User
 
@@ -111,6 +115,26 @@ def _ratio(numerator: float, denominator: float) -> float | None:
     return numerator / denominator if denominator else None
 
 
+# A period is read from daily rollups: its cost grows with its days, not with the history. The
+# page compares it with as many days before, so this bounds a page at twice as many.
+MAX_PERIOD_YEARS = 5
+
+
+def period_length_message(first: date, last: date) -> str | None:
+    """Why the days [first, last] (both included) are refused as a period, or None."""
+    try:
+        limit = first.replace(year=first.year + MAX_PERIOD_YEARS)
+    except ValueError:  # 29 February
+        limit = first.replace(year=first.year + MAX_PERIOD_YEARS, day=28) + timedelta(days=1)
+    if last < limit:
+        return None
+    return ngettext(
+        "Choose a period of at most %(years)s year.",
+        "Choose a period of at most %(years)s years.",
+        MAX_PERIOD_YEARS,
+    ) % {"years": MAX_PERIOD_YEARS}
+
+
 def month_bounds(day: date) -> tuple[datetime, datetime]:
     """The local calendar month containing `day`, as [start, end) aware datetimes."""
     first = day.replace(day=1)
@@ -126,65 +150,6 @@ def interactions_in_period(*, start: datetime, end: datetime, scope: Scope) -> Q
     return Interaction.objects.filter(
         scope.staff_filter(), started_at__gte=start, started_at__lt=end
     )
-
-
-def interaction_counts(*, start: datetime, end: datetime, scope: Scope) -> list[dict]:
-    """Per channel and direction: all interactions, escalated (to a specialist or senior) and
-    passed on (to another representative). One grouped query, answered from the covering index."""
-    return list(
-        interactions_in_period(start=start, end=end, scope=scope)
-        .values("channel", "direction")
-        .annotate(
-            n=Count("id"),
-            escalated_n=Count("id", filter=Q(escalated=True)),
-            passed_on_n=Count("id", filter=Q(passed_on=True)),
-        )
-        .order_by()
-    )
-
-
-def _overlapping(start: datetime, end: datetime) -> Q:
-    """Intervals overlapping [start, end), spelt so every branch can use the ended_at index:
-    history grows without bound, and a plain `started_at < end` would scan all of it."""
-    return (
-        Q(ended_at__gt=start, ended_at__lte=end)
-        | Q(ended_at__gt=end, started_at__lt=end)
-        | Q(ended_at__isnull=True, started_at__lt=end)
-    )
-
-
-def status_seconds(*, start: datetime, end: datetime, scope: Scope) -> dict[str, int]:
-    """Seconds spent in each status within [start, min(end, now)), intervals clipped to it.
-
-    Intervals wholly inside the period add their stored length (an integer sum); only the few
-    that cross a boundary or are still open are clipped with datetime arithmetic.
-    """
-    now = timezone.now()
-    end = min(end, now)
-    if end <= start:
-        return {}
-    staff = AgentStatusInterval.objects.filter(scope.staff_filter())
-    inside = Q(started_at__gte=start, ended_at__lte=end, seconds__isnull=False)
-    totals: dict[str, int] = {}
-    whole = staff.filter(inside).values("status").annotate(total=Sum("seconds")).order_by()
-    for row in whole:
-        totals[row["status"]] = row["total"] or 0
-    clipped = ExpressionWrapper(
-        Least(Coalesce(F("ended_at"), Value(now)), Value(end))
-        - Greatest(F("started_at"), Value(start)),
-        output_field=DurationField(),
-    )
-    edges = (
-        staff.filter(_overlapping(start, end))
-        .exclude(inside)
-        .values("status")
-        .annotate(total=Sum(clipped))
-        .order_by()
-    )
-    for row in edges:
-        if row["total"]:
-            totals[row["status"]] = totals.get(row["status"], 0) + int(row["total"].total_seconds())
-    return {status: seconds for status, seconds in totals.items() if seconds}
 
 
 def _previous_year_month_starts(start: datetime) -> list[date]:
@@ -224,10 +189,27 @@ def channel_rows(counts: list[dict]) -> list[ChannelRow]:
     return list(rows.values())
 
 
-def measures_for(*, start: datetime, end: datetime, scope: Scope | None = None) -> Measures:
-    """All five measures for [start, end) in four queries."""
+def measures_for(
+    *,
+    start: datetime,
+    end: datetime,
+    scope: Scope | None = None,
+    live: bool = False,
+    now: datetime | None = None,
+) -> Measures:
+    """All five measures for [start, end): the whole past days the rollups hold current are read
+    from them, the rest is computed from the rows (rapport.interactions.rollups); the figures are
+    exactly those of `live=True`, which computes everything from the rows.
+
+    Queries: the current days (when the period holds a whole past day), the versions of the
+    month rows (when it holds a whole month of current days), the rolled-up contacts and status
+    time (when any day is current), the live contacts and status time (two) (when anything is
+    outside them) and turnover (not for a person). `now` (default: the clock) is where
+    open status intervals and the period's live part end."""
     scope = scope or Scope()
-    counts = interaction_counts(start=start, end=end, scope=scope)
+    now = now or timezone.now()
+    plan = rollups.plan_for(start=start, end=end, now=now, live=live)
+    counts = rollups.interaction_counts(plan=plan, staff_q=scope.staff_filter())
     left, average = turnover_counts(start=start, end=end, scope=scope)
     return Measures(
         start=start,
@@ -235,11 +217,44 @@ def measures_for(*, start: datetime, end: datetime, scope: Scope | None = None) 
         interactions=sum(c["n"] for c in counts),
         escalated=sum(c["escalated_n"] for c in counts),
         passed_on=sum(c["passed_on_n"] for c in counts),
-        status_seconds=status_seconds(start=start, end=end, scope=scope),
+        status_seconds=rollups.status_seconds(plan=plan, staff_q=scope.staff_filter(), now=now),
         left=left,
         average_headcount=average,
         channels=channel_rows(counts),
     )
+
+
+def measures_differences(
+    *, periods: list[tuple[datetime, datetime]], scopes: list[Scope]
+) -> list[str]:
+    """Each period and scope read through the rollups beside the same computed from the rows
+    alone: the differences, as lines (empty when the rollups are exact)."""
+    differences = []
+    now = timezone.now()
+    for scope in scopes:
+        for start, end in periods:
+            read = _figures(measures_for(start=start, end=end, scope=scope, now=now))
+            live = _figures(measures_for(start=start, end=end, scope=scope, now=now, live=True))
+            if read != live:
+                differences.append(
+                    f"{_label(scope)} {timezone.localtime(start):%Y-%m-%d %H:%M} to "
+                    f"{timezone.localtime(end):%Y-%m-%d %H:%M}: rollups {read}, rows {live}"
+                )
+    return differences
+
+
+def _label(scope: Scope) -> str:
+    if scope.person is not None:
+        return f"person {scope.person.pk}"
+    if scope.team is not None:
+        return f"team {scope.team.pk}"
+    return "everyone"
+
+
+def _figures(measures: Measures) -> tuple:
+    channels = tuple((row.channel, row.inbound, row.outbound) for row in measures.channels)
+    counts = (measures.interactions, measures.escalated, measures.passed_on)
+    return counts, tuple(sorted(measures.status_seconds.items())), channels
 
 
 DRILLDOWNS = ("empowerment", "generalist", "channel", "non_contact", "turnover")
@@ -275,7 +290,7 @@ def drilldown_status_intervals(
     """The non-contact intervals that overlap the period."""
     return (
         AgentStatusInterval.objects.filter(scope.staff_filter(), status__in=NON_CONTACT_STATUSES)
-        .filter(_overlapping(start, end))
+        .filter(rollups.overlapping(start, end))
         .select_related("staff")
         .order_by("-started_at", "-id")
     )

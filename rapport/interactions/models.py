@@ -394,6 +394,133 @@ class AgentStatusInterval(models.Model):
         return f"{self.staff_id} {self.status}"
 
 
+class InteractionRollup(models.Model):
+    """One day's contacts of one staff member on one channel and direction: how many, how many
+    were escalated (to a specialist or senior manager), how many passed on (to another
+    representative). What the measures read instead of every interaction
+    (rapport.interactions.rollups). The day is the local day the contact started on; the team
+    is joined at read time, so a change of membership needs no rebuild. A row with
+    `whole_month` holds the sums of its month's day rows (`day` is the month's first day), so a
+    period of years reads a row per month instead of one per day."""
+
+    day = models.DateField(_("day"))
+    whole_month = models.BooleanField(_("whole month"), default=False)
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # the unique constraint leads with it
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Interaction.Channel.choices)
+    direction = models.CharField(
+        _("direction"), max_length=8, choices=Interaction.Direction.choices
+    )
+    interactions = models.PositiveIntegerField(_("interactions"), default=0)
+    escalated = models.PositiveIntegerField(_("escalated interactions"), default=0)
+    passed_on = models.PositiveIntegerField(_("interactions passed on"), default=0)
+
+    class Meta:
+        verbose_name = _("interaction rollup")
+        verbose_name_plural = _("interaction rollups")
+        indexes = [
+            # Covering: a period's sums for everyone or a team are read from the index alone.
+            models.Index(
+                fields=[
+                    *("whole_month", "day", "staff", "channel", "direction"),
+                    *("interactions", "escalated", "passed_on"),
+                ],
+                name="interaction_rollup_cover",
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["staff", "day", "whole_month", "channel", "direction"],
+                name="interaction_rollup_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.staff_id} {self.channel} {self.direction}"
+
+
+class AgentStatusRollup(models.Model):
+    """The time one staff member spent in one status on one local day, in microseconds: their
+    status intervals split at local midnight, an interval still open counted to the day's end.
+    Microseconds, so a day's parts add up exactly to what a period's intervals give. A row with
+    `whole_month` holds the sum of its month's day rows (`day` is the month's first day)."""
+
+    day = models.DateField(_("day"))
+    whole_month = models.BooleanField(_("whole month"), default=False)
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.CASCADE,  # with the intervals themselves
+        related_name="+",
+        db_index=False,  # the unique constraint leads with it
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=AgentStatusInterval.Status.choices
+    )
+    microseconds = models.BigIntegerField(_("time (microseconds)"), default=0)
+
+    class Meta:
+        verbose_name = _("agent status rollup")
+        verbose_name_plural = _("agent status rollups")
+        indexes = [
+            models.Index(
+                fields=["whole_month", "day", "staff", "status", "microseconds"],
+                name="status_rollup_cover",
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["staff", "day", "whole_month", "status"], name="status_rollup_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.staff_id} {self.status}"
+
+
+class InteractionRollupDay(models.Model):
+    """Whether a day's interaction and agent status rollups are current: every write that
+    changes the day's figures adds one to `version` in its own transaction; the worker rebuilds
+    the day and records the version it read in `built_version`. A day is read from the rollups
+    only while the two are equal."""
+
+    day = models.DateField(_("day"), unique=True)
+    version = models.BigIntegerField(_("version"), default=1)
+    built_version = models.BigIntegerField(_("version built"), null=True, blank=True)
+    built_at = models.DateTimeField(_("built at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("interaction rollup day")
+        verbose_name_plural = _("interaction rollup days")
+        indexes = [models.Index(fields=["built_version", "day"], name="interaction_rollup_dirty")]
+
+    def __str__(self) -> str:
+        return str(self.day)
+
+
+class InteractionRollupMonth(models.Model):
+    """A month's rows summed from its days' rows, built when every day of it was current.
+    `days_version` is the sum of its days' versions then: versions only go up, so the month is
+    read only while its days are current and their versions still add up to it (a write on any
+    of its days, or a rebuild of one, leaves it to be built again)."""
+
+    month = models.DateField(_("month"), unique=True)
+    days_version = models.BigIntegerField(_("version of its days"))
+    built_at = models.DateTimeField(_("built at"))
+
+    class Meta:
+        verbose_name = _("interaction rollup month")
+        verbose_name_plural = _("interaction rollup months")
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+
 class IdempotencyRecord(models.Model):
     """The first response to a request sent with an Idempotency-Key, replayed on retries.
 

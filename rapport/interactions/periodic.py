@@ -22,3 +22,11 @@ def announce_due_tasks() -> int:
     from rapport.interactions.notices import follow_up_tasks_announce_due
 
     return follow_up_tasks_announce_due()
+
+
+@register("interactions.rollups", every=timedelta(minutes=5))
+def build_interaction_rollups() -> int:
+    """Rebuild the measures' rollup of each day changed since its last build (before today)."""
+    from rapport.interactions.rollups import rollup_sweep
+
+    return rollup_sweep()

@@ -6,6 +6,7 @@ from pydantic import Field
 
 from rapport.core.api import BodyIn, QueryIn
 from rapport.core.bounds import BoundedDate, BoundedDatetime, DueDatetime
+from rapport.interactions.measures import MAX_PERIOD_YEARS
 from rapport.interactions.models import (
     AgentStatusInterval,
     FollowUpTask,
@@ -216,6 +217,12 @@ class MeasuresQuery(QueryIn):
     start: BoundedDate | None = Field(
         None, description="First day; defaults to this month's first day."
     )
-    end: BoundedDate | None = Field(None, description="Day after the last; defaults to next month.")
+    end: BoundedDate | None = Field(
+        None,
+        description=(
+            "Day after the last; defaults to next month. "
+            f"A period is at most {MAX_PERIOD_YEARS} years."
+        ),
+    )
     team_id: int | None = None
     staff_id: int | None = None

@@ -24,6 +24,7 @@ from rapport.interactions.models import (
     Transfer,
 )
 from rapport.interactions.registry import correction_listeners, interaction_listeners
+from rapport.interactions.rollups import rollup_touch
 from rapport.staff.models import Team, User
 from rapport.staff.services import staff_system_user
 
@@ -31,6 +32,9 @@ from rapport.staff.services import staff_system_user
 CLOCK_SKEW = timedelta(minutes=5)
 # After a hand-off the first responder checks back with the customer within this time.
 CHECK_BACK_AFTER = timedelta(days=1)
+
+# What the measures' rollups count an interaction by (besides its staff member, never changed).
+ROLLED_UP_FIELDS = {"channel", "direction", "started_at"}
 
 CORRECTABLE_FIELDS = (
     "channel",
@@ -165,6 +169,7 @@ def interaction_log(
         validate_constraints=False,  # the one constraint (duration ≥ 0) is checked above
     )
     interaction.save()
+    rollup_touch(days=[timezone.localdate(interaction.started_at)])
     if follow_up is not None:
         follow_up_task_create(
             by=by,
@@ -263,6 +268,11 @@ def interaction_correct(
     if errors:
         raise ValidationError(errors)
     before = {name: _snapshot_value(getattr(interaction, name)) for name in changed}
+    if changed.keys() & ROLLED_UP_FIELDS:  # the measures' figures of its day (or both) change
+        days = {timezone.localdate(interaction.started_at)}
+        if "started_at" in changed:
+            days.add(timezone.localdate(changed["started_at"]))
+        rollup_touch(days=days)
     for name, value in changed.items():
         setattr(interaction, name, value)
     interaction.revision_count += 1
@@ -409,12 +419,15 @@ def transfer_create(
             transfer.save()
     except IntegrityError as exc:
         raise DomainError(_("The transfer could not be saved."), field="to_staff") from exc
+    flags = (interaction.passed_on, interaction.escalated)
     interaction.handler = to_staff
     if kind == Transfer.Kind.TO_REPRESENTATIVE:
         interaction.passed_on = True
     else:
         interaction.escalated = True
     interaction.save(update_fields=["handler", "passed_on", "escalated"])
+    if (interaction.passed_on, interaction.escalated) != flags:  # the measures count the flags
+        rollup_touch(days=[timezone.localdate(interaction.started_at)])
     if interaction.first_responder_id != to_staff.pk:
         FollowUpTask.objects.create(
             interaction=interaction,
@@ -447,4 +460,10 @@ def agent_status_set(*, staff: User, status: str) -> AgentStatusInterval:
         current.ended_at = max(now, current.started_at)
         current.seconds = int((current.ended_at - current.started_at).total_seconds())
         current.save(update_fields=["ended_at", "seconds"])
+    # Closing at now changes today's figures only (a past day holds an open interval to its
+    # midnight already); the new interval starts today.
+    days = {timezone.localdate(now)}
+    if current is not None:
+        days.add(timezone.localdate(current.ended_at))
+    rollup_touch(days=days)
     return AgentStatusInterval.objects.create(staff=staff, status=status, started_at=now)

@@ -34,6 +34,9 @@ from rapport.interactions.forms import (
 )
 from rapport.interactions.models import AgentStatusInterval, FollowUpTask
 
+# A drill-down over a long period lists its rows a page at a time and counts at most this many.
+DRILL_CAP = 10_000
+
 
 def _next_url(request: HttpRequest, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
@@ -368,6 +371,6 @@ def _drilldown(request, data: dict, start, end, scope: m.Scope) -> dict:
         "drill_start": start,
         "drill_end": end,
         "drill_last_day": end - timedelta(days=1),
-        "drill_page": FastPaginator(rows, 25).get_page(request.GET.get("page")),
+        "drill_page": FastPaginator(rows, 25, cap=DRILL_CAP).get_page(request.GET.get("page")),
         "non_contact_labels": [AgentStatusInterval.Status(s).label for s in m.NON_CONTACT_STATUSES],
     }

@@ -367,6 +367,22 @@ def test_measures_endpoint(supervisor, agent, api_client):
     assert empty["empowerment"] is None and empty["interactions"] == 0
 
 
+def test_measures_of_five_years_are_given_and_a_longer_period_is_refused_on_end(
+    supervisor, api_client
+):
+    client = api_client(supervisor)
+
+    five_years = client.get(f"{API}/measures", {"start": "2021-03-01", "end": "2026-03-01"})
+    longer = client.get(f"{API}/measures", {"start": "2021-03-01", "end": "2026-03-02"})
+
+    assert five_years.status_code == 200
+    assert five_years.json()["start"].startswith("2021-03-01")
+    assert longer.status_code == 422
+    assert [(e["field"], e["message"]) for e in longer.json()["errors"]] == [
+        ("end", "请选择不超过 5 年的期间。")
+    ]
+
+
 ALL_ROLES = ["agent", "specialist", "supervisor", "manager", "kam", "admin_user"]
 LEADS = {"supervisor", "manager", "admin_user"}
 

@@ -1,6 +1,6 @@
 """Every measure against values worked out by hand, including periods with nothing in them."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -199,11 +199,28 @@ def test_turnover_is_not_defined_for_one_person(csr_history):
     assert result.turnover is None
 
 
-def test_measures_take_four_queries_whatever_the_data(
+def test_measures_of_days_never_rolled_up_take_five_queries_whatever_the_data(
     march_interactions, csr_history, django_assert_num_queries
 ):
-    with django_assert_num_queries(4):
+    # the current days (none: never built), the contacts, the status intervals inside the period
+    # and those crossing its edges, turnover (test_rollups pins the reads from the rollups)
+    with django_assert_num_queries(5):
         m.measures_for(start=MARCH[0], end=MARCH[1])
+
+
+def test_status_time_is_summed_exactly_and_rounded_down_once(agent):
+    # Two half seconds make a second, however the intervals fall.
+    half = timedelta(microseconds=500_000)
+    StatusIntervalFactory(
+        staff=agent, status="break", started_at=at(2, 9), ended_at=at(2, 9) + half
+    )
+    StatusIntervalFactory(
+        staff=agent, status="break", started_at=at(3, 9), ended_at=at(3, 9) + half
+    )
+
+    result = m.measures_for(start=MARCH[0], end=MARCH[1])
+
+    assert result.status_seconds == {"break": 1}
 
 
 def test_drilldown_lists_the_interactions_behind_empowerment(march_interactions):

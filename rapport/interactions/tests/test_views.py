@@ -1,9 +1,12 @@
 from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from rapport.customers.tests.factories import CustomerFactory
+from rapport.interactions import views
 from rapport.interactions.models import (
     AgentStatusInterval,
     FollowUpTask,
@@ -12,6 +15,7 @@ from rapport.interactions.models import (
     Purpose,
     Transfer,
 )
+from rapport.interactions.rollups import rollup_rebuild
 from rapport.interactions.tests.factories import (
     FollowUpTaskFactory,
     InteractionFactory,
@@ -19,6 +23,7 @@ from rapport.interactions.tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 HTMX = {"HX-Request": "true"}
 
 
@@ -343,13 +348,41 @@ def test_each_drill_down_opens_in_place_under_its_own_address(supervisor, agent,
 
 
 def test_measures_page_query_count_is_pinned(supervisor, agent, as_user, django_assert_num_queries):
-    for _ in range(10):
-        InteractionFactory(staff=agent, started_at=timezone.now() - timedelta(minutes=5))
-    client = as_user(supervisor)
+    # Mid-month, so this month holds whole past days (on the 1st it holds none: fewer queries).
+    with time_machine.travel(datetime(2026, 12, 16, 10, tzinfo=SHANGHAI), tick=False):
+        for days in range(0, 70, 7):
+            InteractionFactory(staff=agent, started_at=timezone.now() - timedelta(days=days))
+        client = as_user(supervisor)
 
-    # session, user, 2 × 4 measures, teams and people for the filter, status in the header
-    with django_assert_num_queries(13):
-        client.get("/measures/")
+        # session, user, per month the current days, contacts, status time inside and at the
+        # edges, turnover (nothing rolled up yet: all live); teams and people for the filter,
+        # status in the header
+        with django_assert_num_queries(15):
+            client.get("/measures/")
+        rollup_rebuild()
+        # this month: the current days, the rolled-up contacts and status time, today's
+        # contacts and status time live (three), turnover; last month: the current days, its
+        # month rows' version, the two rolled-up sums, turnover
+        with django_assert_num_queries(17):
+            client.get("/measures/")
+
+
+def test_a_drill_down_over_years_is_paged_and_counts_at_most_its_cap(
+    supervisor, agent, as_user, monkeypatch
+):
+    monkeypatch.setattr(views, "DRILL_CAP", 3)
+    for days in (1, 200, 400, 800):
+        InteractionFactory(
+            staff=agent, started_at=timezone.now() - timedelta(days=days), escalated=True
+        )
+    today = timezone.localdate()
+    query = {"date_from": today - timedelta(days=1000), "date_to": today, "drill": "empowerment"}
+
+    response = as_user(supervisor).get("/measures/", query, headers=HTMX)
+
+    page = response.context["drill_page"]
+    assert page.paginator.count_is_capped and page.paginator.count == 3
+    assert response.context["current"].escalated == 4
 
 
 ALL_ROLES = ["agent", "specialist", "supervisor", "manager", "kam", "admin_user"]
@@ -444,12 +477,14 @@ def test_the_quick_log_offers_a_purpose_added_or_retired_at_once(agent, as_user)
     assert f'<option value="{added.pk}"' not in page
 
 
-def test_it_refuses_a_period_longer_than_a_quarter(supervisor, as_user):
+def test_it_shows_a_chosen_period_of_years_and_refuses_one_longer_than_five(supervisor, as_user):
     today = timezone.localdate()
+    first = today.replace(year=today.year - 5) + timedelta(days=1)
+    client = as_user(supervisor)
 
-    response = as_user(supervisor).get(
-        "/measures/", {"date_from": today - timedelta(days=92), "date_to": today}
-    )
+    five_years = client.get("/measures/", {"date_from": first, "date_to": today})
+    longer = client.get("/measures/", {"date_from": first - timedelta(days=1), "date_to": today})
 
-    assert response.status_code == 400
-    assert "请选择不超过 92 天的期间。" in response.content.decode()
+    assert five_years.status_code == 200 and five_years.context["chosen_period"]
+    assert longer.status_code == 400
+    assert longer.context["form"].errors["date_to"] == ["请选择不超过 5 年的期间。"]
