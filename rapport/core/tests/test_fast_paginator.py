@@ -26,7 +26,7 @@ def test_a_capped_count_stops_at_the_cap_on_the_first_page(rows):
 def test_later_pages_stay_reachable_past_the_cap(rows):
     page = FastPaginator(rows, 10, cap=50).get_page(7)  # rows 61-70: past the first cap
     assert page.number == 7
-    assert [r.name for r in page][0] == "job-0060"
+    assert next(r.name for r in page) == "job-0060"
     assert page.paginator.count == 100  # counted to the next multiple of the cap past row 71
     assert page.paginator.count_is_capped and page.has_next()
 
@@ -46,5 +46,6 @@ def test_a_page_past_the_end_gives_the_last_page(rows):
 
 def test_the_count_limits_the_rows_it_reads(rows):
     with CaptureQueriesContext(connection) as ctx:
-        FastPaginator(rows, 10, cap=50).get_page("not a number").paginator.count
+        count = FastPaginator(rows, 10, cap=50).get_page("not a number").paginator.count
+    assert count == 50
     assert "LIMIT 50" in ctx.captured_queries[-1]["sql"]

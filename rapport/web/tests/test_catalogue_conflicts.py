@@ -27,9 +27,7 @@ def test_the_same_text_is_translated_the_same_in_every_app():
             if msgid and msgstr:
                 translations[msgid][app] = msgstr
     conflicts = {
-        msgid: by_app
-        for msgid, by_app in translations.items()
-        if len(set(by_app.values())) > 1
+        msgid: by_app for msgid, by_app in translations.items() if len(set(by_app.values())) > 1
     }
     assert not conflicts, "\n".join(f"{msgid!r}: {by_app}" for msgid, by_app in conflicts.items())
 

@@ -1,7 +1,7 @@
 """The queue plans stay on their intended indexes with planner statistics present (issue 16).
 
-SQLite plans from `sqlite_stat1` when it has rows. The statistics of dataset S (20k tickets,
-40k clocks: planner_stats_S.json, gathered by rapport.core.dbstats) are loaded into the test
+SQLite plans from `sqlite_stat1` when it has rows. The statistics of dataset M (200k tickets,
+400k clocks: planner_stats_M.json, gathered by rapport.core.dbstats) are loaded into the test
 database, so the planner decides as it would on a real site whatever rows the test holds."""
 
 import json
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(
     connection.vendor != "sqlite", reason="PostgreSQL plans from its own autovacuum statistics"
 )
 
-STATS = Path(__file__).with_name("planner_stats_S.json")
+STATS = Path(__file__).with_name("planner_stats_M.json")
 
 
 @pytest.fixture
