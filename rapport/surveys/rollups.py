@@ -275,13 +275,18 @@ def day_rows(day: date) -> list[SatisfactionRollup]:
     ]
 
 
+def _of_day(day: date) -> QuerySet[SatisfactionRollup]:
+    """One day's rows, found through the covering index (grain and measure lead it)."""
+    return SatisfactionRollup.objects.filter(grain__in=GRAINS, measure__in=Measure.values, day=day)
+
+
 def rollup_build_day(day: date, *, now: datetime | None = None) -> bool:
     """Rebuild one day's rows; True when the day is current afterwards (no write came in)."""
     now = now or timezone.now()
     with transaction.atomic():
         marker, _created = SatisfactionRollupDay.objects.get_or_create(day=day)
         version = marker.version
-        SatisfactionRollup.objects.filter(day=day).delete()
+        _of_day(day).delete()
         SatisfactionRollup.objects.bulk_create(day_rows(day), batch_size=1000)
         return bool(
             SatisfactionRollupDay.objects.filter(pk=marker.pk, version=version).update(
@@ -416,7 +421,7 @@ def rollup_check() -> list[str]:
     differences = []
     days = SatisfactionRollupDay.objects.filter(built_version=F("version")).order_by("day")
     for day in days.values_list("day", flat=True).iterator():
-        stored = _as_set(SatisfactionRollup.objects.filter(day=day))
+        stored = _as_set(_of_day(day))
         fresh = _as_set(day_rows(day))
         for row in sorted(stored - fresh, key=repr):
             differences.append(f"{day}: stored, not recomputed: {row}")
