@@ -63,8 +63,10 @@ from rapport.interactions.models import (
 
 DAY = timedelta(days=1)
 MICROSECOND = timedelta(microseconds=1)
-# Days to build older than this make the worker bound its search for long intervals first.
-CATCH_UP = timedelta(days=7)
+# With this many days older than a week to build (a first run, a worker stopped for long), the
+# worker bounds its search for long intervals first: one pass over the intervals (about 2 s at
+# 300k) instead of reading, for each old day, every interval that ended since (about 0.2 s).
+CATCH_UP = 10
 
 Range = tuple[datetime, datetime]
 
@@ -418,9 +420,8 @@ def rollup_sweep(*, now: datetime | None = None, limit: int = 60) -> int:
         .order_by("day")
         .values_list("day", flat=True)[:limit]
     )
-    # Catching up on old days (a first run, a worker stopped for long): bound the search for
-    # intervals spanning each day once, instead of reading every interval since that day.
-    longest = longest_interval(now=now) if days and days[0] < today - CATCH_UP else None
+    old = sum(day < today - timedelta(days=7) for day in days)
+    longest = longest_interval(now=now) if old >= CATCH_UP else None
     built = sum(rollup_build_day(day, now=now, longest=longest) for day in days)
     rollup_build_months(now=now)
     return built

@@ -20,6 +20,7 @@ from rapport.interactions.models import (
     Interaction,
     InteractionRollup,
     InteractionRollupDay,
+    InteractionRollupMonth,
 )
 from rapport.interactions.services import (
     agent_status_set,
@@ -435,6 +436,25 @@ def test_the_worker_marks_quiet_days_so_a_period_reads_in_one_run(agent):
     )
     assert plan.days == [(today - timedelta(days=6), today - timedelta(days=1))]
     assert plan.live == []
+
+
+def test_the_worker_catches_up_on_history_written_before_the_rollups(history, team, other_team):
+    # Rows older than the rollups (or bulk-imported): the worker marks their days, builds them
+    # oldest first a batch at a time, then their months.
+    first = timezone.localdate(AgentStatusInterval.objects.order_by("started_at")[0].started_at)
+    days = (timezone.localdate() - first).days
+
+    assert rollups.rollup_sweep(limit=60) == 60
+    assert rollups.rollup_sweep(limit=60) == days - 60
+    assert rollups.rollup_sweep() == 0
+
+    assert InteractionRollupDay.objects.filter(built_version=F("version")).count() == days
+    assert InteractionRollupMonth.objects.count() >= 2
+    now = timezone.now()
+    _assert_equal_to_live(
+        _scopes(team, other_team, history), _periods(timezone.localdate(now)), now
+    )
+    assert rollups.rollup_check_days() == []
 
 
 def test_a_write_during_a_rebuild_leaves_the_day_to_rebuild_again(agent, monkeypatch):
