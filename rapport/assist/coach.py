@@ -104,9 +104,11 @@ def compile_rule(rule) -> CompiledRule:
     long_draft = (
         "感谢您的耐心，我会马上处理好。" * 1000 + "Thank you, I will call you today. " * 150
     )
-    started = time.perf_counter()
+    # The pattern's own work, in this thread's CPU time: on a busy machine the wall clock also
+    # counts the time spent waiting for a core, and a seeded rule was skipped for it.
+    started = time.thread_time()
     _apply(long_draft, long_draft, [compiled])
-    if time.perf_counter() - started > 0.05:
+    if time.thread_time() - started > 0.05:
         raise RuleError("pattern", "The pattern is too slow on a long draft (over 50 ms).")
     return compiled
 

@@ -165,3 +165,26 @@ def test_a_saved_rule_reports_examples_it_misses_and_applies_at_once(
     assert trial.missed == ["你必须来"] and trial.wrongly_flagged == []
     assert rules_of("你必须来") == []
     assert rules_of("您必须来") == ["must"]
+
+
+def test_a_rule_is_not_skipped_for_time_spent_waiting_for_a_core(monkeypatch):
+    """The speed check counts the pattern's own CPU time: on a busy machine the wall clock also
+    counts waiting for a core (CI skipped a seeded rule for it)."""
+    from types import SimpleNamespace
+
+    from rapport.assist import coach
+
+    wall = iter(range(0, 10_000, 5))  # every wall-clock reading five seconds after the last
+    monkeypatch.setattr(coach.time, "perf_counter", lambda: float(next(wall)))
+    monkeypatch.setattr(coach.time, "monotonic", lambda: float(next(wall)))
+    rule = SimpleNamespace(
+        code="must",
+        language="zh-hans",
+        pattern="必须",
+        unless_before="",
+        unless_after="",
+        unless_anywhere="",
+        preferred="",
+        explanation="",
+    )
+    assert coach.compile_rule(rule).code == "must"
