@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,6 +13,7 @@ from rapport.assist.coach import RuleError, compile_rule, rules_changed, run_rul
 from rapport.assist.models import CoachRecord, CoachRule, UpsetAssessment
 from rapport.assist.rules import CODES
 from rapport.assist.upset import UpsetResult, detect_upset
+from rapport.core.rawsql import insert_row
 
 
 @dataclass(frozen=True)
@@ -105,8 +106,8 @@ def upset_assess(
         reasons=result.reasons[:20],
     )
     try:
-        with transaction.atomic():
-            assessment.save()
+        with transaction.atomic():  # written once (rapport.core.rawsql): made for every message
+            insert_row(connections[UpsetAssessment.objects.db], assessment)
     except IntegrityError:  # a second or concurrent delivery stored it first
         return UpsetAssessment.objects.get(source=source, source_id=source_id), False
     return assessment, True

@@ -29,11 +29,16 @@ class Columns:
             raise ValueError(f"Not concrete fields of {model.__name__}: {fields}")
         self.attnames = [f.attname for f in self.fields]
         self._converters: dict[str, list] = {}
+        self._select: dict[str, str] = {}
 
     def select(self, connection: BaseDatabaseWrapper) -> str:
-        """`alias."col", …` for a SELECT list."""
-        q = connection.ops.quote_name
-        return ", ".join(f"{self.alias}.{q(f.column)}" for f in self.fields)
+        """`alias."col", …` for a SELECT list (written once per database vendor)."""
+        select = self._select.get(connection.vendor)
+        if select is None:
+            q = connection.ops.quote_name
+            select = ", ".join(f"{self.alias}.{q(f.column)}" for f in self.fields)
+            self._select[connection.vendor] = select
+        return select
 
     def table(self, connection: BaseDatabaseWrapper) -> str:
         """`"table" alias` for a FROM clause."""
@@ -114,3 +119,39 @@ def update_where(
             params,
         )
         return cursor.rowcount
+
+
+_INSERTS: dict[tuple[str, type[models.Model]], tuple[str, list, Any]] = {}
+
+
+def insert_row(connection: BaseDatabaseWrapper, instance: models.Model) -> models.Model:
+    """INSERT a new instance as `instance.save()` would — every concrete field but an automatic
+    primary key, each value prepared by its field (`pre_save` first: auto_now_add, files) — and
+    set its primary key from `RETURNING`. For models without their own `save()` and without
+    signal receivers, on the paths written for every message; the statement is written once per
+    model and database."""
+    model = type(instance)
+    key = (connection.alias, model)
+    entry = _INSERTS.get(key)
+    if entry is None:
+        meta, q = model._meta, connection.ops.quote_name
+        pk = meta.pk
+        fields = [f for f in meta.concrete_fields if not (f is pk and f.db_returning)]
+        if any(f.has_db_default() for f in fields):
+            raise ValueError(f"{model.__name__} has database defaults; save it with the ORM")
+        sql = (
+            f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {q(pk.column)}"
+        )
+        entry = _INSERTS[key] = (sql, fields, pk)
+    sql, fields, pk = entry
+    instance._prepare_related_fields_for_save(operation_name="save")
+    params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        returned = cursor.fetchone()[0]
+    if pk.db_returning:
+        setattr(instance, pk.attname, returned)
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return instance

@@ -36,7 +36,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import (
     Count,
     DurationField,
@@ -52,6 +52,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from rapport.core.bounds import LATEST
+from rapport.core.rollup_days import touch_days
 from rapport.interactions.models import (
     AgentStatusInterval,
     AgentStatusRollup,
@@ -80,15 +81,8 @@ def _start(day: date) -> datetime:
 
 def rollup_touch(*, days: Iterable[date]) -> None:
     """The figures of these local days changed: count one more version of each (in the caller's
-    transaction, in day order so two writers never wait on each other crosswise)."""
-    for day in sorted(set(days)):
-        if InteractionRollupDay.objects.filter(day=day).update(version=F("version") + 1):
-            continue
-        try:
-            with transaction.atomic():
-                InteractionRollupDay.objects.create(day=day, version=1)
-        except IntegrityError:  # made by a concurrent write: count ours on it
-            InteractionRollupDay.objects.filter(day=day).update(version=F("version") + 1)
+    transaction, one statement, in day order so two writers never wait on each other crosswise)."""
+    touch_days(InteractionRollupDay, days)
 
 
 # -- The live sums, for any ranges of instants --------------------------------------------------

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.core.bounds import DUE_AHEAD, datetime_message
 from rapport.core.errors import Conflict, DomainError, Forbidden
+from rapport.core.rawsql import insert_row
 from rapport.customers.models import Asset, Contact, Customer
 from rapport.interactions.models import (
     AgentStatusInterval,
@@ -168,7 +169,8 @@ def interaction_log(
         exclude=["customer", "contact", "asset", "staff", "first_responder", "handler", "purpose"],
         validate_constraints=False,  # the one constraint (duration ≥ 0) is checked above
     )
-    interaction.save()
+    # Written once (rapport.core.rawsql): every message the channels receive or send records one.
+    insert_row(connections[Interaction.objects.db], interaction)
     rollup_touch(days=[timezone.localdate(interaction.started_at)])
     if follow_up is not None:
         follow_up_task_create(

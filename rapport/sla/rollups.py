@@ -47,11 +47,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, F, Func, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from rapport.core.rollup_days import touch_days
 from rapport.sla.models import (
     CarriedCount,
     CarriedSnapshot,
@@ -149,19 +150,9 @@ def changed_days(before: ClockFacts | None, after: ClockFacts | None) -> set[dat
 
 def rollup_touch(days: Iterable[date]) -> None:
     """The counts of these days changed: count one more version of each, in the caller's
-    transaction (in day order, so two writes to the same days wait instead of deadlocking)."""
-    days = sorted(set(days))
-    if not days:
-        return
-    marks = ComplianceRollupDay.objects.filter(day__in=days)
-    if marks.update(version=F("version") + 1) == len(days):
-        return
-    for day in days:  # a day's first write: make its row (counting twice on the others is harmless)
-        try:
-            with transaction.atomic():
-                ComplianceRollupDay.objects.create(day=day, version=1)
-        except IntegrityError:
-            ComplianceRollupDay.objects.filter(day=day).update(version=F("version") + 1)
+    transaction (one statement, in day order, so two writes to the same days wait instead of
+    deadlocking)."""
+    touch_days(ComplianceRollupDay, days)
 
 
 def rollup_clock_changed(before: ClockFacts | None, after: ClockFacts | None) -> None:

@@ -31,11 +31,12 @@ nothing is wrong, only slower — unless they change a day already built, which 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncQuarter
 from django.utils import timezone
 
+from rapport.core.rollup_days import touch_days
 from rapport.surveys import loyalty
 from rapport.surveys.models import (
     Answer,
@@ -83,34 +84,14 @@ def _start(day: date) -> datetime:
 
 def rollup_touch(*, created_at: datetime) -> None:
     """The figures of the day a send was created on changed: count one more version of it."""
-    _touch_day(timezone.localdate(created_at))
-
-
-def _touch_day(day: date) -> None:
-    if SatisfactionRollupDay.objects.filter(day=day).update(version=F("version") + 1):
-        return
-    try:
-        with transaction.atomic():
-            SatisfactionRollupDay.objects.create(day=day, version=1)
-    except IntegrityError:  # made by a concurrent write: count ours on it
-        SatisfactionRollupDay.objects.filter(day=day).update(version=F("version") + 1)
+    touch_days(SatisfactionRollupDay, [timezone.localdate(created_at)])
 
 
 def rollup_touch_sends(sends: QuerySet[SurveySend]) -> int:
     """The figures of the days these sends were created on changed: one more version of each
-    (one query finds the days, one marks them; a day without its marker yet gets one). Returns
-    how many days."""
+    (one query finds the days, one statement marks them). Returns how many days."""
     days = {timezone.localdate(at) for at in sends.values_list("created_at", flat=True)}
-    if not days:
-        return 0
-    touched = SatisfactionRollupDay.objects.filter(day__in=days).update(version=F("version") + 1)
-    if touched < len(days):
-        known = set(
-            SatisfactionRollupDay.objects.filter(day__in=days).values_list("day", flat=True)
-        )
-        for day in sorted(days - known):
-            _touch_day(day)
-    return len(days)
+    return touch_days(SatisfactionRollupDay, days)
 
 
 # -- The grouped queries, for any set of sends --------------------------------------------------

@@ -31,8 +31,9 @@ from rapport.channels.models import (
     MessagingSettings,
     OutboxMessage,
 )
+from rapport.core.enqueue import enqueue_for_row
 from rapport.core.errors import DomainError, Forbidden
-from rapport.core.rawsql import Columns, read_one, update_where
+from rapport.core.rawsql import Columns, insert_row, read_one, update_where
 from rapport.customers.models import Customer
 from rapport.customers.services import (
     customer_get_or_create_from_contact,
@@ -154,8 +155,8 @@ def inbound_receive(*, account: ChannelAccount, provider_id: str, raw: bytes) ->
         inbound.raw_file.save(f"{account.pk}-{digest[:24]}.eml", ContentFile(raw), save=False)
     try:  # a repeated provider id (the common duplicate) fails on the unique constraint
         with transaction.atomic():
-            inbound.save()
-            transaction.on_commit(lambda: _enqueue_process(inbound.pk))
+            insert_row(connections[InboundMessage.objects.db], inbound)
+            _enqueue_process(inbound.pk)
     except IntegrityError:
         existing = InboundMessage.objects.filter(account=account, provider_id=provider_id).first()
         if existing is None:
@@ -165,12 +166,18 @@ def inbound_receive(*, account: ChannelAccount, provider_id: str, raw: bytes) ->
 
 
 def _enqueue_process(inbound_id: int) -> None:
+    """Queue the processing with the stored row (rapport.core.enqueue)."""
     from rapport.channels.tasks import inbound_process_task
 
-    try:
-        inbound_process_task.enqueue(inbound_id=inbound_id)
-    except Exception:  # the sweep picks the row up; the message is stored either way
+    def failed() -> None:  # the sweep picks the row up; the message is stored either way
         logger.exception("Could not queue processing of inbound message %s", inbound_id)
+
+    enqueue_for_row(
+        inbound_process_task,
+        using=InboundMessage.objects.db,
+        on_error=failed,
+        inbound_id=inbound_id,
+    )
 
 
 # --- Processing -------------------------------------------------------------------------------
@@ -346,7 +353,7 @@ def _process(inbound: InboundMessage) -> None:
             .order_by("-last_message_at", "-id")
             .first()
         )
-    message.save()
+    insert_row(connections[Message.objects.db], message)  # written once: made for every message
     _save_attachments(message, incoming.attachments)
     # Step 3: the registered threaders (tickets); they see message.ticket_id as a hint.
     decision = _ask_threaders(message, incoming.parsed, account)
@@ -369,7 +376,16 @@ def _process(inbound: InboundMessage) -> None:
         summary=_interaction_summary(message),
         started_at=min(now, incoming.sent_at) if incoming.sent_at else now,
     )
-    message.save(update_fields=["ticket_id", "conversation", "interaction"])
+    update_where(
+        connections[Message.objects.db],
+        Message,
+        {
+            "ticket_id": message.ticket_id,
+            "conversation": message.conversation_id,
+            "interaction": message.interaction_id,
+        },
+        {"id": message.pk},
+    )
     if conversation is not None and conversation.created_at != now:
         from rapport.channels.notices import conversation_message_announce
 

@@ -35,9 +35,10 @@ from rapport.channels.models import (
     Purpose,
     sms_opt_out_text,
 )
+from rapport.core.enqueue import enqueue_for_row
 from rapport.core.errors import Conflict
 from rapport.core.memo import ProcessMemo
-from rapport.core.rawsql import Columns, read_one, update_where
+from rapport.core.rawsql import Columns, insert_row, read_one, update_where
 from rapport.customers.identities import normalize_identity
 from rapport.customers.models import Customer, Identity
 from rapport.customers.selectors import consent_allows, consent_current
@@ -323,8 +324,7 @@ def outbox_queue(
         if existing is None:
             raise
         return _same_or_conflict(existing, request_hash)
-    outbox_id = outbox.pk
-    transaction.on_commit(lambda: _enqueue_send(outbox_id))
+    _enqueue_send(outbox.pk)
     return outbox
 
 
@@ -375,15 +375,15 @@ def _message_id(outbox: OutboxMessage) -> str:
 
 
 def _enqueue_send(outbox_id: int) -> None:
+    """Queue the send with the queued row (rapport.core.enqueue)."""
     from rapport.channels.tasks import outbox_send_task
 
-    try:
-        outbox_send_task.enqueue(outbox_id=outbox_id)
-    except Exception:  # the sweep sends it; the row is queued either way
+    def failed() -> None:  # the sweep sends it; the row is queued either way
         logger.exception("Could not queue sending of outbox message %s", outbox_id)
 
-
-# --- Sending ----------------------------------------------------------------------------------
+    enqueue_for_row(
+        outbox_send_task, using=OutboxMessage.objects.db, on_error=failed, outbox_id=outbox_id
+    )
 
 
 def _due(outbox: OutboxMessage, now: datetime) -> bool:
@@ -620,7 +620,7 @@ def _record_sent(outbox: OutboxMessage, account: ChannelAccount, now: datetime) 
         summary=_timeline_summary(outbox),
         started_at=min(now, timezone.now()),
     )
-    Message.objects.create(
+    message = Message(
         conversation_id=outbox.conversation_id,
         ticket_id=outbox.ticket_id,
         account=account,
@@ -642,6 +642,7 @@ def _record_sent(outbox: OutboxMessage, account: ChannelAccount, now: datetime) 
         sent_by=outbox.created_by,
         created_at=now,
     )
+    insert_row(connections[Message.objects.db], message)  # written once: made for every send
     if outbox.conversation_id:
         Conversation.objects.filter(pk=outbox.conversation_id).update(last_message_at=now)
     return interaction

@@ -1,0 +1,163 @@
+"""The statements written once for the paths every message takes: the day markers of the
+rollups (rollup_days), an INSERT as the ORM would make it (rawsql.insert_row), and a task queued
+with its row (enqueue)."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.forms.models import model_to_dict
+from django.tasks import task
+from django.test.utils import CaptureQueriesContext
+
+from rapport.core.enqueue import enqueue_for_row
+from rapport.core.rawsql import insert_row
+from rapport.core.rollup_days import touch_days
+from rapport.customers.tests.factories import CustomerFactory
+from rapport.interactions.models import Interaction, InteractionRollupDay
+from rapport.interactions.tests.factories import InteractionFactory
+from rapport.sla.models import ComplianceRollupDay
+from rapport.staff.tests.factories import StaffFactory
+
+pytestmark = pytest.mark.django_db
+
+DAY = date(2026, 3, 2)
+
+
+def test_touch_days_makes_missing_markers_and_counts_up_known_ones_in_one_statement():
+    InteractionRollupDay.objects.create(day=DAY, version=5, built_version=5)
+    with CaptureQueriesContext(connection) as queries:
+        assert touch_days(InteractionRollupDay, [DAY + timedelta(days=1), DAY, DAY]) == 2
+    assert len(queries) == 1
+    versions = dict(InteractionRollupDay.objects.values_list("day", "version"))
+    assert versions == {DAY: 6, DAY + timedelta(days=1): 1}
+    # The build mark is left alone: the day now reads as changed.
+    assert InteractionRollupDay.objects.get(day=DAY).built_version == 5
+    touch_days(InteractionRollupDay, [DAY + timedelta(days=1)])
+    assert InteractionRollupDay.objects.get(day=DAY + timedelta(days=1)).version == 2
+
+
+def test_touch_days_of_nothing_writes_nothing():
+    with CaptureQueriesContext(connection) as queries:
+        assert touch_days(ComplianceRollupDay, []) == 0
+    assert len(queries) == 0
+
+
+def test_touch_days_is_per_model():
+    touch_days(ComplianceRollupDay, [DAY])
+    touch_days(ComplianceRollupDay, [DAY])
+    assert ComplianceRollupDay.objects.get(day=DAY).version == 2
+    assert not InteractionRollupDay.objects.exists()
+
+
+def _interaction() -> Interaction:
+    return InteractionFactory.build(customer=CustomerFactory(), staff=StaffFactory())
+
+
+def test_insert_row_writes_what_save_would():
+    raw, orm = _interaction(), _interaction()
+    with CaptureQueriesContext(connection) as queries:
+        insert_row(connection, raw)
+    assert len(queries) == 1
+    orm.save()
+    assert raw.pk is not None and raw.pk != orm.pk
+    assert raw._state.adding is False and raw._state.db == "default"
+    stored = Interaction.objects.get(pk=raw.pk)
+    skip = {"id", "customer", "staff", "first_responder", "handler"}
+    as_read = {k: v for k, v in model_to_dict(stored).items() if k not in skip}
+    as_given = {k: v for k, v in model_to_dict(raw).items() if k not in skip}
+    assert as_read == as_given
+    assert stored.customer_id == raw.customer_id and stored.staff_id == raw.staff_id
+    # The same columns as the ORM's own save wrote for the other row.
+    assert set(model_to_dict(Interaction.objects.get(pk=orm.pk))) == set(model_to_dict(stored))
+
+
+def test_insert_row_refuses_an_unsaved_related_row():
+    interaction = _interaction()
+    interaction.customer = CustomerFactory.build()
+    with pytest.raises(ValueError):
+        insert_row(connection, interaction)
+    assert not Interaction.objects.exists()
+
+
+calls: list[int] = []
+
+
+@task()
+def remember(*, n: int) -> None:
+    calls.append(n)
+
+
+def test_with_the_immediate_backend_the_task_runs_after_the_commit(
+    django_capture_on_commit_callbacks,
+):
+    calls.clear()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        enqueue_for_row(remember, on_error=lambda: None, n=1)
+        assert calls == []  # not before the row it is for is committed
+    assert len(callbacks) == 1
+    assert calls == [1]
+
+
+def test_with_the_immediate_backend_a_rollback_runs_nothing(django_capture_on_commit_callbacks):
+    calls.clear()
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        enqueue_for_row(remember, on_error=lambda: None, n=2)
+        raise RuntimeError
+    assert callbacks == [] and calls == []
+
+
+def test_with_the_database_backend_the_task_is_written_in_the_callers_transaction(settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    before = DBTaskResult.objects.count()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        enqueue_for_row(remember, on_error=lambda: None, n=3)
+        assert DBTaskResult.objects.count() == before + 1  # already in this transaction
+        raise RuntimeError
+    assert DBTaskResult.objects.count() == before  # the rollback took it with the rows
+    with transaction.atomic():
+        enqueue_for_row(remember, on_error=lambda: None, n=4)
+    assert DBTaskResult.objects.count() == before + 1
+
+
+def test_the_task_row_is_the_one_the_backend_itself_writes(settings):
+    """Guards the shortcut: an upgrade of django-tasks-db that writes its rows differently
+    fails here."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    own = DBTaskResult.objects.get(pk=remember.enqueue(n=6).id)
+    with transaction.atomic():
+        enqueue_for_row(remember, on_error=lambda: None, n=6)
+    ours = DBTaskResult.objects.exclude(pk=own.pk).get()
+    skip = {"id", "enqueued_at"}
+    fields = [f.attname for f in DBTaskResult._meta.concrete_fields if f.attname not in skip]
+    assert {f: getattr(ours, f) for f in fields} == {f: getattr(own, f) for f in fields}
+    assert ours.enqueued_at is not None
+    assert ours.task_result.kwargs == {"n": 6} and ours.task_result.task.func is remember.func
+
+
+def test_a_failure_to_queue_is_reported_and_leaves_the_transaction_usable(settings, monkeypatch):
+    from rapport.core import enqueue
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    made = enqueue.task_row
+
+    def out_of_range(task, backend, kwargs):
+        row = made(task, backend, kwargs)
+        row.priority = 10_000  # the table's check constraint refuses it
+        return row
+
+    monkeypatch.setattr(enqueue, "task_row", out_of_range)
+    failures = []
+    with transaction.atomic():
+        enqueue_for_row(remember, on_error=lambda: failures.append(1), n=5)
+        InteractionRollupDay.objects.create(day=DAY)  # the caller's transaction goes on
+    assert failures == [1]
+    assert InteractionRollupDay.objects.filter(day=DAY).exists()
