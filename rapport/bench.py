@@ -376,8 +376,10 @@ def write_chat(path: Path, chat: dict, settings) -> None:
         "",
         f"One process, Python {platform.python_version()}, {os.cpu_count()} cores (shared). "
         f"{c['concurrency']} threads post {c['callbacks']} signed, encrypted text messages at "
-        "once through the Django test client (no socket): signature, timestamp, decryption, "
-        "storing the raw message, answering `success`. End to end: one callback, then the "
+        "once, each a call of the WSGI application the servers run (`rapport.wsgi`, which "
+        "answers the callback in front of Django's request cycle; no socket): signature, "
+        "timestamp, decryption, storing the raw message, queueing its processing, answering "
+        "`success`. End to end: one callback, then the "
         "inbound task run at once in the same process, until the message is on the customer's "
         "timeline (the queue's pick-up delay is not included).",
         "",

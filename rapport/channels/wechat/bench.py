@@ -1,8 +1,9 @@
 """WeChat callback timings for `make bench` (`python -m rapport.bench --only wechat`).
 
-Answer time: 50 threads POST signed, encrypted text messages to the callback URL at once (each
-its own Django test client, no socket), `TOTAL` callbacks in all after a warm-up; the time is the
-request as the test client sees it: signature check, decryption, storing the raw message and
+Answer time: 50 threads POST signed, encrypted text messages to the callback URL at once, `TOTAL`
+callbacks in all after a warm-up, each a call of the WSGI application the servers run
+(`rapport.wsgi.application`, as a gunicorn worker calls it, without the socket); the time is the
+call: signature check, decryption, storing the raw message, queueing its processing and
 answering "success" — WeChat's 5-second limit applies to exactly this.
 
 End to end: one callback, then the inbound task run at once in the same process (what a worker
@@ -10,7 +11,9 @@ does when it picks the task up), until the message is on the customer's timeline
 Interaction exists). The queue's pick-up delay is not in it.
 """
 
+import io
 import statistics
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -76,28 +79,47 @@ def _percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def callback_answer_times(*, concurrency: int = CONCURRENCY, total: int = TOTAL) -> dict:
-    import threading
+def _post(url: str, body: bytes) -> tuple[str, bytes]:
+    """One POST through the WSGI application, as a gunicorn worker makes it."""
+    from rapport.wsgi import application
 
+    path, _sep, query = url.partition("?")
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "HTTP_HOST": "127.0.0.1:8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "CONTENT_TYPE": "text/xml",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.url_scheme": "http",
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+    }
+    seen = []
+    content = b"".join(application(environ, lambda status, headers, exc=None: seen.append(status)))
+    return seen[0], content
+
+
+def callback_answer_times(*, concurrency: int = CONCURRENCY, total: int = TOTAL) -> dict:
     from django.db import connections
-    from django.test import Client
 
     account = _account()
     run = f"{int(time.time()) % 100000}"
     requests = [_request(account, n, run) for n in range(total + 20)]
-    local = threading.local()
-    failures: list[int] = []
+    failures: list[str] = []
 
     def post(item) -> float:
-        url, body = item
-        client = getattr(local, "client", None)
-        if client is None:
-            client = local.client = Client()
         started = time.perf_counter()
-        answer = client.post(url, data=body, content_type="text/xml")
+        status, content = _post(*item)
         elapsed = time.perf_counter() - started
-        if answer.status_code != 200 or answer.content != b"success":
-            failures.append(answer.status_code)
+        if not status.startswith("200") or content != b"success":
+            failures.append(status)
         return elapsed
 
     for item in requests[:20]:  # warm-up
@@ -107,6 +129,7 @@ def callback_answer_times(*, concurrency: int = CONCURRENCY, total: int = TOTAL)
         connections.close_all()
 
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        list(pool.map(lambda _n: time.sleep(0.01), range(concurrency)))  # start every thread
         started = time.perf_counter()
         times = list(pool.map(post, requests[20:]))
         wall = time.perf_counter() - started
@@ -124,19 +147,16 @@ def callback_answer_times(*, concurrency: int = CONCURRENCY, total: int = TOTAL)
 
 
 def end_to_end_times(*, n: int = END_TO_END) -> dict:
-    from django.test import Client
-
     from rapport.channels.models import InboundMessage
     from rapport.channels.services import inbound_process
 
     account = _account()
     run = f"{int(time.time()) % 100000 + 1}"
-    client = Client()
     ms = []
     for i in range(n):
         url, body = _request(account, 90_000 + i, run)
         started = time.perf_counter()
-        client.post(url, data=body, content_type="text/xml")
+        _post(url, body)
         inbound = InboundMessage.objects.filter(account=account).order_by("-id").first()
         inbound_process(inbound_id=inbound.pk)
         inbound.refresh_from_db()

@@ -15,6 +15,7 @@ text with a stable code first ("bad_signature: …"), never a 500.
 import hashlib
 import logging
 import time
+from collections.abc import Callable, Mapping
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -78,11 +79,11 @@ def _fresh(timestamp: str) -> None:
         )
 
 
-def _read_body(request: HttpRequest) -> bytes:
-    declared = request.META.get("CONTENT_LENGTH") or ""
+def _read_body(content_length: str, read: Callable[[int], bytes]) -> bytes:
+    declared = content_length or ""
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise Refused(413, "too_large", _("The body is larger than 5 MB."))
-    body = request.read(MAX_BODY_BYTES + 1)
+    body = read(MAX_BODY_BYTES + 1)
     if len(body) > MAX_BODY_BYTES:
         raise Refused(413, "too_large", _("The body is larger than 5 MB."))
     return body
@@ -115,9 +116,8 @@ def provider_id_of(message: dict[str, str], plaintext: bytes) -> str:
     return "sha256:" + hashlib.sha256(plaintext).hexdigest()
 
 
-def _decrypt_post(request: HttpRequest, settings: ChatSettings, outer: dict[str, str]) -> bytes:
-    """The plaintext message XML of a checked POST."""
-    q = request.GET
+def _decrypt_post(q: Mapping[str, str], settings: ChatSettings, outer: dict[str, str]) -> bytes:
+    """The plaintext message XML of a checked POST (`q`: the query string's parameters)."""
     timestamp, nonce = q.get("timestamp", ""), q.get("nonce", "")
     encrypted = outer.get("Encrypt", "")
     if settings.safe or q.get("encrypt_type") == "aes":
@@ -138,13 +138,21 @@ def _decrypt_post(request: HttpRequest, settings: ChatSettings, outer: dict[str,
     return b""  # plain mode: the body itself is the message
 
 
-def receive(request: HttpRequest, account_id: int, kind: str) -> HttpResponse:
-    """Check, store, answer "success"."""
+def answer(
+    *,
+    account_id: int,
+    kind: str,
+    query: Mapping[str, str],
+    content_length: str,
+    read: Callable[[int], bytes],
+) -> tuple[int, str]:
+    """Check, store, and the answer as (status, text): "success", or a refusal with its code
+    first. What the POST view and the WSGI ingress (ingress.py) both answer."""
     try:
         account, settings = _account(account_id, kind)
-        body = _read_body(request)
+        body = _read_body(content_length, read)
         outer = _xml(body)
-        plaintext = _decrypt_post(request, settings, outer) or body
+        plaintext = _decrypt_post(query, settings, outer) or body
         message = _xml(plaintext) if plaintext is not body else outer
         if not message.get("MsgType") and not message.get("Event"):
             raise Refused(400, "not_a_message", _("The XML has no MsgType."))
@@ -153,8 +161,20 @@ def receive(request: HttpRequest, account_id: int, kind: str) -> HttpResponse:
         )
     except Refused as exc:
         logger.info("Callback for account %s refused: %s %s", account_id, exc.code, exc.reason)
-        return _refusal(exc)
-    return _text("success")
+        return exc.status, f"{exc.code}: {exc.reason}"
+    return 200, "success"
+
+
+def receive(request: HttpRequest, account_id: int, kind: str) -> HttpResponse:
+    """Check, store, answer "success"."""
+    status, text = answer(
+        account_id=account_id,
+        kind=kind,
+        query=request.GET,
+        content_length=request.META.get("CONTENT_LENGTH") or "",
+        read=request.read,
+    )
+    return _text(text, status)
 
 
 @router.get("/wechat/{account_id}", include_in_schema=False)
