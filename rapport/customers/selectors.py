@@ -1,5 +1,6 @@
 """Reads of customer files, scoped to what the staff member may see."""
 
+from django.db import connections
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -233,6 +234,43 @@ def consent_allows(*, customer: Customer, purpose: str, channel: str = "") -> bo
     for value in granted:
         return value
     return not (purpose == Consent.Purpose.MARKETING and channel in OPT_IN_MARKETING_CHANNELS)
+
+
+def consent_and_deliverable(
+    *, customer: Customer, purpose: str, channel: str, identity_kind: str | None, address: str
+) -> tuple[bool, bool]:
+    """What the outbox asks at the moment of sending, in one statement: (consent_allows(customer,
+    purpose, channel), whether `address` of `identity_kind` is marked undeliverable). Written
+    once (rapport.core.rawsql's reasoning): it is asked for every message sent."""
+    if (
+        customer.is_deceased
+        or customer.do_not_contact
+        or (purpose == Consent.Purpose.MARKETING and customer.marketing_opt_out)
+    ):
+        allowed = False
+    else:
+        allowed = None
+    connection = connections[Consent.objects.db]
+    q = connection.ops.quote_name
+    consent, identity = Consent._meta, Identity._meta
+    sql = (
+        f"SELECT (SELECT {q('granted')} FROM {q(consent.db_table)} "
+        f"WHERE {q('customer_id')} = %s AND {q('purpose')} = %s AND {q('channel')} IN (%s, %s) "
+        f"ORDER BY {q('recorded_at')} DESC, {q('id')} DESC LIMIT 1), "
+        f"EXISTS (SELECT 1 FROM {q(identity.db_table)} WHERE {q('kind')} = %s "
+        f"AND {q('value')} = %s AND {q('undeliverable_at')} IS NOT NULL)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [customer.pk, purpose, "", channel or "", identity_kind or "", address])
+        granted, undeliverable = cursor.fetchone()
+    if allowed is None:
+        if granted is None:
+            allowed = not (
+                purpose == Consent.Purpose.MARKETING and channel in OPT_IN_MARKETING_CHANNELS
+            )
+        else:
+            allowed = bool(granted)
+    return allowed, bool(undeliverable) and bool(identity_kind)
 
 
 def consent_summary(*, customer: Customer) -> list[dict]:

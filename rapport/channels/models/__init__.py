@@ -556,6 +556,15 @@ class MessageTemplate(models.Model):
     def __str__(self) -> str:
         return self.name or self.code
 
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        MESSAGE_TEMPLATES.forget()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        MESSAGE_TEMPLATES.forget()
+        return result
+
     def clean(self) -> None:
         # A marketing message may go out by SMS (the channel is chosen per customer), and every
         # commercial SMS must carry an easy opt-out (工信部令第31号).
@@ -742,6 +751,9 @@ SETTINGS_MEMO = ProcessMemo("messaging settings", ttl=30)
 # The account a message goes out from, read for every message sent: by id, and the default per
 # channel. Saving any account in this process forgets them all (ChannelAccount.save).
 SENDING_ACCOUNTS = ProcessMemo("sending accounts", ttl=30)
+# The active template by code, read for every message queued from a template (acknowledgements,
+# survey invitations, reminders): saving or deleting a template in this process forgets them.
+MESSAGE_TEMPLATES = ProcessMemo("message templates", ttl=30)
 
 
 class MessagingSettings(models.Model):

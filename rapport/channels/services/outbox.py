@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from rapport.channels import providers, registry
 from rapport.channels.models import (
+    MESSAGE_TEMPLATES,
     SENDING_ACCOUNTS,
     Channel,
     ChannelAccount,
@@ -41,7 +42,7 @@ from rapport.core.memo import ProcessMemo
 from rapport.core.rawsql import Columns, insert_row, read_one, update_where
 from rapport.customers.identities import normalize_identity
 from rapport.customers.models import Customer, Identity
-from rapport.customers.selectors import consent_allows, consent_current
+from rapport.customers.selectors import consent_and_deliverable, consent_current
 from rapport.interactions.models import Interaction
 from rapport.interactions.models import Purpose as InteractionPurpose
 from rapport.interactions.services import interaction_log
@@ -194,7 +195,10 @@ def outbox_queue(
         errors["channel"] = [_("Unknown channel “%(channel)s”.") % {"channel": channel}]
     template = None
     if template_code:
-        template = MessageTemplate.objects.filter(code=template_code, is_active=True).first()
+        template = MESSAGE_TEMPLATES.get(
+            template_code,
+            lambda: MessageTemplate.objects.filter(code=template_code, is_active=True).first(),
+        )
         if template is None:
             errors["template_code"] = [
                 _("No active template “%(code)s”.") % {"code": template_code}
@@ -220,7 +224,7 @@ def outbox_queue(
         ticket=ticket_id,
         thread=thread.pk if thread is not None else None,
     )
-    existing = OutboxMessage.objects.filter(idempotency_key=key).first()
+    existing = _by_key(key)
     if existing is not None:
         return _same_or_conflict(existing, request_hash)
 
@@ -326,6 +330,15 @@ def outbox_queue(
         return _same_or_conflict(existing, request_hash)
     _enqueue_send(outbox.pk)
     return outbox
+
+
+def _by_key(key: str) -> OutboxMessage | None:
+    """The row queued with this idempotency key, if any (asked for every message queued: the
+    statement is written once, rapport.core.rawsql)."""
+    connection = connections[OutboxMessage.objects.db]
+    q = connection.ops.quote_name
+    found = read_one(connection, [_CLAIM_OUTBOX], "", f"WHERE o.{q('idempotency_key')} = %s", [key])
+    return found[0] if found is not None else None
 
 
 def sms_body(body: str, *, purpose: str, account: ChannelAccount | None) -> str:
@@ -472,19 +485,21 @@ def _stop(outbox: OutboxMessage, now: datetime) -> tuple[str, datetime | None]:
     marketing = outbox.purpose == Purpose.MARKETING
     if marketing and customer.marketing_opt_out:
         return R.MARKETING_CONSENT, None
-    if not consent_allows(customer=customer, purpose=outbox.purpose, channel=outbox.channel):
+    kind = IDENTITY_KIND.get(outbox.channel)
+    allowed, undeliverable = consent_and_deliverable(  # one statement for both
+        customer=customer,
+        purpose=outbox.purpose,
+        channel=outbox.channel,
+        identity_kind=kind,
+        address=outbox.to_address,
+    )
+    if not allowed:
         current = consent_current(customer=customer, purpose=outbox.purpose, channel=outbox.channel)
         withdrawn = current is not None and not current.granted
         return (R.MARKETING_CONSENT if marketing and withdrawn else R.NO_CONSENT), None
     if not outbox.to_address:
         return R.NO_ADDRESS, None
-    kind = IDENTITY_KIND.get(outbox.channel)
-    if (
-        kind
-        and Identity.objects.filter(
-            kind=kind, value=outbox.to_address, undeliverable_at__isnull=False
-        ).exists()
-    ):
+    if undeliverable:
         return R.UNDELIVERABLE, None
     rules = MessagingSettings.cached()
     quiet_end = quiet_hours_end(now, rules)

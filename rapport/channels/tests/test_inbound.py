@@ -290,7 +290,7 @@ def test_a_database_failure_leaves_the_message_for_the_sweep(account, monkeypatc
 
     from rapport.channels.services import inbound as inbound_module
 
-    def locked(inbound):
+    def locked(inbound, incoming=None):
         raise OperationalError("database is locked")
 
     monkeypatch.setattr(inbound_module, "_process", locked)

@@ -5,6 +5,7 @@ with its row (enqueue)."""
 from datetime import date, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.forms.models import model_to_dict
 from django.tasks import task
@@ -161,3 +162,33 @@ def test_a_failure_to_queue_is_reported_and_leaves_the_transaction_usable(settin
         InteractionRollupDay.objects.create(day=DAY)  # the caller's transaction goes on
     assert failures == [1]
     assert InteractionRollupDay.objects.filter(day=DAY).exists()
+
+
+def test_a_template_is_kept_per_process_and_a_save_here_is_used_at_once(account, customer):
+    from rapport.channels.models import MessageTemplate
+    from rapport.channels.services import outbox_queue
+
+    def queue(key: str):
+        return outbox_queue(
+            customer=customer,
+            purpose="service",
+            source="test",
+            template_code="acknowledgement",
+            context={"subject": "刹车异响"},
+            channel="email",
+            idempotency_key=key,
+        )
+
+    template = MessageTemplate.objects.get(code="acknowledgement")
+    first = queue("t1")
+    with CaptureQueriesContext(connection) as queries:
+        queue("t2")
+    assert not any("channels_messagetemplate" in q["sql"] for q in queries.captured_queries)
+    template.body_zh = "已收到：{{ subject }}"
+    template.save()
+    assert queue("t3").body == "已收到：刹车异响" != first.body
+    template.is_active = False
+    template.save()
+    with pytest.raises(ValidationError) as refused:
+        queue("t4")
+    assert "template_code" in refused.value.message_dict

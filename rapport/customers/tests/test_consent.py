@@ -4,8 +4,12 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from rapport.core.errors import Forbidden
-from rapport.customers.models import Consent
-from rapport.customers.selectors import consent_allows, consent_current
+from rapport.customers.models import Consent, Identity
+from rapport.customers.selectors import (
+    consent_allows,
+    consent_and_deliverable,
+    consent_current,
+)
 from rapport.customers.services import consent_record, customer_update
 from rapport.customers.tests.factories import CustomerFactory
 
@@ -44,6 +48,10 @@ def test_marketing_consent_matrix(customer, statements, channel, allowed):
         record(customer, granted, channel=on)
     customer.refresh_from_db()
     assert consent_allows(customer=customer, purpose="marketing", channel=channel) is allowed
+    # The outbox's one-statement check decides the same.
+    assert consent_and_deliverable(
+        customer=customer, purpose="marketing", channel=channel, identity_kind=None, address=""
+    ) == (allowed, False)
 
 
 @pytest.mark.parametrize("flag", ["do_not_contact", "is_deceased"])
@@ -53,6 +61,31 @@ def test_do_not_contact_and_deceased_allow_nothing(customer, flag, purpose, chan
     record(customer, True, purpose=purpose)
     setattr(customer, flag, True)
     assert consent_allows(customer=customer, purpose=purpose, channel=channel) is False
+    assert consent_and_deliverable(
+        customer=customer, purpose=purpose, channel=channel, identity_kind=None, address=""
+    ) == (False, False)
+
+
+def test_the_outbox_check_says_whether_the_address_is_undeliverable(customer):
+    CustomerFactory()  # another customer's rows do not count
+    identity = Identity.objects.create(customer=customer, kind="email", value="li@qq.com")
+    args = {"customer": customer, "purpose": "service", "channel": "email"}
+    assert consent_and_deliverable(**args, identity_kind="email", address="li@qq.com") == (
+        True,
+        False,
+    )
+    Identity.objects.filter(pk=identity.pk).update(undeliverable_at="2026-01-01T00:00Z")
+    assert consent_and_deliverable(**args, identity_kind="email", address="li@qq.com") == (
+        True,
+        True,
+    )
+    assert consent_and_deliverable(**args, identity_kind="phone", address="li@qq.com")[1] is False
+    assert consent_and_deliverable(**args, identity_kind=None, address="li@qq.com")[1] is False
+    record(customer, False, purpose="service", channel="email")
+    assert consent_and_deliverable(**args, identity_kind="email", address="li@qq.com") == (
+        False,
+        True,
+    )
 
 
 def test_service_is_allowed_until_withdrawn(customer):
