@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connections, transaction
+from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -105,9 +105,8 @@ def upset_assess(
         risk=result.risk,
         reasons=result.reasons[:20],
     )
-    try:
-        with transaction.atomic():  # written once (rapport.core.rawsql): made for every message
-            insert_row(connections[UpsetAssessment.objects.db], assessment)
-    except IntegrityError:  # a second or concurrent delivery stored it first
+    # Written once (rapport.core.rawsql): made for every message. A second or concurrent
+    # delivery finds the row stored first (the unique constraint, no savepoint needed).
+    if insert_row(connections[UpsetAssessment.objects.db], assessment, skip_conflict=True) is None:
         return UpsetAssessment.objects.get(source=source, source_id=source_id), False
     return assessment, True

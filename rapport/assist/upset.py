@@ -42,8 +42,85 @@ def _alt(words: str) -> str:
     return "|".join(sorted(words.split(), key=len, reverse=True))
 
 
+def _top_level(pattern: str) -> list[str]:
+    """The top-level alternatives of `pattern`, in order (| outside groups and classes)."""
+    parts, depth, in_class, escaped, current = [], 0, False, False, []
+    for ch in pattern:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    parts.append("".join(current))
+    return parts
+
+
+def _kind(alternative: str) -> str:
+    if alternative.startswith("\\b"):
+        return "english"
+    return "word" if _LITERAL.fullmatch(alternative) else "pattern"
+
+
+_LITERAL = re.compile(r"[^\\\[\](){}?*+.|^$]+")
+
+
+class Alternatives:
+    """A regex of many top-level alternatives, searched as a few smaller ones with the same
+    matches: `finditer` gives exactly what `re.compile(pattern).finditer` gives.
+
+    Python's `re` scans a plain list of words quickly, but one pattern mixing words with
+    character classes and word boundaries tries every alternative at every position: the
+    lexicons below took 0.5 ms per message together, their runs of alternatives of one kind
+    searched apart 0.2 ms. Each run is searched on its own; at each step the match starting
+    first wins, and at one start the run that comes first in the pattern, which is the choice
+    the whole pattern makes (leftmost, then the first alternative that matches there).
+    """
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        runs: list[tuple[str, list[str]]] = []
+        for alternative in _top_level(pattern):
+            kind = _kind(alternative)
+            if runs and runs[-1][0] == kind:
+                runs[-1][1].append(alternative)
+            else:
+                runs.append((kind, [alternative]))
+        self.parts = [re.compile("|".join(alternatives)) for _kind_, alternatives in runs]
+
+    def finditer(self, text: str):
+        pos, end = 0, len(text)
+        ahead: list = [False] * len(self.parts)  # each part's next match from pos (None: none)
+        while pos <= end:
+            best = None
+            for i, part in enumerate(self.parts):
+                found = ahead[i]
+                if found is False or (found is not None and found.start() < pos):
+                    found = ahead[i] = part.search(text, pos)
+                if found is not None and (best is None or found.start() < best.start()):
+                    best = found
+            if best is None:
+                return
+            yield best
+            pos = best.end() if best.end() > best.start() else best.start() + 1
+
+    def search(self, text: str):
+        return next(self.finditer(text), None)
+
+
 # Going outside the company: intensity 3 however politely said.
-_EXTERNAL = re.compile(
+_EXTERNAL = Alternatives(
     r"12315|1 ?2 ?3 ?1 ?5|315晚会|3[·.]15|消协|消费者协会|工商局|工商部门|市场监[督管]*(?:管理)?局|市场监管|质监局|"
     r"监管部门|监管机构|银保监|保监会|金融监管|(?<!故障)报警(?!灯|器|声|提示|信息|了吗)|打110|报110|拨110|110报警|警察|"
     r"派出所|公安|律师|起诉|法院|诉讼|仲裁|打官司|法律途径|法律手段|媒体|记者|电视台|新闻|曝光|微博|抖音|小红书|"
@@ -51,7 +128,7 @@ _EXTERNAL = re.compile(
     r"\b(?:regulators?|ombudsman|lawyers?|attorneys?|solicitors?|sue|suing|court|police|media|journalists?|"
     r"press|newspapers?|twitter|facebook|consumer (?:association|council|protection)|trading standards)\b"
 )
-_ABUSE = re.compile(
+_ABUSE = Alternatives(
     _alt(
         "傻逼 傻b sb 煞笔 混蛋 王八蛋 去死 滚蛋 骗子 奸商 黑心 他妈 tmd 你妈 尼玛 狗屁 废物 白痴 脑残 "
         "无耻 不要脸 人渣 畜生 垃圾公司 一群骗子 这帮混蛋"
@@ -59,7 +136,7 @@ _ABUSE = re.compile(
     + r"|(?:^|[，,。！!\s])滚(?:[，,。！!\s]|$)"
     + r"|\bf\*{2,}|\b(?:fuck\w*|shit|bullshit|idiots?|morons?|scam(?:mers?)?|crooks?|thieves|bastards?)\b"
 )
-_ANGER = re.compile(
+_ANGER = Alternatives(
     _alt(
         "太过分 过分了 气死 气人 愤怒 火大 恼火 受够 忍无可忍 无法接受 不能接受 岂有此理 搞什么 什么破 破车 破服务 "
         "垃圾 坑人 坑我 被坑 欺骗 骗人 骗钱 诈骗 要投诉 我投诉 投诉你们 去投诉 投拆 给个说法 给我一个说法 给我个说法 "
@@ -75,7 +152,7 @@ _ANGER = re.compile(
     r"worst|never again|fed up|sick of|angry|livid|appalling|useless|what a joke|a joke|"
     r"elsewhere|full refund|refund now|third time|fourth time|fifth time|[3-9] (?:times|visits))\b"
 )
-_MILD = re.compile(
+_MILD = Alternatives(
     _alt(
         "失望 不满意 不太满意 不满 有点不爽 不爽 有点生气 有点着急 很着急 非常着急 郁闷 无语 唉 遗憾 可惜 有待提高 有待改进 "
         "怎么还 还没有消息 还没 还要等 说好 到现在也没 到现在还没 等了好久 等了很久 好几天 一周了 太长 太慢 慢 说好的 又要 又忘 "

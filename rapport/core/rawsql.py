@@ -121,17 +121,21 @@ def update_where(
         return cursor.rowcount
 
 
-_INSERTS: dict[tuple[str, type[models.Model]], tuple[str, list, Any]] = {}
+_INSERTS: dict[tuple[str, type[models.Model], bool], tuple[str, list, Any]] = {}
 
 
-def insert_row(connection: BaseDatabaseWrapper, instance: models.Model) -> models.Model:
+def insert_row(
+    connection: BaseDatabaseWrapper, instance: models.Model, *, skip_conflict: bool = False
+) -> models.Model | None:
     """INSERT a new instance as `instance.save()` would — every concrete field but an automatic
     primary key, each value prepared by its field (`pre_save` first: auto_now_add, files) — and
     set its primary key from `RETURNING`. For models without their own `save()` and without
     signal receivers, on the paths written for every message; the statement is written once per
-    model and database."""
+    model and database. With `skip_conflict`, a row that would break a unique constraint is not
+    written and None is returned (`ON CONFLICT DO NOTHING`: no IntegrityError, so no savepoint
+    is needed around it)."""
     model = type(instance)
-    key = (connection.alias, model)
+    key = (connection.alias, model, skip_conflict)
     entry = _INSERTS.get(key)
     if entry is None:
         meta, q = model._meta, connection.ops.quote_name
@@ -141,7 +145,8 @@ def insert_row(connection: BaseDatabaseWrapper, instance: models.Model) -> model
             raise ValueError(f"{model.__name__} has database defaults; save it with the ORM")
         sql = (
             f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "
-            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {q(pk.column)}"
+            f"VALUES ({', '.join(['%s'] * len(fields))})"
+            f"{' ON CONFLICT DO NOTHING' if skip_conflict else ''} RETURNING {q(pk.column)}"
         )
         entry = _INSERTS[key] = (sql, fields, pk)
     sql, fields, pk = entry
@@ -149,9 +154,11 @@ def insert_row(connection: BaseDatabaseWrapper, instance: models.Model) -> model
     params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        returned = cursor.fetchone()[0]
+        row = cursor.fetchone()
+    if row is None:  # skipped on a conflict
+        return None
     if pk.db_returning:
-        setattr(instance, pk.attname, returned)
+        setattr(instance, pk.attname, row[0])
     instance._state.adding = False
     instance._state.db = connection.alias
     return instance

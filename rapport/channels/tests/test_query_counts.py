@@ -26,14 +26,14 @@ def _deliver(account, provider_id: str, raw: bytes) -> InboundMessage:
     return inbound
 
 
-def test_an_inbound_email_opening_a_conversation_costs_22_queries(
+def test_an_inbound_email_opening_a_conversation_costs_20_queries(
     account, customer, django_assert_num_queries
 ):
     # given a first mail of the day (its acknowledgement is queued once per sender and day)
     _deliver(account, "first", mail(message_id="<first@qq.com>"))
 
     # when a second new mail of the known customer arrives
-    with django_assert_num_queries(22):
+    with django_assert_num_queries(20):
         inbound = _deliver(account, "second", mail(message_id="<second@qq.com>"))
 
     # then it is recorded in a new conversation of the account's team, on the timeline
@@ -46,14 +46,14 @@ def test_an_inbound_email_opening_a_conversation_costs_22_queries(
     assert Conversation.objects.count() == 2
 
 
-def test_an_inbound_email_of_a_new_sender_costs_36_queries(
+def test_an_inbound_email_of_a_new_sender_costs_34_queries(
     account, customer, django_assert_num_queries
 ):
     _deliver(account, "first", mail(message_id="<first@qq.com>"))
 
     # a potential customer with the identity, a conversation, and the day's acknowledgement
     # (its template kept per process after the first)
-    with django_assert_num_queries(36):
+    with django_assert_num_queries(34):
         inbound = _deliver(account, "new", mail(sender="李娜 <LiNa@163.com>"))
 
     inbound.refresh_from_db()
@@ -64,14 +64,14 @@ def test_an_inbound_email_of_a_new_sender_costs_36_queries(
     assert OutboxMessage.objects.filter(customer=new, source="ack").count() == 1
 
 
-def test_an_inbound_email_reply_costs_23_queries(account, customer, django_assert_num_queries):
+def test_an_inbound_email_reply_costs_21_queries(account, customer, django_assert_num_queries):
     first = _deliver(account, "first", mail(message_id="<first@qq.com>"))
     first.refresh_from_db()
     reply = mail(
         message_id="<reply@qq.com>", In_Reply_To="<first@qq.com>", subject="回复：刹车有异响"
     )
 
-    with django_assert_num_queries(23):
+    with django_assert_num_queries(21):
         inbound = _deliver(account, "reply", reply)
 
     inbound.refresh_from_db()
@@ -81,13 +81,13 @@ def test_an_inbound_email_reply_costs_23_queries(account, customer, django_asser
     assert Conversation.objects.count() == 1
 
 
-def test_an_inbound_wechat_text_of_a_known_follower_costs_24_queries(
+def test_an_inbound_wechat_text_of_a_known_follower_costs_22_queries(
     team, django_assert_num_queries
 ):
     wechat = make_account(team)
     _deliver(wechat, "wx:1", build_xml(text_message(content="你好", msgid=1)).encode())
 
-    with django_assert_num_queries(24):
+    with django_assert_num_queries(22):
         inbound = _deliver(
             wechat, "wx:2", build_xml(text_message(content="车还没修好", msgid=2)).encode()
         )

@@ -192,3 +192,12 @@ def test_a_template_is_kept_per_process_and_a_save_here_is_used_at_once(account,
     with pytest.raises(ValidationError) as refused:
         queue("t4")
     assert "template_code" in refused.value.message_dict
+
+
+def test_insert_row_can_skip_a_row_that_breaks_a_unique_constraint():
+    first = insert_row(connection, InteractionRollupDay(day=DAY, version=3), skip_conflict=True)
+    assert first is not None and first.pk is not None
+    with CaptureQueriesContext(connection) as queries:
+        again = insert_row(connection, InteractionRollupDay(day=DAY, version=9), skip_conflict=True)
+    assert again is None and len(queries) == 1  # no savepoint needed
+    assert InteractionRollupDay.objects.get(day=DAY).version == 3
