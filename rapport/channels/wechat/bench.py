@@ -51,12 +51,10 @@ def _account():
 
 
 def _request(account, n: int, run: str) -> tuple[str, bytes]:
-    from rapport.channels.wechat.client import chat_settings
-    from rapport.channels.wechat.wxml import build_xml
+    from urllib.parse import urlencode
 
-    settings = chat_settings(account)
-    crypto = settings.crypto()
-    timestamp, nonce = str(int(time.time())), str(n)
+    from rapport.channels.wechat.simulate import signed_callback
+
     fields = {
         "ToUserName": account.address,
         "FromUserName": f"oBench{run}{n % 40:04d}xxxxxxxx",
@@ -65,13 +63,8 @@ def _request(account, n: int, run: str) -> tuple[str, bytes]:
         "Content": f"压测消息 {n}：我的订单什么时候发货？",
         "MsgId": int(run) * 100_000 + n,
     }
-    encrypted = crypto.encrypt(build_xml(fields))
-    sig = crypto.sign(timestamp, nonce, encrypted)
-    url = (
-        f"/api/v1/channels/wechat/{account.pk}?timestamp={timestamp}&nonce={nonce}"
-        f"&encrypt_type=aes&msg_signature={sig}"
-    )
-    return url, build_xml({"ToUserName": account.address, "Encrypt": encrypted}).encode()
+    query, body = signed_callback(account, fields, nonce=str(n))
+    return f"/api/v1/channels/wechat/{account.pk}?{urlencode(query)}", body
 
 
 def _percentile(values: list[float], p: float) -> float:

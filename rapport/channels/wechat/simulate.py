@@ -81,10 +81,14 @@ def wecom_message(
     return {**base, "msgtype": "text", "text": {"content": text}}
 
 
-def post_callback(account: ChannelAccount, fields: dict):
-    """Encrypt, sign and POST `fields` to the account's callback view; returns the response."""
+def signed_callback(
+    account: ChannelAccount, fields: dict, *, timestamp: str | None = None, nonce: str | None = None
+) -> tuple[dict[str, str], bytes]:
+    """(query parameters, body) of `fields` as the provider posts them to the account's
+    callback: encrypted and signed in safe mode, signed in plain mode."""
     settings = chat_settings(account)
-    timestamp, nonce = str(int(time.time())), str(secrets.randbelow(10**9))
+    timestamp = timestamp or str(int(time.time()))
+    nonce = nonce or str(secrets.randbelow(10**9))
     crypto = settings.crypto()
     plaintext = build_xml(fields)
     if settings.safe:
@@ -100,10 +104,14 @@ def post_callback(account: ChannelAccount, fields: dict):
     else:
         body = plaintext
         query = {"timestamp": timestamp, "nonce": nonce, "signature": crypto.sign(timestamp, nonce)}
+    return query, body.encode()
+
+
+def post_callback(account: ChannelAccount, fields: dict):
+    """Encrypt, sign and POST `fields` to the account's callback view; returns the response."""
+    query, body = signed_callback(account, fields)
     path = f"/api/v1/channels/{account.kind}/{account.pk}"
-    request = RequestFactory().post(
-        path, data=body.encode(), content_type="text/xml", QUERY_STRING=""
-    )
+    request = RequestFactory().post(path, data=body, content_type="text/xml", QUERY_STRING="")
     request.GET = request.GET.copy()
     request.GET.update(query)
     return receive(request, account.pk, account.kind)

@@ -3,7 +3,7 @@ servers run: the same answers as the API view, everything else passed to Django.
 
 import io
 import sys
-import time
+from urllib.parse import urlencode
 
 import pytest
 from django.db import OperationalError
@@ -11,8 +11,8 @@ from django.db import OperationalError
 from rapport.channels.models import InboundMessage
 from rapport.channels.services import inbound_process
 from rapport.channels.wechat import ingress
+from rapport.channels.wechat.simulate import signed_callback
 from rapport.channels.wechat.tests.conftest import crypto_for, text_message
-from rapport.channels.wechat.wxml import build_xml
 from rapport.wsgi import application
 
 pytestmark = pytest.mark.django_db
@@ -50,16 +50,11 @@ def call(method: str, url: str, body: bytes = b"", **extra) -> tuple[str, dict, 
     return seen["status"], seen["headers"], content
 
 
-def signed(account, fields: dict, *, timestamp=None, nonce="1320562132") -> tuple[str, bytes]:
-    crypto = crypto_for(account)
-    timestamp = str(int(time.time()) if timestamp is None else timestamp)
-    encrypted = crypto.encrypt(build_xml(fields))
-    sig = crypto.sign(timestamp, nonce, encrypted)
-    url = (
-        f"/api/v1/channels/{account.kind}/{account.pk}?timestamp={timestamp}&nonce={nonce}"
-        f"&encrypt_type=aes&msg_signature={sig}"
+def signed(account, fields: dict, *, timestamp=None) -> tuple[str, bytes]:
+    query, body = signed_callback(
+        account, fields, timestamp=None if timestamp is None else str(timestamp)
     )
-    return url, build_xml({"ToUserName": account.address, "Encrypt": encrypted}).encode()
+    return f"/api/v1/channels/{account.kind}/{account.pk}?{urlencode(query)}", body
 
 
 def test_a_message_is_stored_and_answered_success_before_django(
