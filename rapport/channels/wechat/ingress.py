@@ -29,6 +29,7 @@ from urllib.parse import parse_qsl
 from django.conf import settings
 from django.core.handlers.wsgi import LimitedStream
 from django.db import DatabaseError, close_old_connections, connection
+from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +88,6 @@ class CallbackIngress:
                 )
         except DatabaseError as exc:
             logger.warning("Callback for account %s not stored: %s", account_id, exc)
-            return 503, "busy: the message could not be stored now; please send it again"
+            return 503, "busy: " + _("The message could not be stored now; please send it again.")
         finally:
             close_old_connections()
