@@ -15,3 +15,22 @@ def test_the_benchmarks_run_the_whole_pipeline(team):
     outbox = bench.outbox_throughput(4)
     assert outbox["messages"] == 4
     assert FakeSentMessage.objects.filter(idempotency_key__startswith="bench:").count() == 4
+
+
+def test_batches_report_the_fastest_with_the_median_and_the_slowest():
+    rates = iter([50.0, 120.0, 90.0])
+
+    def measure(n):
+        rate = next(rates)
+        return {
+            "messages": n,
+            "seconds": n / rate,
+            "per_second": rate,
+            "cpu_seconds": 1.0,
+            "per_cpu_second": rate,
+        }
+
+    result = bench.batches(measure, 10, count=3)
+    assert result["per_second"] == 120.0 and result["seconds"] == 10 / 120.0
+    assert (result["median_per_second"], result["slowest_per_second"]) == (90.0, 50.0)
+    assert result["batches"] == 3
