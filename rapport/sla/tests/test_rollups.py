@@ -256,6 +256,29 @@ def test_the_rollup_gives_the_live_figures_before_during_and_after_the_rebuilds(
     assert rollups.rollup_check() == []
 
 
+def test_a_deleted_teams_clock_moving_to_no_team_between_snapshot_days_is_stored_folded(
+    team, other_team, people
+):
+    """Found by CI at 03:00 on 8 December: with this seed and date, a clock of the deleted team
+    breached on a day the sweep rebuilt (now counted as no team) and stopped on a day still read
+    from the rollup (still under the team's id), so the November snapshot's sum for the team's
+    id came to -1 and broke the table's check. Snapshots are now stored folded, as read."""
+    import time_machine
+
+    with time_machine.travel("2026-12-08 03:03 +0800", tick=True):
+        scenario = Scenario(2, [None, team, other_team], people)
+        scenario.start(18)
+        scenario.act(40)
+        rollups.rollup_rebuild()
+        scenario.start(4, since_days=30)
+        scenario.act(25)
+        Team.objects.filter(pk=other_team.pk).delete()
+        rollups.rollup_sweep()
+        assert not CarriedCount.objects.filter(key=str(other_team.pk), grain="team").exists()
+        assert rollups.rollup_check() == []
+        assert_figures_are_live()
+
+
 def _breached_long_ago(team, people):
     scenario = Scenario(7, [team], people[1:2])
     scenario.start(6)
