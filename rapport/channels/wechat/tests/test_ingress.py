@@ -6,7 +6,8 @@ import sys
 from urllib.parse import urlencode
 
 import pytest
-from django.db import OperationalError
+from django.core.signals import request_finished, request_started
+from django.db import OperationalError, close_old_connections
 
 from rapport.channels.models import InboundMessage
 from rapport.channels.services import inbound_process
@@ -21,8 +22,14 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def keep_the_test_connection(monkeypatch):
     # As Django's test client does for the request signals: the test's transaction holds the
-    # connection, so the per-request connection upkeep must not close it.
+    # connection, so the per-request connection upkeep (ours, and Django's for the requests
+    # passed on to it) must not close it.
     monkeypatch.setattr(ingress, "close_old_connections", lambda: None)
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def call(method: str, url: str, body: bytes = b"", **extra) -> tuple[str, dict, bytes]:
