@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rapport.core.errors import NotFound
+from rapport.core.prepared import Prepared, attach_related
 from rapport.sla import rollups
-from rapport.sla.models import ServiceClock, SlaAlert
+from rapport.sla.models import ClockPause, ServiceClock, SlaAlert
 from rapport.staff.models import Team, User
 
 # The groupings of the compliance table, by the ticket's current values (rollups.FIELDS).
@@ -240,10 +241,25 @@ def alert_get_for_staff(*, staff: User, alert_id: int) -> SlaAlert:
         raise NotFound(_("No such alert.")) from exc
 
 
-def clocks_for_ticket(*, ticket_id: int) -> list[ServiceClock]:
-    return list(
+_TICKET_CLOCKS = Prepared(
+    lambda shape, ticket_id: (
         ServiceClock.objects.filter(ticket_id=ticket_id)
         .select_related("policy", "policy__calendar")
-        .prefetch_related("pauses")
         .order_by("kind")
     )
+)
+_CLOCK_PAUSES = Prepared(
+    lambda shape, clock_ids: ClockPause.objects.filter(clock_id__in=clock_ids).order_by(
+        "started_at", "id"
+    )
+)
+
+
+def clocks_for_ticket(*, ticket_id: int) -> list[ServiceClock]:
+    """The ticket's clocks with their policy, calendar and pauses (`clock.pauses.all()`), as
+    statements compiled once per process."""
+    clocks = _TICKET_CLOCKS.list(ticket_id=ticket_id)
+    if clocks:
+        pauses = _CLOCK_PAUSES.list(clock_ids=[c.pk for c in clocks])
+        attach_related(clocks, "pauses", pauses, "clock_id")
+    return clocks

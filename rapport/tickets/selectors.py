@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.core.errors import NotFound
+from rapport.core.prepared import Prepared, key_value
 from rapport.core.queries import Unindexed, capped_count
 from rapport.customers.models import Customer, Identity
 from rapport.interactions.models import Interaction
@@ -45,53 +46,104 @@ SORTS = {
 QUEUES = ("mine", "owned", "team", "investigating", "unassigned", "waiting", "all")
 
 
+_TEAM_IDS = Prepared(
+    lambda shape, staff_id: (
+        User.teams.through.objects.filter(user_id=staff_id)
+        .order_by("team_id")
+        .values_list("team_id", flat=True)
+    )
+)
+
+
 def _team_ids(staff: User) -> list[int]:
     if not hasattr(staff, "_ticket_team_ids"):
-        staff._ticket_team_ids = list(staff.teams.values_list("id", flat=True))
+        staff._ticket_team_ids = _TEAM_IDS.list(staff_id=staff.pk)
     return staff._ticket_team_ids
 
 
-def _visible_q(staff: User) -> Q:
-    teams = _team_ids(staff)
+def _visible_rule(*, staff_id, teams, key_account: bool) -> Q:
     q = (
         Q(team_id__in=teams)
         | Q(team__isnull=True)
-        | Q(assignee=staff)
-        | Q(first_responder=staff)
+        | Q(assignee_id=staff_id)
+        | Q(first_responder_id=staff_id)
         | Exists(TicketInvestigation.objects.filter(ticket=OuterRef("pk"), team_id__in=teams))
     )
-    if staff.role == User.Role.KEY_ACCOUNT_MANAGER:
-        q |= Q(customer__account_manager=staff)
+    if key_account:
+        q |= Q(customer__account_manager_id=staff_id)
     return q
 
 
-def ticket_visible_qs(*, staff: User) -> QuerySet[Ticket]:
+def _visible_q(staff: User) -> Q:
+    return _visible_rule(
+        staff_id=staff.pk,
+        teams=_team_ids(staff),
+        key_account=staff.role == User.Role.KEY_ACCOUNT_MANAGER,
+    )
+
+
+def _scope(staff: User) -> str:
+    """Which visibility rule applies to `staff`: none, all, the rule, or the rule with the
+    customers a key-account manager manages (the shape of a prepared query)."""
     if not staff.can("tickets.view"):
-        return Ticket.objects.none()
+        return "none"
     if staff.can("tickets.see_all"):
+        return "all"
+    return "key_account" if staff.role == User.Role.KEY_ACCOUNT_MANAGER else "rule"
+
+
+def _scoped(scope: str, staff_id, teams) -> QuerySet[Ticket]:
+    if scope == "none":
+        return Ticket.objects.none()
+    if scope == "all":
         return Ticket.objects.all()
+    rule = _visible_rule(staff_id=staff_id, teams=teams, key_account=scope == "key_account")
+    return Ticket.objects.filter(rule)
+
+
+def _scope_values(staff: User) -> dict:
+    scope = _scope(staff)
+    if scope in ("none", "all"):
+        return {"scope": scope, "values": {}}
+    return {"scope": scope, "values": {"staff_id": staff.pk, "teams": _team_ids(staff)}}
+
+
+def ticket_visible_qs(*, staff: User) -> QuerySet[Ticket]:
+    scope = _scope(staff)
+    if scope in ("none", "all"):
+        return _scoped(scope, None, None)
     return Ticket.objects.filter(_visible_q(staff))
 
 
+DETAIL_RELATED = (
+    "customer",
+    "asset",
+    "ticket_type",
+    "ticket_type__parent",
+    "first_responder",
+    "assignee",
+    "team",
+    "repeat_of",
+    "interaction",
+)
+_TICKET_FOR_STAFF = Prepared(
+    lambda scope, ticket_id, staff_id=None, teams=None: (
+        _scoped(scope, staff_id, teams).select_related(*DETAIL_RELATED).filter(pk=ticket_id)[:1]
+    )
+)
+
+
 def ticket_get_for_staff(*, staff: User, ticket_id: int) -> Ticket:
-    try:
-        return (
-            ticket_visible_qs(staff=staff)
-            .select_related(
-                "customer",
-                "asset",
-                "ticket_type",
-                "ticket_type__parent",
-                "first_responder",
-                "assignee",
-                "team",
-                "repeat_of",
-                "interaction",
-            )
-            .get(pk=ticket_id)
-        )
-    except (Ticket.DoesNotExist, ValueError, TypeError) as exc:
-        raise NotFound(_("No such ticket.")) from exc
+    """The ticket with its related rows, if `staff` may see it; else NotFound (compiled once
+    per process and visibility rule: this read opens every ticket page and action)."""
+    ticket_id = key_value(ticket_id)
+    if ticket_id is None:
+        raise NotFound(_("No such ticket."))
+    scoped = _scope_values(staff)
+    ticket = _TICKET_FOR_STAFF.first(scoped["scope"], ticket_id=ticket_id, **scoped["values"])
+    if ticket is None:
+        raise NotFound(_("No such ticket."))
+    return ticket
 
 
 def ticket_queue(
@@ -203,21 +255,57 @@ def queue_counts(*, staff: User) -> dict[str, int]:
     }
 
 
+_EVENTS = Prepared(
+    lambda shape, ticket_id: (
+        TicketEvent.objects.filter(ticket_id=ticket_id).select_related("actor").order_by("at", "id")
+    )
+)
+_PRIMARY_IDENTITIES = Prepared(
+    lambda shape, customer_id: Identity.objects.filter(
+        customer_id=customer_id, is_primary=True
+    ).order_by("kind")
+)
+_RECENT_INTERACTIONS = Prepared(
+    lambda shape, customer_id: (
+        Interaction.objects.filter(customer_id=customer_id)
+        .select_related("purpose", "staff")
+        .order_by("-started_at", "-id")[:3]
+    )
+)
+_OTHER_TICKETS = Prepared(
+    lambda scope, customer_id, ticket_id, staff_id=None, teams=None: (
+        _scoped(scope, staff_id, teams)
+        .filter(customer_id=customer_id)
+        .exclude(pk=ticket_id)
+        .only("id", "subject", "status", "created_at", "priority")
+        .order_by("-created_at")[:5]
+    )
+)
+_LESSON = Prepared(lambda shape, ticket_id: CaseLesson.objects.filter(ticket_id=ticket_id)[:1])
+
+
 def ticket_detail(*, ticket: Ticket, staff: User) -> dict:
     """What the detail page shows besides the row, in a fixed number of queries: the parts most
     tickets have none of (remedies, investigations, improvements, attachments, the archived
-    lesson) are asked for in one query and read only when there are some."""
-    customer = ticket.customer
+    lesson) are asked for in one query and read only when there are some. The reads made for
+    every ticket are compiled once per process (rapport.core.prepared)."""
+    customer_id = ticket.customer_id
     present = _parts_present(ticket)
     remedies = (
         list(ticket.remedies.select_related("decided_by", "offered_by"))
         if present["remedies"]
         else []
     )
-    lesson = ticket.lesson if present["lesson"] else None
+    lesson = _LESSON.first(ticket_id=ticket.pk) if present["lesson"] else None
+    if lesson is not None:
+        CaseLesson.ticket.field.set_cached_value(lesson, ticket)
+    events = _EVENTS.list(ticket_id=ticket.pk)
+    for event in events:
+        TicketEvent.ticket.field.set_cached_value(event, ticket)
+    scoped = _scope_values(staff)
     return {
         "clocks": clocks_for_ticket(ticket_id=ticket.pk),
-        "events": list(ticket.events.select_related("actor").order_by("at", "id")),
+        "events": events,
         "remedies": remedies,
         "chosen_remedy": next((r for r in remedies if r.is_chosen), None),
         "investigations": (
@@ -230,21 +318,11 @@ def ticket_detail(*, ticket: Ticket, staff: User) -> dict:
         ),
         "attachments": list(ticket.attachments.all()) if present["attachments"] else [],
         "lesson": lesson,
-        "identities": list(
-            Identity.objects.filter(customer=customer, is_primary=True).order_by("kind")
-        ),
-        "recent_interactions": list(
-            Interaction.objects.filter(customer=customer)
-            .select_related("purpose", "staff")
-            .order_by("-started_at", "-id")[:3]
-        ),
+        "identities": _PRIMARY_IDENTITIES.list(customer_id=customer_id),
+        "recent_interactions": _RECENT_INTERACTIONS.list(customer_id=customer_id),
         # Only the customer's tickets this staff member may open: a subject is content too.
-        "other_tickets": list(
-            ticket_visible_qs(staff=staff)
-            .filter(customer=customer)
-            .exclude(pk=ticket.pk)
-            .only("id", "subject", "status", "created_at", "priority")
-            .order_by("-created_at")[:5]
+        "other_tickets": _OTHER_TICKETS.list(
+            scoped["scope"], customer_id=customer_id, ticket_id=ticket.pk, **scoped["values"]
         ),
         "actions": [
             a
@@ -254,22 +332,27 @@ def ticket_detail(*, ticket: Ticket, staff: User) -> dict:
     }
 
 
+_PARTS_PRESENT = Prepared(
+    lambda shape, ticket_id: Ticket.objects.filter(pk=ticket_id).values(
+        **{
+            f"has_{name}": Exists(model.objects.filter(ticket=OuterRef("pk")))
+            for name, model in (
+                ("remedies", Remedy),
+                ("investigations", TicketInvestigation),
+                ("improvements", ImprovementAction),
+                ("attachments", TicketAttachment),
+                ("lesson", CaseLesson),
+            )
+        }
+    )
+)
+
+
 def _parts_present(ticket: Ticket) -> dict[str, bool]:
     """Which of the ticket's optional parts have rows, in one query."""
-    parts = {
-        "remedies": Remedy.objects.filter(ticket=OuterRef("pk")),
-        "investigations": TicketInvestigation.objects.filter(ticket=OuterRef("pk")),
-        "improvements": ImprovementAction.objects.filter(ticket=OuterRef("pk")),
-        "attachments": TicketAttachment.objects.filter(ticket=OuterRef("pk")),
-        "lesson": CaseLesson.objects.filter(ticket=OuterRef("pk")),
-    }
     # Named has_…: an annotation may not take the name of a reverse relation.
-    row = (
-        Ticket.objects.filter(pk=ticket.pk)
-        .values(**{f"has_{name}": Exists(rows) for name, rows in parts.items()})
-        .get()
-    )
-    return {name: bool(row[f"has_{name}"]) for name in parts}
+    row = _PARTS_PRESENT.first(ticket_id=ticket.pk)
+    return {name.removeprefix("has_"): bool(value) for name, value in row.items()}
 
 
 def ticket_get_by_token(*, token: str) -> Ticket:

@@ -175,6 +175,16 @@ def test_a_ticket_of_another_team_is_404(agent, other_team_agent, as_user):
     assert ticket.events.count() == 1
 
 
+def test_a_ticket_number_beyond_any_id_is_404_not_an_error(agent, as_user):
+    """The detail read is a statement compiled once (rapport.core.prepared); an id no integer
+    column can hold is "no such ticket", as it was through the ORM."""
+    open_ticket(agent)
+    client = as_user(agent)
+    assert client.get(f"/tickets/{2**63}/").status_code == 404
+    assert client.get(f"/tickets/{10**30}/").status_code == 404
+    assert client.get(f"/tickets/{2**63 - 1}/").status_code == 404
+
+
 def test_an_action_with_htmx_returns_the_refreshed_main_region(agent, as_user):
     ticket = open_ticket(agent)
 
