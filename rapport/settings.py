@@ -93,6 +93,11 @@ MIDDLEWARE = [
 ROOT_URLCONF = "rapport.urls"
 WSGI_APPLICATION = "rapport.wsgi.application"
 AUTH_USER_MODEL = "staff.User"
+# Django's model backend and database sessions, each reading its row with a statement compiled
+# once per process (rapport.staff.backends, rapport.core.sessions). Sessions signed in under
+# Django's own backend name before this setting sign in again once.
+AUTHENTICATION_BACKENDS = ["rapport.staff.backends.StaffBackend"]
+SESSION_ENGINE = "rapport.core.sessions"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "login"

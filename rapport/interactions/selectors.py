@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from rapport.core.errors import NotFound
+from rapport.core.prepared import Prepared
 from rapport.customers.models import Customer
 from rapport.interactions.models import (
     AgentStatusInterval,
@@ -278,8 +279,16 @@ def task_list(
 # -- Agent status -------------------------------------------------------------------------------
 
 
+_OPEN_STATUS = Prepared(
+    lambda shape, staff_id: AgentStatusInterval.objects.filter(
+        staff_id=staff_id, ended_at__isnull=True
+    ).order_by("pk")[:1]
+)
+
+
 def agent_status_current(*, staff: User) -> AgentStatusInterval | None:
-    return AgentStatusInterval.objects.filter(staff=staff, ended_at__isnull=True).first()
+    """The staff member's open status interval (read on every page: compiled once)."""
+    return _OPEN_STATUS.first(staff_id=staff.pk)
 
 
 def agent_status_history(*, staff: User, limit: int = 50) -> list[AgentStatusInterval]:
