@@ -13,8 +13,10 @@ compares the two.
 Rules for a build function:
 - It is called as `build(shape, **values)`: it takes the values as keyword arguments and uses them only as query values (filters,
   subquery filters): anything that changes the statement's shape (a role, a flag, which filter
-  applies) goes in `shape`, which keys the compiled plan. Values are ints or strs, None, or
-  lists/tuples of them (a list's length is part of the shape; duplicates are dropped).
+  applies) goes in `shape`, which keys the compiled plan. Values are ints, strs, datetimes (for
+  datetime fields: adapted as such a field adapts them, a naive one read in the default time
+  zone), None, or lists/tuples of them (a list's length is part of the shape; duplicates are
+  dropped).
 - It must not read the clock or other state: what it captures is frozen into the plan.
 - No `prefetch_related`, no querysets from related managers (`ticket.events`): those attach
   per-instance state the plan cannot replay. Both are refused when the plan is built.
@@ -26,8 +28,10 @@ when the plan is built, never silently frozen.
 import threading
 import weakref
 from collections.abc import Callable, Hashable, Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
 from django.db.models.query import (
@@ -38,10 +42,12 @@ from django.db.models.query import (
     _get_from_db,
     get_related_populators,
 )
+from django.utils import timezone
 
 # Stand-ins no real id or text can equal (out of every key's range; private-use characters).
 _INT_BASE = -(2**62)
 _STR_MARK = "\ue000prepared:{}\ue001"
+_TIME_BASE = datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC)
 
 
 class _Plan:
@@ -82,10 +88,12 @@ class Prepared:
         if plan.empty:
             return []
         params = list(plan.params)
-        for index, name, position in plan.slots:
-            value = values[name]
-            params[index] = value if position is None else value[position]
         connection = connections[self.using]
+        for index, name, position, is_time in plan.slots:
+            value = values[name]
+            if position is not None:
+                value = value[position]
+            params[index] = _adapt_time(connection, value) if is_time else value
         with connection.cursor() as cursor:
             cursor.execute(plan.sql, params)
             rows: Iterable = cursor.fetchall()
@@ -114,19 +122,24 @@ class Prepared:
         return plan
 
     def _compile(self, shape: Hashable, values: dict[str, Any]) -> _Plan:
-        stand_ins: dict[Any, tuple[str, int | None]] = {}
+        stand_ins: dict[Any, tuple[str, int | None, bool]] = {}
         arguments = {}
         counter = 0
+        connection = connections[self.using]
 
         def stand_in(value: Any, name: str, position: int | None) -> Any:
             nonlocal counter
             counter += 1
             if value is None:
                 return None
+            if isinstance(value, datetime):
+                mark = _TIME_BASE + timedelta(seconds=counter)
+                stand_ins[_adapt_time(connection, mark)] = (name, position, True)
+                return mark
             if isinstance(value, bool) or not isinstance(value, (int, str)):
-                raise TypeError(f"{name}: a prepared value is an int or a str, not {value!r}")
+                raise TypeError(f"{name}: a prepared value is an int, str or datetime: {value!r}")
             mark = _INT_BASE + counter if isinstance(value, int) else _STR_MARK.format(counter)
-            stand_ins[mark] = (name, position)
+            stand_ins[mark] = (name, position, False)
             return mark
 
         for name, value in values.items():
@@ -149,9 +162,9 @@ class Prepared:
         plan.slots = []
         found = set()
         for index, param in enumerate(params):
-            if isinstance(param, (int, str)) and not isinstance(param, bool) and param in stand_ins:
-                name, position = stand_ins[param]
-                plan.slots.append((index, name, position))
+            hashable = isinstance(param, (int, str, datetime)) and not isinstance(param, bool)
+            if hashable and param in stand_ins:
+                plan.slots.append((index, *stand_ins[param]))
                 found.add(param)
         missing = set(stand_ins) - found
         if missing:
@@ -206,8 +219,18 @@ def _unique(value: Any) -> Any:
 
 def _signature(value: Any) -> Hashable:
     if isinstance(value, tuple):
-        return ("list", tuple(v is None for v in value))
+        return ("list", tuple(_signature(v) for v in value))
+    if isinstance(value, datetime):
+        return "datetime"
     return "none" if value is None else type(value).__name__
+
+
+def _adapt_time(connection, value: datetime) -> Any:
+    """A datetime as a DateTimeField hands it to the database (a naive one is read in the
+    default time zone, as the field reads it, without its warning)."""
+    if settings.USE_TZ and timezone.is_naive(value):
+        value = timezone.make_aware(value, timezone.get_default_timezone())
+    return connection.ops.adapt_datetimefield_value(value)
 
 
 def _shape_rows(plan: _Plan, rows: Iterable, using: str) -> list:

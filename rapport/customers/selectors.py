@@ -5,9 +5,19 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from rapport.core.errors import NotFound
+from rapport.core.prepared import Prepared, key_value
 from rapport.core.search import SUBSTRING_MIN, prefix_q, substring_q
 from rapport.customers.identities import normalize_identity
-from rapport.customers.models import LIVE, Asset, Consent, Customer, Identity, Tag
+from rapport.customers.models import (
+    LIVE,
+    Asset,
+    Consent,
+    Contact,
+    Customer,
+    CustomerMerge,
+    Identity,
+    Tag,
+)
 from rapport.staff.models import User
 
 SORTS = {
@@ -91,27 +101,38 @@ def customer_list(
     )
 
 
+_CUSTOMER = Prepared(
+    lambda shape, customer_id: Customer.objects.filter(
+        pk=customer_id, merged_into__isnull=True
+    ).select_related("service_team", "account_manager", "created_by")[:1]
+)
+_MERGED_INTO = Prepared(
+    lambda shape, customer_id: Customer.objects.filter(pk=customer_id).values_list(
+        "merged_into_id", flat=True
+    )[:1]
+)
+
+
 def customer_get_for_staff(*, staff: User, customer_id: int) -> Customer:
     """The customer by id, or NotFound. A merged id resolves to nothing: callers that want to
-    follow a merge use customer_resolve_merged."""
-    try:
-        return (
-            customer_visible_qs(staff=staff)
-            .select_related("service_team", "account_manager", "created_by")
-            .get(pk=customer_id)
-        )
-    except (Customer.DoesNotExist, ValueError, TypeError) as exc:
-        raise NotFound(_("No such customer.")) from exc
+    follow a merge use customer_resolve_merged. (Read on every customer page: the statement is
+    compiled once per process.)"""
+    pk = key_value(customer_id)
+    customer = _CUSTOMER.first(customer_id=pk) if pk is not None else None
+    if customer is None or not staff.can("customers.view"):
+        raise NotFound(_("No such customer."))
+    return customer
 
 
 def customer_resolve_merged(*, customer_id: int) -> int | None:
     """The id of the surviving customer a merged id now lives on, if any: the end of the chain
     when the survivor was itself merged later."""
     survivor = None
+    customer_id = key_value(customer_id)
     for _hop in range(20):  # merges cannot form a cycle; the bound is only a guard
-        row = (
-            Customer.objects.filter(pk=customer_id).values_list("merged_into_id", flat=True).first()
-        )
+        if customer_id is None:
+            return survivor
+        row = _MERGED_INTO.first(customer_id=customer_id)
         if row is None:
             return survivor
         survivor = customer_id = row
@@ -133,17 +154,54 @@ def customer_find_by_identity(*, kind: str, raw: str) -> Customer | None:
     return customer
 
 
-def customer_profile(*, customer: Customer) -> dict:
-    """What the 360 page shows besides the customer row itself, in a fixed number of queries."""
-    identities = list(
-        customer.identities.select_related("contact").order_by("kind", "-is_primary", "id")
+_IDENTITIES = Prepared(
+    lambda shape, customer_id: (
+        Identity.objects.filter(customer_id=customer_id)
+        .select_related("contact")
+        .order_by("kind", "-is_primary", "id")
     )
+)
+_ASSETS = Prepared(
+    lambda shape, customer_id: Asset.objects.filter(customer_id=customer_id).order_by(
+        "kind", "name", "id"
+    )
+)
+_CONTACTS = Prepared(
+    lambda shape, customer_id: Contact.objects.filter(organisation_id=customer_id).order_by(
+        "-is_primary", "name"
+    )
+)
+_TAGS = Prepared(
+    lambda shape, customer_id: Tag.objects.filter(customers__id=customer_id).order_by("name")
+)
+_MERGES = Prepared(
+    lambda shape, customer_id: (
+        CustomerMerge.objects.filter(survivor_id=customer_id)
+        .select_related("merged_by")
+        .order_by("-merged_at")[:5]
+    )
+)
+
+
+def _owned_by(rows: list, field: str, customer: Customer) -> list:
+    """Rows read by the customer's id know their customer, as rows read through its related
+    manager do (no query when a template asks for it)."""
+    cache = type(rows[0])._meta.get_field(field) if rows else None
+    for row in rows:
+        cache.set_cached_value(row, customer)
+    return rows
+
+
+def customer_profile(*, customer: Customer) -> dict:
+    """What the 360 page shows besides the customer row itself, in a fixed number of queries
+    (each compiled once per process)."""
+    pk = customer.pk
     return {
-        "identities": identities,
-        "assets": list(customer.assets.order_by("kind", "name", "id")),
-        "contacts": list(customer.contacts.order_by("-is_primary", "name")),
-        "tags": list(customer.tags.order_by("name")),
-        "merges": list(customer.merges.select_related("merged_by").order_by("-merged_at")[:5]),
+        "identities": _owned_by(_IDENTITIES.list(customer_id=pk), "customer", customer),
+        "assets": _owned_by(_ASSETS.list(customer_id=pk), "customer", customer),
+        "contacts": _owned_by(_CONTACTS.list(customer_id=pk), "organisation", customer),
+        "tags": _TAGS.list(customer_id=pk),
+        "merges": _owned_by(_MERGES.list(customer_id=pk), "survivor", customer),
         "consents": consent_summary(customer=customer),
     }
 
@@ -188,13 +246,23 @@ def tag_list() -> QuerySet[Tag]:
 
 def _latest_consents(customer: Customer, purpose: str | None = None) -> dict[tuple, Consent]:
     """The latest Consent row per (purpose, channel) of the customer, in one query."""
-    rows = Consent.objects.filter(customer_id=customer.pk)
+    values = {"customer_id": customer.pk}
     if purpose is not None:
-        rows = rows.filter(purpose=purpose)
+        values["purpose"] = purpose
     latest: dict[tuple, Consent] = {}
-    for row in rows.order_by("-recorded_at", "-id").select_related("recorded_by"):
+    for row in _CONSENTS.list(**values):
         latest.setdefault((row.purpose, row.channel), row)
     return latest
+
+
+def _consents(shape, customer_id, purpose=None):
+    rows = Consent.objects.filter(customer_id=customer_id)
+    if purpose is not None:
+        rows = rows.filter(purpose=purpose)
+    return rows.order_by("-recorded_at", "-id").select_related("recorded_by")
+
+
+_CONSENTS = Prepared(_consents)
 
 
 def consent_current(*, customer: Customer, purpose: str, channel: str = "") -> Consent | None:

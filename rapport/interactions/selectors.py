@@ -153,21 +153,58 @@ def decode_cursor(cursor: str) -> tuple[datetime, int, int] | None:
         at = parse_datetime(at_text)
         if at is None or kind not in KIND_RANK:
             return None
-        return at, KIND_RANK[kind], int(pk)
+        # An id beyond any column's range compares as the largest (or smallest) there is.
+        return at, KIND_RANK[kind], max(-(2**63), min(int(pk), 2**63 - 1))
     except (ValueError, binascii.Error, UnicodeDecodeError):
         return None
 
 
-def _after_cursor(qs: QuerySet, time_field: str, rank: int, cursor) -> QuerySet:
-    """Rows strictly older than the cursor in (time desc, kind rank desc, id desc) order."""
-    if cursor is None:
+def _after_cursor(qs: QuerySet, time_field: str, mode: str | None, at, pk) -> QuerySet:
+    """Rows strictly older than the cursor in (time desc, kind rank desc, id desc) order: `mode`
+    says how a row at the cursor's own instant compares (cursor_mode)."""
+    if mode is None:
         return qs
-    at, cursor_rank, pk = cursor
-    if rank < cursor_rank:
+    if mode == "lte":
         return qs.filter(**{f"{time_field}__lte": at})
-    if rank > cursor_rank:
+    if mode == "lt":
         return qs.filter(**{f"{time_field}__lt": at})
     return qs.filter(Q(**{f"{time_field}__lt": at}) | Q(**{time_field: at, "pk__lt": pk}))
+
+
+def cursor_mode(rank: int, cursor) -> str | None:
+    if cursor is None:
+        return None
+    cursor_rank = cursor[1]
+    return "lte" if rank < cursor_rank else "lt" if rank > cursor_rank else "tie"
+
+
+TIMELINE_SOURCES = {
+    "interaction": (Interaction, "started_at", ("staff", "purpose", "contact", "asset"), ""),
+    "transfer": (Transfer, "at", ("from_staff", "to_staff"), "interaction__"),
+    "task": (
+        FollowUpTask,
+        "created_at",
+        ("assignee", "assignee_team", "completed_by"),
+        "interaction__",
+    ),
+}
+
+
+def _timeline_rows(shape, customer_id, channel=None, direction=None, at=None, pk=None, since=None):
+    kind, mode, has_since = shape[0], shape[1], shape[2]
+    model, time_field, related, via = TIMELINE_SOURCES[kind]
+    qs = model.objects.filter(customer_id=customer_id)
+    if channel is not None:
+        qs = qs.filter(**{f"{via}channel": channel})
+    if direction is not None:
+        qs = qs.filter(**{f"{via}direction": direction})
+    qs = _after_cursor(qs.select_related(*related), time_field, mode, at, pk)
+    if has_since:
+        qs = qs.filter(**{f"{time_field}__gte": since})
+    return qs.order_by(f"-{time_field}", "-pk")[: shape[3]]
+
+
+_TIMELINE_ROWS = Prepared(lambda shape, **values: _timeline_rows(shape, **values))
 
 
 def customer_timeline(
@@ -182,43 +219,30 @@ def customer_timeline(
 
     Keyset pagination: each kind is read with its own index up to `limit + 1` rows past the
     cursor and merged, so a page costs three queries however long the history is. Filtering by
-    channel or direction keeps the transfers and tasks of the matching interactions only.
+    channel or direction keeps the transfers and tasks of the matching interactions only. The
+    three statements are compiled once per process (rapport.core.prepared).
     """
     position = decode_cursor(cursor)
-    interactions = Interaction.objects.filter(customer=customer)
-    transfers = Transfer.objects.filter(customer=customer)
-    tasks = FollowUpTask.objects.filter(customer=customer)
-    if channel:
-        interactions = interactions.filter(channel=channel)
-        transfers = transfers.filter(interaction__channel=channel)
-        tasks = tasks.filter(interaction__channel=channel)
-    if direction:
-        interactions = interactions.filter(direction=direction)
-        transfers = transfers.filter(interaction__direction=direction)
-        tasks = tasks.filter(interaction__direction=direction)
-    sources = [
-        (
-            "interaction",
-            "started_at",
-            interactions.select_related("staff", "purpose", "contact", "asset"),
-        ),
-        ("transfer", "at", transfers.select_related("from_staff", "to_staff")),
-        (
-            "task",
-            "created_at",
-            tasks.select_related("assignee", "assignee_team", "completed_by"),
-        ),
-    ]
     entries: list[TimelineEntry] = []
-    for kind, time_field, qs in sources:
-        qs = _after_cursor(qs, time_field, KIND_RANK[kind], position)
-        if len(entries) > limit:
+    for kind, (_model, time_field, _related, _via) in TIMELINE_SOURCES.items():
+        values: dict = {"customer_id": customer.pk}
+        if channel:
+            values["channel"] = channel
+        if direction:
+            values["direction"] = direction
+        mode = cursor_mode(KIND_RANK[kind], position)
+        if mode is not None:
+            values["at"] = position[0]
+            if mode == "tie":
+                values["pk"] = position[2]
+        since = len(entries) > limit
+        if since:
             # A page and one more entry are in hand already: a row older than the page's last
             # can be neither on the page nor decide whether there is a next one, so it is not
             # read (on a long history the transfers and tasks were 40 of the 63 rows read).
             entries.sort(key=lambda e: e.key, reverse=True)
-            qs = qs.filter(**{f"{time_field}__gte": entries[limit - 1].at})
-        rows = qs.order_by(f"-{time_field}", "-pk")[: limit + 1]
+            values["since"] = entries[limit - 1].at
+        rows = _TIMELINE_ROWS.list((kind, mode, since, limit + 1), **values)
         entries.extend(TimelineEntry(kind, getattr(row, time_field), row) for row in rows)
     entries.sort(key=lambda e: e.key, reverse=True)
     page = TimelinePage(entries=entries[:limit])

@@ -134,3 +134,34 @@ def test_attach_related_is_what_prefetch_related_gives():
 )
 def test_key_value_keeps_ids_a_statement_can_take(value, expected):
     assert key_value(value) == expected
+
+
+def test_datetimes_are_adapted_as_the_field_adapts_them():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    calendars = _calendars()
+    for i, cal in enumerate(calendars):
+        BusinessCalendar.objects.filter(pk=cal.pk).update(
+            created_at=timezone.now() - timedelta(days=10 - i, microseconds=i)
+        )
+    ids = [c.pk for c in calendars]
+    older = Prepared(
+        lambda shape, at, ids: (
+            BusinessCalendar.objects.filter(created_at__lt=at, pk__in=ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    )
+    for cal in BusinessCalendar.objects.filter(pk__in=ids):
+        expected = list(
+            BusinessCalendar.objects.filter(created_at__lt=cal.created_at, pk__in=ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        assert older.list(at=cal.created_at, ids=ids) == expected
+    naive = timezone.make_naive(timezone.now(), timezone.get_default_timezone()) - timedelta(days=9)
+    aware = timezone.make_aware(naive, timezone.get_default_timezone())
+    assert older.list(at=naive, ids=ids) == older.list(at=aware, ids=ids)
+    assert len(older.list(at=aware, ids=ids)) == 2
