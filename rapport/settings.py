@@ -98,6 +98,8 @@ AUTH_USER_MODEL = "staff.User"
 # Django's own backend name before this setting sign in again once.
 AUTHENTICATION_BACKENDS = ["rapport.staff.backends.StaffBackend"]
 SESSION_ENGINE = "rapport.core.sessions"
+# Inputs, text areas and selects rendered in Python, as their templates render them.
+FORM_RENDERER = "rapport.core.form_renderer.FormRenderer"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "login"
