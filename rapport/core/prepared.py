@@ -47,6 +47,9 @@ from django.utils import timezone
 # Stand-ins no real id or text can equal (out of every key's range; private-use characters).
 _INT_BASE = -(2**62)
 _STR_MARK = "\ue000prepared:{}\ue001"
+MAX_PLANS = (
+    256  # per prepared queryset: shapes that vary without bound (a page number) stay bounded
+)
 _TIME_BASE = datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC)
 
 
@@ -83,10 +86,13 @@ class Prepared:
 
     def list(self, shape: Hashable = (), **values: Any) -> list:
         """Every row, as the queryset's iterable gives them (instances, tuples, dicts, values)."""
+        return self._run(shape, values, counting=False)
+
+    def _run(self, shape: Hashable, values: dict[str, Any], *, counting: bool) -> Any:
         values = {name: _unique(value) for name, value in values.items()}
         plan = self._plan(shape, values)
         if plan.empty:
-            return []
+            return 0 if counting else []
         params = list(plan.params)
         connection = connections[self.using]
         for index, name, position, is_time in plan.slots:
@@ -94,9 +100,12 @@ class Prepared:
             if position is not None:
                 value = value[position]
             params[index] = _adapt_time(connection, value) if is_time else value
+        sql = f"SELECT COUNT(*) FROM ({plan.sql}) counted" if counting else plan.sql
         with connection.cursor() as cursor:
-            cursor.execute(plan.sql, params)
+            cursor.execute(sql, params)
             rows: Iterable = cursor.fetchall()
+        if counting:
+            return rows[0][0]
         if plan.converters:
             rows = plan.compiler.apply_converters(rows, plan.converters)
         return _shape_rows(plan, rows, self.using)
@@ -105,6 +114,11 @@ class Prepared:
         """The first row, or None."""
         rows = self.list(shape, **values)
         return rows[0] if rows else None
+
+    def count(self, shape: Hashable = (), **values: Any) -> int:
+        """How many rows the queryset reads (`SELECT COUNT(*)` around its statement; slice the
+        queryset to bound the count)."""
+        return self._run(shape, values, counting=True)
 
     def forget(self) -> None:
         with self._lock:
@@ -118,6 +132,10 @@ class Prepared:
         if plan is None:
             plan = self._compile(shape, values)
             with self._lock:
+                while (
+                    len(self._plans) >= MAX_PLANS
+                ):  # the oldest first: a bound, not a cache policy
+                    self._plans.pop(next(iter(self._plans)))
                 self._plans[key] = plan
         return plan
 

@@ -39,6 +39,7 @@ from rapport.tickets.forms import (
     uploads,
 )
 from rapport.tickets.models import ImprovementAction, Ticket, TicketSettings
+from rapport.tickets.queue_rows import QueueRows
 from rapport.tickets.ratelimit import (
     public_rate_count,
     public_rate_limited,
@@ -75,6 +76,9 @@ def ticket_queue(request: HttpRequest) -> HttpResponse:
     context = {"page": page, "form": form, "filters": filters, "queue": filters["queue"]}
     context.update(views_saved.queue_views_context(request, view))
     context["can_claim"] = request.user.can("tickets.work")
+    context["rows"] = QueueRows(
+        request=request, columns=context["columns"], can_claim=context["can_claim"]
+    ).rows(page)
     status = filter_status(form)
     if request.htmx:
         return render(request, "tickets/queue.html#results", context, status=status)

@@ -165,3 +165,20 @@ def test_datetimes_are_adapted_as_the_field_adapts_them():
     aware = timezone.make_aware(naive, timezone.get_default_timezone())
     assert older.list(at=naive, ids=ids) == older.list(at=aware, ids=ids)
     assert len(older.list(at=aware, ids=ids)) == 2
+
+
+def test_count_counts_what_the_queryset_reads_and_plans_stay_bounded(monkeypatch):
+    from rapport.core import prepared as prepared_module
+
+    calendars = _calendars()
+    ids = [c.pk for c in calendars]
+    counted = Prepared(
+        lambda cap, ids: WorkingInterval.objects.filter(calendar_id__in=ids).values("pk")[:cap]
+    )
+    assert counted.count(100, ids=ids) == 6
+    assert counted.count(4, ids=ids) == 4  # the slice bounds the count
+    assert counted.count(100, ids=[]) == 0
+    monkeypatch.setattr(prepared_module, "MAX_PLANS", 3)
+    for cap in range(1, 10):
+        assert counted.count(cap, ids=ids) == min(cap, 6)
+    assert len(counted._plans) == 3

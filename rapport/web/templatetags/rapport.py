@@ -1,14 +1,11 @@
 """Formatting for the interface: amounts, phones, masked data, dates, relative times."""
 
-from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django import template
-from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
+from rapport.core import times
 from rapport.core.masking import mask_id_number, mask_phone
 from rapport.core.phones import display_phone
 
@@ -62,35 +59,8 @@ def identity_display(identity) -> str:
     return identity.value
 
 
-@register.filter
-def ymd_hm(value) -> str:
-    if not value:
-        return ""
-    if isinstance(value, datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-    return value.strftime("%Y-%m-%d")
-
-
-@register.simple_tag
-def reltime(value):
-    """A relative time with the exact time on hover, in a <time> element."""
-    if not value:
-        return ""
-    exact = ymd_hm(value)
-    if isinstance(value, datetime):
-        now = timezone.now()
-        if abs((now - value).total_seconds()) < 60:
-            text = _("just now")
-        elif value <= now:
-            text = _("%(time)s ago") % {"time": timesince(value, now, depth=1)}
-        else:
-            text = _("in %(time)s") % {"time": timesince(now, value, depth=1)}
-        iso = value.isoformat()
-    elif isinstance(value, date):
-        text, iso = exact, value.isoformat()
-    else:
-        return value
-    return format_html('<time datetime="{}" title="{}">{}</time>', iso, exact, text)
+ymd_hm = register.filter("ymd_hm", times.ymd_hm)
+reltime = register.simple_tag(times.reltime, name="reltime")
 
 
 @register.simple_tag(takes_context=True)
