@@ -43,16 +43,20 @@ def paginate(
 ) -> dict[str, Any]:
     """A page of rows with the total; the count is taken without ordering or prefetching. With
     `count_cap`, counting stops there (a list that can hold 100k rows): `count` is then at most
-    the cap and `count_capped` says there are more."""
+    the cap (or, for a page beyond it, the next multiple of the cap past the page) and
+    `count_capped` says there are more."""
     capped = False
     if not hasattr(qs, "order_by"):
         count = len(qs)
     elif count_cap is None:
         count = qs.order_by().count()
     else:
-        count = capped_count(qs, count_cap + 1)
-        capped = count > count_cap
-        count = min(count, count_cap)
+        # As the HTML queues count: up to the cap, and further for a page beyond it (to the next
+        # multiple of the cap past the page's end), so `count` always covers the page asked for.
+        reach = max(count_cap, -(-(params.offset + params.limit + 1) // count_cap) * count_cap)
+        count = capped_count(qs, reach + 1)
+        capped = count > reach
+        count = min(count, reach)
     rows = list(qs[params.offset : params.offset + params.limit])
     return {
         "count": count,

@@ -86,7 +86,7 @@ def _out(ticket, user: User) -> TicketOut:
     return TicketOut.from_ticket(ticket, allowed_actions(ticket=ticket, staff=user))
 
 
-API_COUNT_CAP = 10_000
+API_COUNT_CAP = 1_000  # as the queues' tabs (1000+); a later page counts further
 
 
 class TicketFilters(QueryIn):
@@ -110,7 +110,10 @@ def list_types(request: HttpRequest):
     return [TicketTypeOut.from_type(t) for t in selectors.ticket_type_choices()]
 
 
-@router.get("", response={200: page_schema(TicketOut), **ERRORS}, summary="List tickets")
+TicketPage = page_schema(TicketOut)
+
+
+@router.get("", response={200: TicketPage, **ERRORS}, summary="List tickets")
 def list_tickets(request: HttpRequest, filters: Query[TicketFilters], page: Query[PageParams]):
     qs = selectors.ticket_queue(
         staff=request.user,
@@ -128,7 +131,11 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters], page: Quer
     )
     # The queue of every open ticket can hold 100k rows: count up to COUNT_CAP, as the HTML queues
     # do (their tabs say 1000+), and say when there are more.
-    return paginate(qs, page, lambda t: _out(t, request.user), count_cap=API_COUNT_CAP)
+    # Each ticket is validated once, as it is made (TicketOut.from_ticket); the page around them
+    # is built without validating them again.
+    return TicketPage.model_construct(
+        **paginate(qs, page, lambda t: _out(t, request.user), count_cap=API_COUNT_CAP)
+    )
 
 
 @router.post(
