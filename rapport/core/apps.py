@@ -9,9 +9,15 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from rapport.core import checks  # noqa: F401 — registers the checks
+        from django.apps import apps
+
+        from rapport.core import (
+            checks,  # noqa: F401 — registers the checks
+            choices,
+        )
 
         _name_what_others_leave_in_english()
+        choices.install(apps.get_models(include_auto_created=True))
 
 
 def _name_what_others_leave_in_english() -> None:

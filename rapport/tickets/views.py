@@ -25,6 +25,7 @@ from rapport.core.http import (
 from rapport.customers.selectors import customer_get_for_staff
 from rapport.interactions.selectors import interaction_get_for_staff
 from rapport.tickets import messaging, selectors, services, views_saved
+from rapport.tickets.event_items import event_items
 from rapport.tickets.forms import (
     ACTION_FORMS,
     EAGER,
@@ -175,7 +176,7 @@ def _detail_context(request: HttpRequest, ticket: Ticket, forms: dict | None = N
     return {
         "ticket": ticket,
         **detail,
-        "deliveries": messaging.reply_deliveries(detail["events"]),
+        "event_items": event_items(detail["events"], messaging.reply_deliveries(detail["events"])),
         "undelivered": messaging.undelivered_replies(ticket=ticket),
         "tracking_url": messaging.tracking_url(ticket),
         "forms": action_forms,

@@ -420,3 +420,22 @@ def test_home_panel_selector_counts_my_tickets_and_approvals(agent, supervisor):
     assert home_panel_for_staff(staff=supervisor)["approvals_waiting"] == 0
     services.remedy_choose(remedy=remedy, by=agent)
     assert home_panel_for_staff(staff=supervisor)["approvals_waiting"] == 1
+
+
+def test_the_timeline_shows_each_event_kind_escaped_with_its_details(agent, as_user):
+    """The timeline entries are rendered in Python (tickets.event_items): kinds, the reply's
+    channel, a transition's statuses, who and when, what the customer sees, the text escaped."""
+    from rapport.tickets.models import TicketEvent
+
+    ticket = in_progress(agent)
+    services.ticket_reply(ticket=ticket, by=agent, body="<i>已致电</i>\n明天回访", channel="phone")
+    TicketEvent.objects.create(
+        ticket=ticket, kind="customer_message", body="x", data={"automatic": True}, is_public=True
+    )
+    body = as_user(agent).get(f"/tickets/{ticket.pk}/").content.decode()
+    assert body.count('<li class="tk-ev tk-ev-') == ticket.events.count()
+    assert "&lt;i&gt;已致电&lt;/i&gt;<br>明天回访" in body
+    assert "电话" in body and 'class="badge badge-ok"' in body  # a reply, by phone
+    assert "<strong>" in body and 'class="badge badge-new"' in body  # a transition → status
+    assert "自动邮件" in body or "Automatic mail" in body
+    assert agent.display_name in body or agent.username in body

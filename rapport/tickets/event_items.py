@@ -1,0 +1,82 @@
+"""The ticket page's timeline entries, rendered in Python.
+
+A ticket worked for a while has dozens of events; as a template each entry walked a dozen tests
+(badge colour, channel, delivery, transition, visibility) and the entries were the largest part
+of the page (a ticket with 56 events: 8.5 of 19.7 ms). Each entry here is one `format_html`,
+every value escaped; a reply's delivery badge, rare and rich, is still its template.
+"""
+
+from django.template.defaultfilters import linebreaksbr
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from rapport.core.times import reltime
+
+_BADGE = {
+    "note": " badge-warn",
+    "reply": " badge-ok",
+    "transition": " badge-new",
+    "customer_message": " badge-potential",
+    "delivery": " badge-danger",
+}
+
+
+def _channel_label(channel: str) -> str:
+    labels = {
+        "email": _("by e-mail"),
+        "phone": _("by phone"),
+        "face_to_face": _("face to face"),
+        "sms": _("by SMS"),
+        "wechat": _("by WeChat"),
+        "letter": _("by letter"),
+    }
+    return labels.get(channel, channel)
+
+
+def event_items(events, deliveries: dict) -> list[SafeString]:
+    now = timezone.now()
+    visible = _("visible to the customer")
+    system = _("System")
+    return [_item(e, deliveries, now, visible, system) for e in events]
+
+
+def _item(e, deliveries: dict, now, visible: str, system: str) -> SafeString:
+    data = e.data if isinstance(e.data, dict) else {}
+    meta = [
+        format_html('<span class="badge{}">{}</span>', _BADGE.get(e.kind, ""), e.get_kind_display())
+    ]
+    if e.kind == "reply" and data.get("channel"):
+        meta.append(format_html('<span class="faint">{}</span>', _channel_label(data["channel"])))
+    outbox_id = data.get("outbox_id")
+    if outbox_id:
+        o = deliveries.get(outbox_id)
+        if o:
+            meta.append(mark_safe(render_to_string("tickets/delivery_badge.html", {"o": o})))
+    if e.kind == "customer_message" and data.get("automatic"):
+        meta.append(format_html('<span class="badge">{}</span>', _("Automatic mail")))
+    if e.kind == "transition":
+        meta.append(
+            format_html(
+                "<span>{} → <strong>{}</strong></span>", e.from_status_label, e.to_status_label
+            )
+        )
+    meta.append(
+        format_html("<span>{}</span><span>{}</span>", e.actor or system, reltime(e.at, now))
+    )
+    if e.is_public:
+        meta.append(format_html('<span class="faint">{}</span>', visible))
+    body = (
+        format_html('<div class="tk-text">{}</div>', linebreaksbr(e.text, autoescape=True))
+        if e.body
+        else ""
+    )
+    return format_html(
+        '<li class="tk-ev tk-ev-{}"><span class="dot" aria-hidden="true"></span>\n'
+        '          <div><div class="meta">{}</div>\n            {}</div></li>',
+        e.kind,
+        mark_safe("\n            ".join(meta)),
+        body,
+    )
