@@ -45,12 +45,17 @@ from django.db.models.query import (
 from django.utils import timezone
 
 # Stand-ins no real id or text can equal (out of every key's range; private-use characters).
-_INT_BASE = -(2**62)
-_STR_MARK = "\ue000prepared:{}\ue001"
+# Stand-ins for values, two sets (see _compile): numbers below 32,767 (every integer field's
+# range holds them), text no one types (private-use characters), instants no one records.
+_INT_BASE = (30_000, 31_000)
+_STR_MARK = "\ue000prepared{}:{}\ue001"
 MAX_PLANS = (
     256  # per prepared queryset: shapes that vary without bound (a page number) stay bounded
 )
-_TIME_BASE = datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC)
+_TIME_BASE = (
+    datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC),
+    datetime(1902, 3, 4, 5, 6, 7, tzinfo=UTC),
+)
 
 
 class _Plan:
@@ -139,7 +144,9 @@ class Prepared:
                 self._plans[key] = plan
         return plan
 
-    def _compile(self, shape: Hashable, values: dict[str, Any]) -> _Plan:
+    def _build(self, shape: Hashable, values: dict[str, Any], variant: int):
+        """(queryset, compiler, sql, params, stand-ins) built with the variant's stand-ins, or
+        None when the statement can match nothing (Django's EmptyResultSet)."""
         stand_ins: dict[Any, tuple[str, int | None, bool]] = {}
         arguments = {}
         counter = 0
@@ -151,12 +158,15 @@ class Prepared:
             if value is None:
                 return None
             if isinstance(value, datetime):
-                mark = _TIME_BASE + timedelta(seconds=counter)
+                mark = _TIME_BASE[variant] + timedelta(seconds=counter)
                 stand_ins[_adapt_time(connection, mark)] = (name, position, True)
                 return mark
             if isinstance(value, bool) or not isinstance(value, (int, str)):
                 raise TypeError(f"{name}: a prepared value is an int, str or datetime: {value!r}")
-            mark = _INT_BASE + counter if isinstance(value, int) else _STR_MARK.format(counter)
+            if isinstance(value, int):
+                mark = _INT_BASE[variant] + counter
+            else:
+                mark = _STR_MARK.format(variant, counter)
             stand_ins[mark] = (name, position, False)
             return mark
 
@@ -165,25 +175,48 @@ class Prepared:
                 arguments[name] = [stand_in(v, name, i) for i, v in enumerate(value)]
             else:
                 arguments[name] = stand_in(value, name, None)
+        if counter > 900:
+            raise ValueError("Too many prepared values for the stand-ins")
         queryset = self.build(shape, **arguments)
         if queryset._prefetch_related_lookups or queryset._known_related_objects:
             raise ValueError("A prepared queryset cannot prefetch or come from a related manager")
-        plan = _Plan()
-        plan.empty = False
         compiler = queryset.query.get_compiler(using=self.using)
         try:
             sql, params = compiler.as_sql()
         except EmptyResultSet:
-            plan.empty = True
+            return None
+        return queryset, compiler, sql, list(params), stand_ins
+
+    def _compile(self, shape: Hashable, values: dict[str, Any]) -> _Plan:
+        # Built twice with two sets of stand-ins: the parameters that differ between the two are
+        # the values' places; a constant of the query that happens to equal a stand-in does not
+        # differ, so it is never taken for one. Stand-ins are small positive numbers, within the
+        # range of every integer field (a value outside a field's range makes Django drop the
+        # condition, which would freeze the plan empty).
+        first = self._build(shape, values, 0)
+        second = self._build(shape, values, 1)
+        plan = _Plan()
+        plan.empty = first is None
+        if first is None or second is None:
+            if (first is None) != (second is None):
+                raise ValueError("Prepared values change whether the statement can match")
             return plan
+        queryset, compiler, sql, params, stand_ins = first
+        _q, _c, sql_b, params_b, _s = second
+        if sql != sql_b or len(params) != len(params_b):
+            raise ValueError("Prepared values change the statement's shape")
         plan.sql, plan.params = sql, tuple(params)
         plan.slots = []
         found = set()
-        for index, param in enumerate(params):
+        for index, (param, other) in enumerate(zip(params, params_b, strict=True)):
+            if param == other:
+                continue
             hashable = isinstance(param, (int, str, datetime)) and not isinstance(param, bool)
-            if hashable and param in stand_ins:
-                plan.slots.append((index, *stand_ins[param]))
-                found.add(param)
+            if not (hashable and param in stand_ins):
+                names = sorted({n for m, (n, *_r) in stand_ins.items() if str(m) in str(param)})
+                raise ValueError(f"Prepared values did not reach the SQL unchanged: {names}")
+            plan.slots.append((index, *stand_ins[param]))
+            found.add(param)
         missing = set(stand_ins) - found
         if missing:
             names = sorted({stand_ins[m][0] for m in missing})

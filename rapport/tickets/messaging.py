@@ -35,6 +35,7 @@ from rapport.channels.models import (
     OutboxMessage,
 )
 from rapport.channels.registry import ThreadDecision
+from rapport.core.prepared import Prepared
 from rapport.customers.models import Identity
 from rapport.staff.models import User
 from rapport.tickets import clocks, notices
@@ -559,14 +560,18 @@ def reply_deliveries(events: list[TicketEvent]) -> dict[int, OutboxMessage]:
     return {o.pk: o for o in OutboxMessage.objects.filter(pk__in=ids)}
 
 
+_UNDELIVERED = Prepared(
+    lambda shape, ticket_id: OutboxMessage.objects.filter(
+        ticket_id=ticket_id,
+        state__in=[OutboxMessage.State.FAILED, OutboxMessage.State.REFUSED],
+    ).order_by("-created_at", "-id")[:3]
+)
+
+
 def undelivered_replies(*, ticket: Ticket) -> list[OutboxMessage]:
-    """Messages about this ticket that will never arrive (failed or refused), newest first."""
-    return list(
-        OutboxMessage.objects.filter(
-            ticket_id=ticket.pk,
-            state__in=[OutboxMessage.State.FAILED, OutboxMessage.State.REFUSED],
-        ).order_by("-created_at", "-id")[:3]
-    )
+    """Messages about this ticket that will never arrive (failed or refused), newest first (on
+    every ticket page: compiled once per process)."""
+    return _UNDELIVERED.list(ticket_id=ticket.pk)
 
 
 # -- The customer on the tracking page ----------------------------------------------------------

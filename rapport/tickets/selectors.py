@@ -262,11 +262,73 @@ _OPEN_COUNT = Prepared(
 )
 
 
+# A long timeline shows its first events (the intake, the customer's words) and its latest; the
+# ones between are fetched when asked for (ticket_timeline_between), so the page's cost does not
+# grow with the ticket's history.
+TIMELINE_HEAD, TIMELINE_TAIL = 3, 20
 _EVENTS = Prepared(
-    lambda shape, ticket_id: (
-        TicketEvent.objects.filter(ticket_id=ticket_id).select_related("actor").order_by("at", "id")
+    lambda limit, ticket_id: (
+        TicketEvent.objects.filter(ticket_id=ticket_id)
+        .select_related("actor")
+        .order_by("at", "id")[:limit]
     )
 )
+_EVENT_IDS = Prepared(
+    lambda shape, ticket_id: (
+        TicketEvent.objects.filter(ticket_id=ticket_id)
+        .order_by("at", "id")
+        .values_list("pk", flat=True)
+    )
+)
+_EVENTS_BY_ID = Prepared(
+    lambda shape, ids: (
+        TicketEvent.objects.filter(pk__in=ids).select_related("actor").order_by("at", "id")
+    )
+)
+
+
+def ticket_timeline(*, ticket: Ticket, everything: bool = False) -> tuple[list, dict | None]:
+    """The events the page shows, oldest first, and what it leaves out: None, or the number of
+    events between the first TIMELINE_HEAD and the last TIMELINE_TAIL with the ids they lie
+    between. One query for a short timeline, three for a long one, whatever its length."""
+    if everything:
+        return _know_ticket(_EVENTS.list(None, ticket_id=ticket.pk), ticket), None
+    shown = TIMELINE_HEAD + TIMELINE_TAIL
+    events = _EVENTS.list(shown + 2, ticket_id=ticket.pk)
+    if len(events) <= shown + 1:  # hiding a single event saves nothing
+        return _know_ticket(events, ticket), None
+    ids = _EVENT_IDS.list(ticket_id=ticket.pk)
+    tail = _EVENTS_BY_ID.list(ids=ids[-TIMELINE_TAIL:])
+    hidden = {
+        "count": len(ids) - shown,
+        "after": ids[TIMELINE_HEAD - 1],
+        "before": ids[-TIMELINE_TAIL],
+    }
+    return _know_ticket(events[:TIMELINE_HEAD] + tail, ticket), hidden
+
+
+def ticket_timeline_between(*, ticket: Ticket, after: int, before: int) -> list[TicketEvent]:
+    """The events strictly between two of the ticket's events, oldest first; NotFound when
+    either is not the ticket's (the page is older than a merge or split: reload it)."""
+    ids = _EVENT_IDS.list(ticket_id=ticket.pk)
+    try:
+        start, end = ids.index(after) + 1, ids.index(before)
+    except ValueError as exc:
+        raise NotFound(_("The timeline has changed; reload the page.")) from exc
+    events = (
+        TicketEvent.objects.filter(pk__in=ids[start:end])
+        .select_related("actor")
+        .order_by("at", "id")
+    )
+    return _know_ticket(list(events), ticket)
+
+
+def _know_ticket(events: list, ticket: Ticket) -> list:
+    for event in events:
+        TicketEvent.ticket.field.set_cached_value(event, ticket)
+    return events
+
+
 _PRIMARY_IDENTITIES = Prepared(
     lambda shape, customer_id: Identity.objects.filter(
         customer_id=customer_id, is_primary=True
@@ -291,7 +353,7 @@ _OTHER_TICKETS = Prepared(
 _LESSON = Prepared(lambda shape, ticket_id: CaseLesson.objects.filter(ticket_id=ticket_id)[:1])
 
 
-def ticket_detail(*, ticket: Ticket, staff: User) -> dict:
+def ticket_detail(*, ticket: Ticket, staff: User, all_events: bool = False) -> dict:
     """What the detail page shows besides the row, in a fixed number of queries: the parts most
     tickets have none of (remedies, investigations, improvements, attachments, the archived
     lesson) are asked for in one query and read only when there are some. The reads made for
@@ -306,13 +368,12 @@ def ticket_detail(*, ticket: Ticket, staff: User) -> dict:
     lesson = _LESSON.first(ticket_id=ticket.pk) if present["lesson"] else None
     if lesson is not None:
         CaseLesson.ticket.field.set_cached_value(lesson, ticket)
-    events = _EVENTS.list(ticket_id=ticket.pk)
-    for event in events:
-        TicketEvent.ticket.field.set_cached_value(event, ticket)
+    events, events_hidden = ticket_timeline(ticket=ticket, everything=all_events)
     scoped = _scope_values(staff)
     return {
         "clocks": clocks_for_ticket(ticket_id=ticket.pk),
         "events": events,
+        "events_hidden": events_hidden,
         "remedies": remedies,
         "chosen_remedy": next((r for r in remedies if r.is_chosen), None),
         "investigations": (

@@ -18,6 +18,7 @@ urlpatterns = [
         name="improvement-complete",
     ),
     path("tickets/<int:ticket_id>/", views.ticket_detail, name="detail"),
+    path("tickets/<int:ticket_id>/events/", views.ticket_timeline_between, name="events"),
     path("tickets/customers/<int:customer_id>/panel/", views.customer_panel, name="customer-panel"),
     path("tickets/<int:ticket_id>/act/<slug:action>/", views.ticket_act, name="act"),
     path(

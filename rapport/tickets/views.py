@@ -8,8 +8,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -161,7 +164,9 @@ def _primary_contact(customer) -> dict:
 
 
 def _detail_context(request: HttpRequest, ticket: Ticket, forms: dict | None = None) -> dict:
-    detail = selectors.ticket_detail(ticket=ticket, staff=request.user)
+    detail = selectors.ticket_detail(
+        ticket=ticket, staff=request.user, all_events=request.GET.get("events") == "all"
+    )
     bound = forms or {}
     panel = [a for a in detail["actions"] if a in ACTION_FORMS and a not in INLINE_ACTIONS]
     # The form with errors, or the one asked for without JavaScript (?form=); the other panels
@@ -176,13 +181,14 @@ def _detail_context(request: HttpRequest, ticket: Ticket, forms: dict | None = N
     return {
         "ticket": ticket,
         **detail,
-        "event_items": event_items(detail["events"], messaging.reply_deliveries(detail["events"])),
+        "event_items": timeline_items(ticket, detail["events"], detail["events_hidden"]),
         "undelivered": messaging.undelivered_replies(ticket=ticket),
         "tracking_url": messaging.tracking_url(ticket),
         "forms": action_forms,
         "one_click": ONE_CLICK,
         "open_form": open_form if open_form in action_forms else "",
         "panel_actions": panel,
+        "action_shells": _action_shells(ticket, panel, action_forms),
         "primary_action": next((a for a in PRIMARY_ORDER if a in panel), ""),
         "labels": ACTION_LABELS,
         "upset_steps": services.UPSET_STEPS,
@@ -198,6 +204,52 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     if request.htmx:
         return render(request, "tickets/detail.html#main", context)
     return render(request, "tickets/detail.html", context)
+
+
+def _action_shells(ticket: Ticket, panel: list[str], built: dict) -> dict[str, str]:
+    """The closed panels of the actions whose form is fetched when opened, as
+    tickets/action_form.html draws them (a dozen on a working ticket, the same every time)."""
+    shells = {}
+    open_label = _("Open the form")
+    for name in panel:
+        if name in built or name in ONE_CLICK:
+            continue
+        shells[name] = format_html(
+            '<details class="tk-action" id="act-{name}" hx-get="{url}" hx-trigger="toggle once" '
+            'hx-target="find .tk-action-body">\n          <summary class="btn">{label}</summary>\n'
+            '          <div class="tk-action-body"><a class="btn-link" href="?form={name}#act-{name}">'
+            "{open}</a></div>\n        </details>",
+            name=name,
+            url=reverse("tickets:action-form", args=[ticket.pk, name]),
+            label=ACTION_LABELS[name],
+            open=open_label,
+        )
+    return shells
+
+
+def timeline_items(ticket: Ticket, events: list, hidden: dict | None) -> list:
+    """The timeline's entries, with the button that fetches the hidden middle in its place."""
+    items = event_items(events, messaging.reply_deliveries(events))
+    if hidden:
+        more = render_to_string("tickets/timeline_more.html", {"ticket": ticket, **hidden})
+        items.insert(selectors.TIMELINE_HEAD, mark_safe(more))
+    return items
+
+
+@require_GET
+@staff_view("tickets.view")
+def ticket_timeline_between(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """The events a long timeline left out (?after=&before=, the ids around them), fetched by
+    the page's "show more events" button; without htmx, the page with every event."""
+    ticket = selectors.ticket_get_for_staff(staff=request.user, ticket_id=ticket_id)
+    if not request.htmx:
+        return redirect(f"{reverse('tickets:detail', args=[ticket.pk])}?events=all#timeline")
+    try:
+        after, before = int(request.GET["after"]), int(request.GET["before"])
+    except (KeyError, ValueError) as exc:
+        raise NotFound(_("The timeline has changed; reload the page.")) from exc
+    events = selectors.ticket_timeline_between(ticket=ticket, after=after, before=before)
+    return HttpResponse("\n".join(event_items(events, messaging.reply_deliveries(events))))
 
 
 @require_GET

@@ -66,7 +66,7 @@ def test_the_statement_is_compiled_once_and_other_values_take_its_place():
     assert len(prepared.list(calendar_id=a.pk)) == 1
     assert len(prepared.list(calendar_id=b.pk)) == 2
     assert len(prepared.list(calendar_id=999_999)) == 0
-    assert len(built) == 1 and built[0] != a.pk  # built once, with a stand-in
+    assert len(built) == 2 and a.pk not in built  # built once (twice, with two stand-ins)
     with CaptureQueriesContext(connection) as queries:
         prepared.list(calendar_id=b.pk)
     assert len(queries) == 1 and str(b.pk) in queries[0]["sql"]
@@ -182,3 +182,25 @@ def test_count_counts_what_the_queryset_reads_and_plans_stay_bounded(monkeypatch
     for cap in range(1, 10):
         assert counted.count(cap, ids=ids) == min(cap, 6)
     assert len(counted._plans) == 3
+
+
+def test_small_and_positive_integer_fields_and_constants_like_a_stand_in():
+    """Values of a PositiveSmallIntegerField are prepared like any (a stand-in out of its range
+    would make Django drop the condition and freeze the plan empty), and a constant of the
+    query that equals a stand-in is left a constant."""
+    _calendars()
+    by_day = Prepared(
+        lambda shape, weekday: (
+            WorkingInterval.objects.filter(weekday=weekday, pk__lt=30_001)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    )
+    for weekday in range(7):
+        expected = list(
+            WorkingInterval.objects.filter(weekday=weekday)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        assert by_day.list(weekday=weekday) == expected
+        assert expected or weekday > 4

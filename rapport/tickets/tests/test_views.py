@@ -323,13 +323,24 @@ def test_detail_query_count_does_not_grow_with_the_timeline(agent, as_user):
     client.get(f"/tickets/{ticket.pk}/")
     with CaptureQueriesContext(connection) as before:
         client.get(f"/tickets/{ticket.pk}/")
-    for n in range(10):
+    for n in range(6):  # more remedies and events, the timeline still short enough to show whole
         services.ticket_note(ticket=ticket, by=agent, body=f"备注 {n}")
         services.remedy_offer(ticket=ticket, by=agent, kind="refund", amount="10")
     with CaptureQueriesContext(connection) as after:
         client.get(f"/tickets/{ticket.pk}/")
     assert len(after) == len(before)
     assert len(after) == DETAIL_QUERIES, [q["sql"][:80] for q in after.captured_queries]
+    # A long timeline reads its start, its event ids and its latest events: two more queries,
+    # and no more however long it grows.
+    for n in range(20):
+        services.ticket_note(ticket=ticket, by=agent, body=f"跟进 {n}")
+    with CaptureQueriesContext(connection) as long:
+        client.get(f"/tickets/{ticket.pk}/")
+    for n in range(40):
+        services.ticket_note(ticket=ticket, by=agent, body=f"再跟进 {n}")
+    with CaptureQueriesContext(connection) as longer:
+        client.get(f"/tickets/{ticket.pk}/")
+    assert len(long) == len(longer) == DETAIL_QUERIES + 2
 
 
 def test_a_ticket_without_remedies_reads_none(agent, as_user, django_assert_num_queries):
@@ -439,3 +450,36 @@ def test_the_timeline_shows_each_event_kind_escaped_with_its_details(agent, as_u
     assert "<strong>" in body and 'class="badge badge-new"' in body  # a transition → status
     assert "自动邮件" in body or "Automatic mail" in body
     assert agent.display_name in body or agent.username in body
+
+
+def test_a_long_timeline_shows_its_start_and_latest_and_fetches_the_rest(agent, as_user):
+    from rapport.tickets.models import TicketEvent
+    from rapport.tickets.selectors import TIMELINE_HEAD, TIMELINE_TAIL
+
+    ticket = in_progress(agent)
+    for i in range(40):
+        services.ticket_act(ticket=ticket, by=agent, action="note", body=f"第{i:02d}次跟进")
+    events = list(ticket.events.order_by("at", "id"))
+    total = len(events)
+    client = as_user(agent)
+    body = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert body.count('<li class="tk-ev tk-ev-') == TIMELINE_HEAD + TIMELINE_TAIL + 1
+    hidden = total - TIMELINE_HEAD - TIMELINE_TAIL
+    assert "第39次跟进" in body and "第00次跟进" not in body  # the latest shown, the middle not
+    after, before = events[TIMELINE_HEAD - 1].pk, events[-TIMELINE_TAIL].pk
+    url = f"/tickets/{ticket.pk}/events/?after={after}&amp;before={before}"
+    assert url in body and str(hidden) in body
+    part = client.get(url.replace("&amp;", "&"), HTTP_HX_REQUEST="true").content.decode()
+    assert part.count('<li class="tk-ev tk-ev-') == hidden
+    assert "第00次跟进" in part and "第39次跟进" not in part
+    everything = client.get(f"/tickets/{ticket.pk}/?events=all").content.decode()
+    assert everything.count('<li class="tk-ev tk-ev-') == total
+    # Without htmx the button's link opens the page with every event.
+    assert client.get(url.replace("&amp;", "&"))["Location"].endswith("?events=all#timeline")
+    stale = f"/tickets/{ticket.pk}/events/?after={after}&before=999999"
+    assert client.get(stale, HTTP_HX_REQUEST="true").status_code == 404
+    assert (
+        client.get(f"/tickets/{ticket.pk}/events/?after=x", HTTP_HX_REQUEST="true").status_code
+        == 404
+    )
+    assert TicketEvent.objects.filter(ticket=ticket).count() == total  # reading changed nothing
