@@ -33,6 +33,7 @@ from rapport.interactions.forms import (
     TransferForm,
 )
 from rapport.interactions.models import AgentStatusInterval, FollowUpTask
+from rapport.interactions.timeline_items import timeline_items
 
 # A drill-down over a long period lists its rows a page at a time and counts at most this many.
 DRILL_CAP = 10_000
@@ -63,6 +64,7 @@ def timeline_context(*, request: HttpRequest, customer: Customer, form=None) -> 
     return {
         "customer": customer,
         "timeline": page,
+        "timeline_items": timeline_items(page.entries),
         "timeline_filters": filters,
         "timeline_query": {
             "channel": data.get("channel", ""),

@@ -9,10 +9,10 @@ every value escaped; a reply's delivery badge, rare and rich, is still its templ
 from django.template.defaultfilters import linebreaksbr
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from rapport.core.html import fmt
 from rapport.core.times import reltime
 
 _BADGE = {
@@ -45,35 +45,29 @@ def event_items(events, deliveries: dict) -> list[SafeString]:
 
 def _item(e, deliveries: dict, now, visible: str, system: str) -> SafeString:
     data = e.data if isinstance(e.data, dict) else {}
-    meta = [
-        format_html('<span class="badge{}">{}</span>', _BADGE.get(e.kind, ""), e.get_kind_display())
-    ]
+    meta = [fmt('<span class="badge{}">{}</span>', _BADGE.get(e.kind, ""), e.get_kind_display())]
     if e.kind == "reply" and data.get("channel"):
-        meta.append(format_html('<span class="faint">{}</span>', _channel_label(data["channel"])))
+        meta.append(fmt('<span class="faint">{}</span>', _channel_label(data["channel"])))
     outbox_id = data.get("outbox_id")
     if outbox_id:
         o = deliveries.get(outbox_id)
         if o:
             meta.append(mark_safe(render_to_string("tickets/delivery_badge.html", {"o": o})))
     if e.kind == "customer_message" and data.get("automatic"):
-        meta.append(format_html('<span class="badge">{}</span>', _("Automatic mail")))
+        meta.append(fmt('<span class="badge">{}</span>', _("Automatic mail")))
     if e.kind == "transition":
         meta.append(
-            format_html(
-                "<span>{} → <strong>{}</strong></span>", e.from_status_label, e.to_status_label
-            )
+            fmt("<span>{} → <strong>{}</strong></span>", e.from_status_label, e.to_status_label)
         )
-    meta.append(
-        format_html("<span>{}</span><span>{}</span>", e.actor or system, reltime(e.at, now))
-    )
+    meta.append(fmt("<span>{}</span><span>{}</span>", e.actor or system, reltime(e.at, now)))
     if e.is_public:
-        meta.append(format_html('<span class="faint">{}</span>', visible))
+        meta.append(fmt('<span class="faint">{}</span>', visible))
     body = (
-        format_html('<div class="tk-text">{}</div>', linebreaksbr(e.text, autoescape=True))
+        fmt('<div class="tk-text">{}</div>', linebreaksbr(e.text, autoescape=True))
         if e.body
         else ""
     )
-    return format_html(
+    return fmt(
         '<li class="tk-ev tk-ev-{}"><span class="dot" aria-hidden="true"></span>\n'
         '          <div><div class="meta">{}</div>\n            {}</div></li>',
         e.kind,

@@ -10,11 +10,11 @@ markup is what `tickets/badges.html` and `tickets/clock_badge.html` show on the 
 from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from rapport.core.html import fmt
 from rapport.core.times import reltime, ymd_hm
 from rapport.tickets.models import Ticket
 
@@ -33,7 +33,7 @@ class _Url:
 
 def status_badges(t: Ticket) -> SafeString:
     """tickets/badges.html."""
-    html = format_html(
+    html = fmt(
         '<span class="badge tk-status tk-{}">{}</span> '
         '<span class="badge tk-prio tk-p{}">{}</span>',
         t.status,
@@ -42,41 +42,39 @@ def status_badges(t: Ticket) -> SafeString:
         t.get_priority_display(),
     )
     if t.impact and t.impact != "normal":
-        html += format_html(' <span class="flag">{}</span>', t.get_impact_display())
+        html += fmt(' <span class="flag">{}</span>', t.get_impact_display())
     if t.is_repeat:
-        html += format_html(' <span class="badge badge-warn">{}</span>', _("Repeat"))
+        html += fmt(' <span class="badge badge-warn">{}</span>', _("Repeat"))
     return html
 
 
 def clock_badge(*, state, due, warned, breached, now) -> SafeString:
     """tickets/clock_badge.html."""
     if state == "paused":
-        return format_html(
+        return fmt(
             '<span class="badge" title="{}">⏸ {}</span>',
             _("Waiting: the clock is paused"),
             pgettext("clock", "Paused"),
         )
     if state == "stopped":
         if breached:
-            return format_html('<span class="badge badge-danger">{}</span>', _("Met late"))
-        return format_html('<span class="badge badge-ok">{}</span>', pgettext("clock", "Met"))
+            return fmt('<span class="badge badge-danger">{}</span>', _("Met late"))
+        return fmt('<span class="badge badge-ok">{}</span>', pgettext("clock", "Met"))
     if breached:
-        return format_html(
+        return fmt(
             '<span class="badge badge-danger" title="{}">{}</span>',
             ymd_hm(due),
             pgettext("clock", "Breached"),
         )
     if warned:
-        return format_html(
+        return fmt(
             '<span class="badge badge-warn" title="{}">{} · {}</span>',
             ymd_hm(due),
             pgettext("clock", "At risk"),
             reltime(due, now),
         )
     if due:
-        return format_html(
-            '<span class="badge" title="{}">{}</span>', ymd_hm(due), reltime(due, now)
-        )
+        return fmt('<span class="badge" title="{}">{}</span>', ymd_hm(due), reltime(due, now))
     return mark_safe('<span class="faint">—</span>')
 
 
@@ -102,7 +100,7 @@ class QueueRows:
             elif t.resolution_warned:
                 row_class = ' class="row-at-risk"'
         url = self.detail(t.pk)
-        head = format_html(
+        head = fmt(
             '<tr{}>\n        <td class="select-col"><input type="checkbox" name="ids" value="{}" '
             'form="bulk-form" aria-label="{}"></td>\n'
             '        <td class="mono"><a href="{}">{}</a></td>',
@@ -112,12 +110,12 @@ class QueueRows:
             url,
             t.number,
         )
-        cells = format_html_join("", "{}", ((self.cell(c, t, url),) for c in self.columns))
+        cells = mark_safe("".join(self.cell(c, t, url) for c in self.columns))
         return head + cells + mark_safe("\n      </tr>")
 
     def cell(self, column: str, t: Ticket, url: str) -> SafeString:
         if column == "subject":
-            return format_html(
+            return fmt(
                 '<td class="wrap"><a href="{}"><strong>{}</strong></a> '
                 '<span class="faint">{}</span></td>',
                 url,
@@ -126,29 +124,29 @@ class QueueRows:
             )
         if column == "status":
             waiting = (
-                format_html(' <span class="faint">{}</span>', t.get_waiting_on_display())
+                fmt(' <span class="faint">{}</span>', t.get_waiting_on_display())
                 if t.status == "waiting"
                 else ""
             )
-            return format_html("<td>{}{}</td>", status_badges(t), waiting)
+            return fmt("<td>{}{}</td>", status_badges(t), waiting)
         if column == "customer":
-            return format_html(
+            return fmt(
                 '<td><a href="{}">{}</a></td>', self.customer(t.customer_id), t.customer.name
             )
         if column == "type":
-            return format_html("<td>{}</td>", t.ticket_type or "—")
+            return fmt("<td>{}</td>", t.ticket_type or "—")
         if column == "priority":
-            return format_html("<td>{}</td>", t.get_priority_display())
+            return fmt("<td>{}</td>", t.get_priority_display())
         if column == "assignee":
             if t.assignee_id:
-                return format_html("<td>{}</td>", t.assignee)
+                return fmt("<td>{}</td>", t.assignee)
             if t.is_open and self.can_claim:
-                return format_html("<td>{}</td>", self.claim_button(t))
+                return fmt("<td>{}</td>", self.claim_button(t))
             return mark_safe("<td>—</td>")
         if column == "received":
-            return format_html("<td>{}</td>", reltime(t.created_at, self.now))
+            return fmt("<td>{}</td>", reltime(t.created_at, self.now))
         if column == "due":
-            return format_html(
+            return fmt(
                 "<td>{}</td>",
                 clock_badge(
                     state=t.resolution_state,
@@ -165,7 +163,7 @@ class QueueRows:
         if self._claim_parts is None:
             self._claim_parts = (get_token(self.request), self.request.get_full_path())
         token, back = self._claim_parts
-        return format_html(
+        return fmt(
             '<form method="post" action="{}"><input type="hidden" name="csrfmiddlewaretoken" '
             'value="{}"><input type="hidden" name="back" value="{}">'
             '<button class="btn btn-sm btn-primary" aria-label="{}">{}</button></form>',

@@ -10,7 +10,6 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from rapport.assist.hooks import coach_record_reply, coach_reply_fields
 from rapport.core.errors import DomainError, NotFound
+from rapport.core.html import fmt
 from rapport.core.http import (
     FastPaginator,
     add_service_errors,
@@ -214,7 +214,7 @@ def _action_shells(ticket: Ticket, panel: list[str], built: dict) -> dict[str, s
     for name in panel:
         if name in built or name in ONE_CLICK:
             continue
-        shells[name] = format_html(
+        shells[name] = fmt(
             '<details class="tk-action" id="act-{name}" hx-get="{url}" hx-trigger="toggle once" '
             'hx-target="find .tk-action-body">\n          <summary class="btn">{label}</summary>\n'
             '          <div class="tk-action-body"><a class="btn-link" href="?form={name}#act-{name}">'
