@@ -103,6 +103,8 @@ class FastPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         qs = self.object_list
+        if hasattr(qs, "capped_count"):  # prepared rows (rapport.core.prepared.PageableRows)
+            return qs.capped_count(self.reach if self.cap is not None else 10**12)
         if not hasattr(qs, "order_by"):
             return len(qs)
         if self.cap is None:

@@ -207,7 +207,6 @@ class Prepared:
             raise ValueError("Prepared values change the statement's shape")
         plan.sql, plan.params = sql, tuple(params)
         plan.slots = []
-        found = set()
         for index, (param, other) in enumerate(zip(params, params_b, strict=True)):
             if param == other:
                 continue
@@ -216,11 +215,7 @@ class Prepared:
                 names = sorted({n for m, (n, *_r) in stand_ins.items() if str(m) in str(param)})
                 raise ValueError(f"Prepared values did not reach the SQL unchanged: {names}")
             plan.slots.append((index, *stand_ins[param]))
-            found.add(param)
-        missing = set(stand_ins) - found
-        if missing:
-            names = sorted({stand_ins[m][0] for m in missing})
-            raise ValueError(f"Prepared values did not reach the SQL unchanged: {names}")
+        # A value the statement does not use (this shape leaves it out) is simply not there.
         plan.compiler = compiler
         fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
         if compiler.has_composite_fields(fields):
@@ -328,3 +323,40 @@ def attach_related(
         qs._result_cache = by_owner[obj.pk]
         qs._prefetch_done = True
         obj.__dict__.setdefault("_prefetched_objects_cache", {})[name] = qs
+
+
+class Pageable:
+    """An ordered queryset a paginator pages through, its pages and bounded counts prepared:
+    `build(shape, **values)` returns the queryset; `rows(shape, **values)` the object a
+    (Fast)Paginator takes in its place (slices read one page; `capped_count(cap)` counts up to
+    `cap` rows, as rapport.core.queries.capped_count does)."""
+
+    def __init__(self, build: Callable[..., models.QuerySet], *, using: str = "default") -> None:
+        self._page = Prepared(
+            lambda shape, **values: build(shape[0], **values)[shape[1] : shape[2]], using=using
+        )
+        self._count = Prepared(
+            lambda shape, **values: build(shape[0], **values).order_by().values("pk")[: shape[1]],
+            using=using,
+        )
+
+    def rows(self, shape: Hashable, **values: Any) -> "PageableRows":
+        return PageableRows(self, shape, values)
+
+
+class PageableRows:
+    ordered = True  # for Django's paginator, which warns about unordered lists
+
+    def __init__(self, pageable: Pageable, shape: Hashable, values: dict[str, Any]) -> None:
+        self.pageable, self.shape, self.values = pageable, shape, values
+
+    def __getitem__(self, part: slice) -> list:
+        if not isinstance(part, slice) or part.step is not None:
+            raise TypeError("Prepared rows are read a page (a slice) at a time")
+        start, stop = part.start or 0, part.stop
+        if start < 0 or (stop is not None and stop < start):
+            raise ValueError("A page starts at 0 and ends after it starts")
+        return self.pageable._page.list((self.shape, start, stop), **self.values)
+
+    def capped_count(self, cap: int) -> int:
+        return self.pageable._count.count((self.shape, cap), **self.values)

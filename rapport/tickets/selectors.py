@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.core.errors import NotFound
-from rapport.core.prepared import Prepared, key_value
+from rapport.core.prepared import Pageable, Prepared, key_value
 from rapport.core.queries import Unindexed
 from rapport.customers.models import Customer, Identity
 from rapport.interactions.models import Interaction
@@ -164,12 +164,100 @@ def ticket_queue(
     """One queue: my tickets (assigned to me), owned by me (first responder), my team's, those a
     department of mine investigates, unassigned, waiting, or all I may see; open tickets unless a status is asked for. Each queue
     has a partial index on its filter and the default order (rapport.tickets.models)."""
+    shape, values = _queue_shape(
+        staff=staff,
+        queue=queue,
+        status=status,
+        kind=kind,
+        priority=priority,
+        impact=impact,
+        ticket_type=ticket_type,
+        customer_id=customer_id,
+        assignee_id=assignee_id,
+        q=q,
+        overdue=overdue,
+        sort=sort,
+    )
+    return _queue_build(shape, **values)
+
+
+def ticket_queue_rows(*, staff: User, **filters):
+    """The queue as rows a paginator pages through, each page and count a statement compiled
+    once per process and shape (rapport.core.prepared); a search by subject text, whose
+    pattern is not a plain value, is read through the ORM."""
+    shape, values = _queue_shape(staff=staff, **filters)
+    if "text" in values:
+        return _queue_build(shape, **values)
+    return _QUEUE_PAGES.rows(shape, **values)
+
+
+def _queue_shape(
+    *,
+    staff: User,
+    queue: str = "mine",
+    status: str = "",
+    kind: str = "",
+    priority: int | None = None,
+    impact: str = "",
+    ticket_type: int | None = None,
+    customer_id: int | None = None,
+    assignee_id: int | None = None,
+    q: str = "",
+    overdue: bool = False,
+    sort: str = "priority",
+) -> tuple[tuple, dict]:
+    """What decides the queue's statement (its shape) and the values that go into it."""
     teams = _team_ids(staff)
+    values: dict = {"staff_id": staff.pk, "teams": teams}
+    for name, value in (
+        ("status", status),
+        ("kind", kind),
+        ("priority", priority),
+        ("impact", impact),
+        ("ticket_type", ticket_type),
+        ("customer_id", customer_id),
+        ("assignee_id", assignee_id),
+    ):
+        if value:
+            values[name] = value
+    term = (q or "").strip()
+    if term:
+        number = term.upper().lstrip("T").lstrip("0")
+        if number.isdigit():
+            # A number beyond any id finds nothing, as it did through the ORM.
+            found = key_value(number)
+            values["number"] = found if found is not None and found > 0 else -1
+        else:
+            values["text"] = term[:100]
+    if overdue:
+        values["now"] = timezone.now()
+    sort = sort if sort in SORTS else "priority"
+    shape = (queue, _scope(staff), len(teams) > 1, sort, staff.can("tickets.view"))
+    return shape, values
+
+
+def _queue_build(
+    shape: tuple,
+    *,
+    staff_id,
+    teams,
+    status=None,
+    kind=None,
+    priority=None,
+    impact=None,
+    ticket_type=None,
+    customer_id=None,
+    assignee_id=None,
+    number=None,
+    text=None,
+    now=None,
+) -> QuerySet[Ticket]:
+    queue, scope, several_teams, sort, can_view = shape
     if queue == "mine":
-        qs = Ticket.objects.filter(assignee=staff)
+        qs = Ticket.objects.filter(assignee_id=staff_id)
     elif queue == "owned":
-        qs = Ticket.objects.filter(first_responder=staff)
-    elif queue == "team" and (len(teams) > 1 or sort == "due"):
+        qs = Ticket.objects.filter(first_responder_id=staff_id)
+    elif queue == "team" and (several_teams or sort == "due"):
         # Several teams: walk the open-tickets index in queue order and keep my teams' rows
         # (`team_id + 0` keeps SQLite from sorting every row of the teams instead); by time
         # left, walk the clocks' due index (below) and keep them likewise.
@@ -185,12 +273,12 @@ def ticket_queue(
             )
         )
     elif queue == "unassigned":
-        qs = ticket_visible_qs(staff=staff).filter(assignee__isnull=True)
+        qs = _scoped(scope, staff_id, teams).filter(assignee__isnull=True)
     elif queue == "waiting":
-        qs = ticket_visible_qs(staff=staff).filter(status=Ticket.Status.WAITING)
+        qs = _scoped(scope, staff_id, teams).filter(status=Ticket.Status.WAITING)
     else:
-        qs = ticket_visible_qs(staff=staff)
-    if not staff.can("tickets.view"):
+        qs = _scoped(scope, staff_id, teams)
+    if not can_view:
         qs = qs.none()
     if status:
         qs = qs.filter(status=status)
@@ -213,20 +301,20 @@ def ticket_queue(
         qs = qs.filter(customer_id=customer_id)
     if assignee_id:
         qs = qs.filter(assignee_id=assignee_id)
-    term = (q or "").strip()
-    if term:
-        number = term.upper().lstrip("T").lstrip("0")
-        if number.isdigit():
-            qs = qs.filter(pk=int(number))
-        else:
-            qs = qs.filter(subject__icontains=term[:100])
-    if overdue:
-        qs = qs.filter(Exists(_overdue_clocks(timezone.now())))
+    if number is not None:
+        qs = qs.filter(pk=number)
+    elif text:
+        qs = qs.filter(subject__icontains=text)
+    if now is not None:
+        qs = qs.filter(Exists(_overdue_clocks(now)))
     if sort == "due":
         qs = qs.filter(clocks__kind=ServiceClock.Kind.RESOLUTION)
     return with_clock(qs.select_related("customer", "assignee", "ticket_type")).order_by(
-        *SORTS.get(sort, SORTS["priority"])
+        *SORTS[sort]
     )
+
+
+_QUEUE_PAGES = Pageable(lambda shape, **values: _queue_build(shape, **values))
 
 
 def with_clock(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:

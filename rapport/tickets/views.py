@@ -75,7 +75,7 @@ def ticket_queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(data)
     filters = {k: v for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v}
     filters.setdefault("queue", "mine")
-    tickets = selectors.ticket_queue(staff=request.user, **filters)
+    tickets = selectors.ticket_queue_rows(staff=request.user, **filters)
     page = FastPaginator(tickets, PAGE_SIZE, cap=QUEUE_COUNT_CAP).get_page(request.GET.get("page"))
     context = {"page": page, "form": form, "filters": filters, "queue": filters["queue"]}
     context.update(views_saved.queue_views_context(request, view))
