@@ -13,7 +13,10 @@ connections unusable or too old are closed before and after (`close_old_connecti
 On SQLite, the writes of the threads of one process wait on a lock here rather than on the
 database: SQLite has one writer, and a connection that finds it busy sleeps 1–100 ms between
 tries (its busy handler), which made the slowest answers of a burst hundreds of milliseconds
-while the mean was a few. Processes still meet at SQLite's own lock, as before.
+while the mean was a few. The lock hands itself to the threads in the order they asked (a plain
+lock lets whichever thread the scheduler wakes take it, and a few threads lost round after
+round: 50 in flight gave p50 45 ms and p99 217 ms). Processes still meet at SQLite's own lock,
+as before.
 
 Refusals are the view's (plain text, the code first, 4xx); a database failure is a 503 with
 `busy:` (the provider retries), never a 500.
@@ -22,6 +25,7 @@ Refusals are the view's (plain text, the code first, 4xx); a database failure is
 import logging
 import re
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from urllib.parse import parse_qsl
@@ -34,7 +38,35 @@ from django.utils.translation import gettext as _
 logger = logging.getLogger(__name__)
 
 CALLBACK_PATH = re.compile(r"^/api/v1/channels/(wechat|wecom)/([0-9]{1,18})/?$")
-_SQLITE_WRITES = threading.Lock()
+
+
+class FairLock:
+    """A lock taken in the order it was asked for: the holder hands it to the longest waiter."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._waiters: deque[threading.Lock] = deque()
+        self._held = False
+
+    def __enter__(self) -> None:
+        with self._guard:
+            if not self._held:
+                self._held = True
+                return
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiters.append(turn)
+        turn.acquire()  # released by the holder that hands the lock on: held from here
+
+    def __exit__(self, *exc) -> None:
+        with self._guard:
+            if self._waiters:
+                self._waiters.popleft().release()
+            else:
+                self._held = False
+
+
+_SQLITE_WRITES = FairLock()
 
 
 def _secure(environ: dict) -> bool:

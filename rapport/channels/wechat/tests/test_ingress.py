@@ -148,3 +148,33 @@ def test_with_https_required_a_plain_http_callback_is_left_to_django(wechat, set
     proxied = {"HTTP_X_FORWARDED_PROTO": "https"}
     assert call("POST", *signed(wechat, text_message(msgid=6)), **proxied)[2] == b"success"
     assert InboundMessage.objects.count() == 2 and len(passed) == 1
+
+
+def test_the_sqlite_write_lock_is_taken_in_the_order_it_was_asked_for():
+    import threading
+    import time as _time
+
+    from rapport.channels.wechat.ingress import FairLock
+
+    lock, order = FairLock(), []
+
+    def take(n):
+        with lock:
+            order.append(n)
+
+    lock.__enter__()
+    threads = []
+    for n in range(12):
+        thread = threading.Thread(target=take, args=(n,))
+        thread.start()
+        threads.append(thread)
+        deadline = _time.monotonic() + 5
+        while len(lock._waiters) < n + 1 and _time.monotonic() < deadline:
+            _time.sleep(0.001)
+    lock.__exit__(None, None, None)
+    for thread in threads:
+        thread.join(5)
+    assert order == list(range(12))
+    with lock:  # free again, taken at once
+        pass
+    assert not lock._held and not lock._waiters
