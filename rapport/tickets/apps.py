@@ -38,4 +38,20 @@ class TicketsConfig(AppConfig):
         from rapport.tickets.services import assignment
 
         routing.register_load_counter(assignment.open_tickets_per_agent)
+        # The queue's bulk bar lists the staff: a change of a staff member shows at once here.
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_delete, post_save
+
+        from rapport.tickets.views_bulk import WORK_STAFF_OPTIONS
+
+        def forget_staff_options(**_kwargs) -> None:
+            WORK_STAFF_OPTIONS.forget()
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                forget_staff_options,
+                sender=get_user_model(),
+                weak=False,
+                dispatch_uid=f"bulk-staff-{signal}",
+            )
         routing.register_skill_choices(assignment.ticket_type_skills)

@@ -5,15 +5,28 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rapport.core.errors import DomainError
+from rapport.core.html import fmt
 from rapport.core.http import staff_view
+from rapport.core.memo import ProcessMemo
 from rapport.tickets import selectors
 from rapport.tickets.models import Priority
 from rapport.tickets.services.bulk import BULK_ACTIONS, tickets_bulk
 from rapport.tickets.services.merge import ticket_merge, ticket_split
+
+# The bar's "assign to" options, the same for every queue page: kept per process, forgotten
+# when a staff member is saved or deleted here (TicketsConfig.ready), within 30 s elsewhere.
+WORK_STAFF_OPTIONS = ProcessMemo("bulk bar staff options", ttl=30)
+
+
+def _staff_options() -> SafeString:
+    return SafeString(
+        "".join(fmt('<option value="{}">{}</option>', s.pk, s) for s in selectors.work_staff())
+    )
 
 
 def bulk_bar_context(staff) -> dict:
@@ -22,7 +35,7 @@ def bulk_bar_context(staff) -> dict:
         return {}
     return {
         "bulk_actions": BULK_ACTIONS,
-        "bulk_staff": selectors.work_staff(),
+        "bulk_staff_options": WORK_STAFF_OPTIONS.get("options", _staff_options),
         "bulk_priorities": Priority.choices,
     }
 

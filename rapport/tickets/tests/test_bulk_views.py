@@ -166,3 +166,17 @@ def test_the_systems_words_on_the_timeline_are_in_each_readers_language(agent, t
     assert (
         stored.body == f"已作为 {survivor.number} 的重复工单关闭。 同一问题"
     )  # searched as before
+
+
+def test_the_bars_staff_list_shows_a_renamed_or_new_colleague_at_once(agent, as_user):
+    client = as_user(agent)
+    assert "王小明" not in client.get("/tickets/").content.decode()
+    colleague = StaffFactory(username="wxm", display_name="王小明")
+    assert f'<option value="{colleague.pk}">' in client.get("/tickets/").content.decode()
+    colleague.display_name = "王晓明"
+    colleague.save()
+    page = client.get("/tickets/").content.decode()
+    assert "王晓明" in page and "王小明" not in page
+    colleague.is_active = False
+    colleague.save()
+    assert "王晓明" not in client.get("/tickets/").content.decode()
