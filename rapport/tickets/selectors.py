@@ -146,38 +146,12 @@ def ticket_get_for_staff(*, staff: User, ticket_id: int) -> Ticket:
     return ticket
 
 
-def ticket_queue(
-    *,
-    staff: User,
-    queue: str = "mine",
-    status: str = "",
-    kind: str = "",
-    priority: int | None = None,
-    impact: str = "",
-    ticket_type: int | None = None,
-    customer_id: int | None = None,
-    assignee_id: int | None = None,
-    q: str = "",
-    overdue: bool = False,
-    sort: str = "priority",
-) -> QuerySet[Ticket]:
+def ticket_queue(*, staff: User, **filters) -> QuerySet[Ticket]:
     """One queue: my tickets (assigned to me), owned by me (first responder), my team's, those a
-    department of mine investigates, unassigned, waiting, or all I may see; open tickets unless a status is asked for. Each queue
-    has a partial index on its filter and the default order (rapport.tickets.models)."""
-    shape, values = _queue_shape(
-        staff=staff,
-        queue=queue,
-        status=status,
-        kind=kind,
-        priority=priority,
-        impact=impact,
-        ticket_type=ticket_type,
-        customer_id=customer_id,
-        assignee_id=assignee_id,
-        q=q,
-        overdue=overdue,
-        sort=sort,
-    )
+    department of mine investigates, unassigned, waiting, or all I may see; open tickets unless a
+    status is asked for (filters: _queue_shape). Each queue has a partial index on its filter and
+    the default order (rapport.tickets.models)."""
+    shape, values = _queue_shape(staff=staff, **filters)
     return _queue_build(shape, **values)
 
 
