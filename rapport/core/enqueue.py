@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from django.db import connections, router, transaction
 
-from rapport.core.rawsql import insert_row
+from rapport.core.rawsql import insert_row, insert_rows
 
 logger = logging.getLogger(__name__)
 
@@ -61,23 +61,37 @@ def enqueue_for_row(task, *, using: str = "default", on_error: Callable[[], None
     """Queue `task(**kwargs)` for rows the caller writes in `using`'s current transaction (or
     right away outside one). `on_error` is called (in an `except` block, to log) when queueing
     fails; the caller's rows are kept, so a sweep must find them."""
+    enqueue_for_rows(task, [kwargs], using=using, on_error=on_error)
+
+
+def enqueue_for_rows(
+    task, calls: list[dict], *, using: str = "default", on_error: Callable[[], None]
+) -> None:
+    """`enqueue_for_row` for several calls of one task (their keyword arguments): the task rows
+    are written together, in one savepoint; `on_error` is called once if that fails."""
+    if not calls:
+        return
     connection = connections[using]
     backend = _database_backend(task, using) if connection.in_atomic_block else None
     if backend is not None:
         # In a savepoint, so a failed INSERT leaves the caller's transaction usable.
         try:
             with transaction.atomic(using=using):
-                row = insert_row(connection, task_row(task, backend, kwargs))
+                rows = [task_row(task, backend, kwargs) for kwargs in calls]
+                if len(rows) == 1:
+                    insert_row(connection, rows[0])
+                else:
+                    insert_rows(connection, rows)
+            logger.debug("%d task(s) %s enqueued with their rows", len(rows), task.module_path)
         except Exception:
             on_error()
-            return
-        logger.debug("Task id=%s path=%s enqueued with its row", row.pk, task.module_path)
         return
 
     def enqueue() -> None:
-        try:
-            task.enqueue(**kwargs)
-        except Exception:
-            on_error()
+        for kwargs in calls:
+            try:
+                task.enqueue(**kwargs)
+            except Exception:
+                on_error()
 
     transaction.on_commit(enqueue, using=using)

@@ -162,3 +162,64 @@ def insert_row(
     instance._state.adding = False
     instance._state.db = connection.alias
     return instance
+
+
+def insert_rows(
+    connection: BaseDatabaseWrapper,
+    instances: Sequence[models.Model],
+    *,
+    skip_conflict: bool = False,
+    match: Sequence[str] = (),
+) -> list[models.Model]:
+    """`insert_row` for several new instances of one model in one statement (a multi-row
+    VALUES list): the rows written, with their primary keys set. With `skip_conflict`, rows
+    that would break a unique constraint are skipped; which rows were written is then told by
+    the `match` fields (attnames, unique together), which the database returns with each key:
+    the first instance with those values is the one written."""
+    if not instances:
+        return []
+    model = type(instances[0])
+    meta, q = model._meta, connection.ops.quote_name
+    pk = meta.pk
+    fields = [f for f in meta.concrete_fields if not (f is pk and f.db_returning)]
+    if any(f.has_db_default() for f in fields):
+        raise ValueError(f"{model.__name__} has database defaults; save it with the ORM")
+    if skip_conflict and not match:
+        raise ValueError("skip_conflict needs the fields that tell the written rows")
+    returning = [pk.attname] if pk.db_returning else []
+    returning += [name for name in match if name not in returning]
+    params: list[Any] = []
+    for instance in instances:
+        if type(instance) is not model:
+            raise TypeError("insert_rows writes instances of one model")
+        instance._prepare_related_fields_for_save(operation_name="save")
+        params += [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+    values = f"({', '.join(['%s'] * len(fields))})"
+    sql = (
+        f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "
+        f"VALUES {', '.join([values] * len(instances))}"
+        f"{' ON CONFLICT DO NOTHING' if skip_conflict else ''}"
+    )
+    if returning:
+        sql += f" RETURNING {', '.join(q(meta.get_field(a).column) for a in returning)}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall() if returning else []
+    if skip_conflict:
+        by_key = {}
+        for instance in instances:
+            by_key.setdefault(tuple(getattr(instance, name) for name in match), instance)
+        at = [returning.index(name) for name in match]
+        written = [by_key[tuple(row[i] for i in at)] for row in rows]
+    else:
+        written = list(instances)
+        # Keys come in the VALUES order, as Django's bulk_create takes them too.
+        if pk.db_returning and len(rows) != len(written):
+            raise RuntimeError(f"{len(rows)} keys returned for {len(written)} rows")
+    if pk.db_returning:
+        for instance, row in zip(written, rows, strict=True):
+            setattr(instance, pk.attname, row[0])
+    for instance in written:
+        instance._state.adding = False
+        instance._state.db = connection.alias
+    return written

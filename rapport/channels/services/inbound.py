@@ -31,9 +31,9 @@ from rapport.channels.models import (
     MessagingSettings,
     OutboxMessage,
 )
-from rapport.core.enqueue import enqueue_for_row
+from rapport.core.enqueue import enqueue_for_row, enqueue_for_rows
 from rapport.core.errors import DomainError, Forbidden
-from rapport.core.rawsql import Columns, insert_row, read_one, update_where
+from rapport.core.rawsql import Columns, insert_row, insert_rows, read_one, update_where
 from rapport.customers.models import Customer
 from rapport.customers.services import (
     customer_get_or_create_from_contact,
@@ -116,14 +116,9 @@ def message_id_secret() -> str:
 # --- Receiving --------------------------------------------------------------------------------
 
 
-def inbound_receive(*, account: ChannelAccount, provider_id: str, raw: bytes) -> InboundMessage:
-    """Store one message as it arrived and queue its processing; returns the stored row.
-
-    The same `provider_id` on the same account (an IMAP re-sync, a webhook retry) returns the
-    first row and queues nothing, also when two deliveries race. Raises ValidationError naming
-    `provider_id` or `raw` for an empty id, an empty or oversized message, DomainError for an
-    inactive account.
-    """
+def _unsaved_inbound(account: ChannelAccount, provider_id: str, raw: bytes) -> InboundMessage:
+    """The row `inbound_receive` stores (not saved; a large message's file is written), or
+    ValidationError naming `provider_id` or `raw`, DomainError for an inactive account."""
     provider_id = (provider_id or "").strip()
     errors: dict[str, list[str]] = {}
     if not provider_id:
@@ -153,31 +148,86 @@ def inbound_receive(*, account: ChannelAccount, provider_id: str, raw: bytes) ->
         inbound.raw_bytes = raw
     else:
         inbound.raw_file.save(f"{account.pk}-{digest[:24]}.eml", ContentFile(raw), save=False)
+    return inbound
+
+
+def _stored(account: ChannelAccount, provider_id: str) -> InboundMessage | None:
+    return InboundMessage.objects.filter(account=account, provider_id=provider_id.strip()).first()
+
+
+def inbound_receive(*, account: ChannelAccount, provider_id: str, raw: bytes) -> InboundMessage:
+    """Store one message as it arrived and queue its processing; returns the stored row.
+
+    The same `provider_id` on the same account (an IMAP re-sync, a webhook retry) returns the
+    first row and queues nothing, also when two deliveries race. Raises ValidationError naming
+    `provider_id` or `raw` for an empty id, an empty or oversized message, DomainError for an
+    inactive account.
+    """
+    inbound = _unsaved_inbound(account, provider_id, raw)
     try:  # a repeated provider id (the common duplicate) fails on the unique constraint
         with transaction.atomic():
             insert_row(connections[InboundMessage.objects.db], inbound)
             _enqueue_process(inbound.pk)
     except IntegrityError:
-        existing = InboundMessage.objects.filter(account=account, provider_id=provider_id).first()
+        existing = _stored(account, provider_id)
         if existing is None:
             raise
         return existing
     return inbound
 
 
-def _enqueue_process(inbound_id: int) -> None:
-    """Queue the processing with the stored row (rapport.core.enqueue)."""
-    from rapport.channels.tasks import inbound_process_task
+def inbound_receive_many(
+    items: list[tuple[ChannelAccount, str, bytes]],
+) -> list[InboundMessage | Exception]:
+    """`inbound_receive` for several messages (account, provider id, raw) in one transaction:
+    one commit, however many arrived together (the callback ingress's group commit). Each
+    item's outcome in order: its stored row (the first row for a repeated provider id, also
+    within the batch), or the ValidationError/DomainError `inbound_receive` would raise. A
+    database error fails the whole batch (raised): nothing of it is stored."""
+    outcomes: list[Any] = []
+    for account, provider_id, raw in items:
+        try:
+            outcomes.append(_unsaved_inbound(account, provider_id, raw))
+        except (ValidationError, DomainError) as exc:
+            outcomes.append(exc)
+    connection = connections[InboundMessage.objects.db]
+    new = [inbound for inbound in outcomes if isinstance(inbound, InboundMessage)]
+    with transaction.atomic(using=connection.alias):
+        stored = insert_rows(
+            connection, new, skip_conflict=True, match=("account_id", "provider_id")
+        )
+        if stored:
+            _enqueue_process(*(inbound.pk for inbound in stored))
+    stored_ids = {id(inbound) for inbound in stored}
+    for n, inbound in enumerate(outcomes):
+        if isinstance(inbound, InboundMessage) and id(inbound) not in stored_ids:
+            outcomes[n] = _stored(inbound.account, inbound.provider_id) or inbound
+    return outcomes
 
-    def failed() -> None:  # the sweep picks the row up; the message is stored either way
-        logger.exception("Could not queue processing of inbound message %s", inbound_id)
 
-    enqueue_for_row(
-        inbound_process_task,
-        using=InboundMessage.objects.db,
-        on_error=failed,
-        inbound_id=inbound_id,
-    )
+# Messages stored together are queued as one task per this many (inbound_process_batch_task):
+# one task row instead of one each, while a burst still spreads over several workers.
+INBOUND_TASK_BATCH = 10
+
+
+def _enqueue_process(*inbound_ids: int) -> None:
+    """Queue the processing with the stored rows (rapport.core.enqueue)."""
+    from rapport.channels.tasks import inbound_process_batch_task, inbound_process_task
+
+    def failed() -> None:  # the sweep picks the rows up; the messages are stored either way
+        logger.exception("Could not queue processing of inbound messages %s", inbound_ids)
+
+    using = InboundMessage.objects.db
+    if len(inbound_ids) == 1:
+        enqueue_for_row(
+            inbound_process_task, using=using, on_error=failed, inbound_id=inbound_ids[0]
+        )
+        return
+    chunks = [
+        {"inbound_ids": list(inbound_ids[n : n + INBOUND_TASK_BATCH])}
+        for n in range(0, len(inbound_ids), INBOUND_TASK_BATCH)
+    ]
+    enqueue_for_rows(inbound_process_batch_task, chunks, using=using, on_error=failed)
 
 
 # --- Processing -------------------------------------------------------------------------------

@@ -104,6 +104,85 @@ def test_bad_input_is_refused_by_field(account):
     assert not InboundMessage.objects.exists()
 
 
+def test_several_messages_are_stored_in_one_transaction_each_with_its_outcome(
+    account, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    """inbound_receive_many (the callback ingress's group commit): new rows stored and queued,
+    a repeated provider id (also within the batch) is the first row, bad input is its own
+    ValidationError and stores nothing of its own."""
+    from django.core.exceptions import ValidationError
+
+    from rapport.channels.services.inbound import inbound_receive_many
+
+    earlier = services.inbound_receive(account=account, provider_id="old", raw=mail())
+    items = [
+        (account, "a", mail(subject="一")),
+        (account, "old", mail()),
+        (account, "", b""),
+        (account, "b", mail(subject="二")),
+        (account, "a", mail(subject="一")),
+    ]
+    with (
+        django_capture_on_commit_callbacks(execute=False) as queued,
+        django_assert_num_queries(5),  # savepoint, one INSERT, release, one per repeat
+    ):
+        outcomes = inbound_receive_many(items)
+    a, old, bad, b, a_again = outcomes
+    assert isinstance(bad, ValidationError) and set(bad.message_dict) == {"provider_id", "raw"}
+    assert old.pk == earlier.pk and a_again.pk == a.pk and a.pk != b.pk
+    assert sorted(InboundMessage.objects.values_list("provider_id", flat=True)) == [
+        "a",
+        "b",
+        "old",
+    ]
+    assert InboundMessage.objects.get(pk=b.pk).read_raw() == items[3][2]
+    assert len(queued) == 1  # the two new rows' processing, queued together
+    queued[0]()
+    assert set(
+        InboundMessage.objects.filter(pk__in=[a.pk, b.pk]).values_list("state", flat=True)
+    ) == {"processed"}
+
+
+def test_a_batch_task_processes_each_message_and_one_failure_stops_none(account, monkeypatch):
+    from rapport.channels import tasks
+    from rapport.channels.services import inbound as inbound_services
+
+    rows = [
+        services.inbound_receive(
+            account=account, provider_id=f"batch:{n}", raw=mail(subject=f"{n}")
+        )
+        for n in range(3)
+    ]
+    real, seen = inbound_services.inbound_process, []
+
+    def second_fails(*, inbound_id):
+        seen.append(inbound_id)
+        if inbound_id == rows[1].pk:
+            raise RuntimeError("disk full")
+        return real(inbound_id=inbound_id)
+
+    monkeypatch.setattr(tasks, "inbound_process", second_fails)
+    with pytest.raises(RuntimeError, match="disk full"):
+        tasks.inbound_process_batch_task.call(inbound_ids=[r.pk for r in rows])
+    assert seen == [r.pk for r in rows]
+    states = dict(InboundMessage.objects.values_list("provider_id", "state"))
+    assert states == {"batch:0": "processed", "batch:1": "received", "batch:2": "processed"}
+
+
+def test_a_group_of_messages_is_queued_as_one_task_per_ten(account, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    from rapport.channels.services.inbound import inbound_receive_many
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    stored = inbound_receive_many([(account, f"g:{n}", mail()) for n in range(23)])
+    queued = [
+        r.task_result.kwargs["inbound_ids"] for r in DBTaskResult.objects.order_by("enqueued_at")
+    ]
+    assert sorted(len(ids) for ids in queued) == [3, 10, 10]
+    assert sorted(i for ids in queued for i in ids) == sorted(row.pk for row in stored)
+
+
 def test_a_reply_to_our_message_threads_by_our_token(account, customer):
     first = receive(account, mail())
     conversation = Conversation.objects.get(pk=first.conversation_id)

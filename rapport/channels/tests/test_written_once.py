@@ -11,8 +11,8 @@ from django.forms.models import model_to_dict
 from django.tasks import task
 from django.test.utils import CaptureQueriesContext
 
-from rapport.core.enqueue import enqueue_for_row
-from rapport.core.rawsql import insert_row
+from rapport.core.enqueue import enqueue_for_row, enqueue_for_rows
+from rapport.core.rawsql import insert_row, insert_rows
 from rapport.core.rollup_days import touch_days
 from rapport.customers.tests.factories import CustomerFactory
 from rapport.interactions.models import Interaction, InteractionRollupDay
@@ -201,3 +201,58 @@ def test_insert_row_can_skip_a_row_that_breaks_a_unique_constraint():
         again = insert_row(connection, InteractionRollupDay(day=DAY, version=9), skip_conflict=True)
     assert again is None and len(queries) == 1  # no savepoint needed
     assert InteractionRollupDay.objects.get(day=DAY).version == 3
+
+
+def test_insert_rows_writes_several_rows_in_one_statement_as_save_would():
+    rows = [_interaction() for _n in range(3)]
+    with CaptureQueriesContext(connection) as queries:
+        written = insert_rows(connection, rows)
+    assert len(queries) == 1 and written == rows
+    for row in rows:
+        stored = Interaction.objects.get(pk=row.pk)
+        assert (stored.customer_id, stored.summary) == (row.customer_id, row.summary)
+        assert row._state.adding is False
+    assert len({row.pk for row in rows}) == 3
+
+
+def test_insert_rows_skipping_conflicts_tells_which_rows_were_written():
+    insert_row(connection, InteractionRollupDay(day=DAY, version=3))
+    later = DAY + timedelta(days=1)
+    rows = [
+        InteractionRollupDay(day=DAY, version=9),  # already there
+        InteractionRollupDay(day=later, version=1),
+        InteractionRollupDay(day=later, version=2),  # the same day again, in the same batch
+    ]
+    written = insert_rows(connection, rows, skip_conflict=True, match=("day",))
+    assert written == [rows[1]] and rows[1].pk is not None
+    assert rows[0].pk is None and rows[2].pk is None
+    assert dict(InteractionRollupDay.objects.values_list("day", "version")) == {DAY: 3, later: 1}
+    with pytest.raises(ValueError):
+        insert_rows(connection, rows, skip_conflict=True)  # which rows? it must be told
+
+
+def test_tasks_for_several_rows_are_written_together_and_a_failure_reported_once(
+    settings, monkeypatch
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from rapport.core import enqueue
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        enqueue_for_rows(remember, [{"n": 7}, {"n": 8}], on_error=lambda: None)
+    assert sum("INSERT" in q["sql"] for q in queries.captured_queries) == 1
+    assert sorted(r.task_result.kwargs["n"] for r in DBTaskResult.objects.all()) == [7, 8]
+
+    made = enqueue.task_row
+
+    def out_of_range(task, backend, kwargs):
+        row = made(task, backend, kwargs)
+        row.priority = 10_000 if kwargs["n"] == 10 else row.priority
+        return row
+
+    monkeypatch.setattr(enqueue, "task_row", out_of_range)
+    failures = []
+    with transaction.atomic():
+        enqueue_for_rows(remember, [{"n": 9}, {"n": 10}], on_error=lambda: failures.append(1))
+    assert failures == [1] and DBTaskResult.objects.count() == 2  # none of that batch

@@ -17,6 +17,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router
@@ -28,6 +29,7 @@ from rapport.channels.services import inbound_receive
 from rapport.channels.wechat.client import ChatSettings, chat_settings
 from rapport.channels.wechat.crypto import CryptoError, signature_ok
 from rapport.channels.wechat.wxml import MAX_BODY_BYTES, XmlError, parse_xml
+from rapport.core.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -145,9 +147,12 @@ def answer(
     query: Mapping[str, str],
     content_length: str,
     read: Callable[[int], bytes],
+    store: Callable[..., object] | None = None,
 ) -> tuple[int, str]:
     """Check, store, and the answer as (status, text): "success", or a refusal with its code
-    first. What the POST view and the WSGI ingress (ingress.py) both answer."""
+    first. What the POST view and the WSGI ingress (ingress.py) both answer; `store` is
+    `inbound_receive` or the ingress's (the same, written with the other callbacks in
+    flight)."""
     try:
         account, settings = _account(account_id, kind)
         body = _read_body(content_length, read)
@@ -156,9 +161,14 @@ def answer(
         message = _xml(plaintext) if plaintext is not body else outer
         if not message.get("MsgType") and not message.get("Event"):
             raise Refused(400, "not_a_message", _("The XML has no MsgType."))
-        inbound_receive(
-            account=account, provider_id=provider_id_of(message, plaintext), raw=plaintext
-        )
+        try:
+            (store or inbound_receive)(
+                account=account, provider_id=provider_id_of(message, plaintext), raw=plaintext
+            )
+        except DomainError as exc:  # switched off since the account was read
+            raise Refused(404, "unknown_account", _("No active account here.")) from exc
+        except ValidationError as exc:
+            raise Refused(400, "not_a_message", "; ".join(exc.messages)) from exc
     except Refused as exc:
         logger.info("Callback for account %s refused: %s %s", account_id, exc.code, exc.reason)
         return exc.status, f"{exc.code}: {exc.reason}"

@@ -3,6 +3,7 @@ servers run: the same answers as the API view, everything else passed to Django.
 
 import io
 import sys
+import time
 from urllib.parse import urlencode
 
 import pytest
@@ -107,10 +108,10 @@ def test_refusals_are_the_views_and_store_nothing(wechat, wecom):
 
 
 def test_a_database_failure_is_a_503_the_provider_retries(wechat, monkeypatch):
-    def locked(**kwargs):
+    def locked(items):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr("rapport.channels.wechat.callback.inbound_receive", locked)
+    monkeypatch.setattr("rapport.channels.services.inbound.inbound_receive_many", locked)
     status, _h, content = call("POST", *signed(wechat, text_message()))
     assert status.startswith("503") and content.startswith(b"busy:")
 
@@ -150,31 +151,65 @@ def test_with_https_required_a_plain_http_callback_is_left_to_django(wechat, set
     assert InboundMessage.objects.count() == 2 and len(passed) == 1
 
 
-def test_the_sqlite_write_lock_is_taken_in_the_order_it_was_asked_for():
+def test_callbacks_in_flight_together_are_written_in_one_group(wechat, monkeypatch):
+    """The group commit: callbacks waiting while one is written are written together, and
+    each is answered only once its group is written. (Threads cannot share the test's
+    transaction: the groups are recorded here; `inbound_receive_many` is tested on its own.)"""
     import threading
-    import time as _time
 
-    from rapport.channels.wechat.ingress import FairLock
+    from rapport.channels.services import inbound as inbound_services
 
-    lock, order = FairLock(), []
+    assert call("POST", *signed(wechat, text_message(msgid=100)))[2] == b"success"  # account kept
+    groups, entered, release = [], threading.Event(), threading.Event()
 
-    def take(n):
-        with lock:
-            order.append(n)
+    def slow_first_group(items):
+        groups.append([provider_id for _a, provider_id, _r in items])
+        if len(groups) == 1:  # the first group holds the lead until the others queued
+            entered.set()
+            assert release.wait(5)
+        return [object() for _item in items]
 
-    lock.__enter__()
-    threads = []
-    for n in range(12):
-        thread = threading.Thread(target=take, args=(n,))
+    monkeypatch.setattr(inbound_services, "inbound_receive_many", slow_first_group)
+    requests = [signed(wechat, text_message(msgid=n)) for n in (1, 2, 3, 2)]
+    answers = {}
+
+    def post(n):
+        answers[n] = call("POST", *requests[n])[2]
+
+    first = threading.Thread(target=post, args=(0,))
+    first.start()
+    assert entered.wait(5)
+    others = [threading.Thread(target=post, args=(n,)) for n in (1, 2, 3)]
+    for thread in others:
         thread.start()
-        threads.append(thread)
-        deadline = _time.monotonic() + 5
-        while len(lock._waiters) < n + 1 and _time.monotonic() < deadline:
-            _time.sleep(0.001)
-    lock.__exit__(None, None, None)
-    for thread in threads:
+    deadline = time.monotonic() + 5
+    while len(ingress._RECEIVED._queue) < 3 and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert answers == {}  # nobody answered before the write
+    release.set()
+    for thread in (first, *others):
         thread.join(5)
-    assert order == list(range(12))
-    with lock:  # free again, taken at once
-        pass
-    assert not lock._held and not lock._waiters
+    assert answers == {n: b"success" for n in range(4)}
+    assert groups[0] == ["msg:1"] and sorted(groups[1]) == ["msg:2", "msg:2", "msg:3"]
+
+
+def test_a_message_the_store_refuses_is_refused_with_its_reason_not_a_500(wechat, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    from rapport.core.errors import DomainError
+
+    outcomes = iter(
+        [
+            DomainError("This account is switched off.", code="account_inactive"),
+            ValidationError({"raw": ["The message is empty."]}),
+        ]
+    )
+    monkeypatch.setattr(
+        "rapport.channels.services.inbound.inbound_receive_many",
+        lambda items: [next(outcomes) for _item in items],
+    )
+    status, _h, content = call("POST", *signed(wechat, text_message(msgid=8)))
+    assert status.startswith("404") and content.startswith(b"unknown_account:")
+    status, _h, content = call("POST", *signed(wechat, text_message(msgid=9)))
+    assert status.startswith("400") and content == b"not_a_message: The message is empty."
+    assert not InboundMessage.objects.exists()
