@@ -155,3 +155,57 @@ def test_unsafe_or_broken_xml_is_refused_with_a_reason(body, code):
 def test_xml_round_trip_with_cdata_breakers():
     text = build_xml({"Content": "a ]]> b <x>", "CreateTime": 12})
     assert parse_xml(text) == {"Content": "a ]]> b <x>", "CreateTime": "12"}
+
+
+_TAGS = st.sampled_from(["ToUserName", "FromUserName", "Content", "MsgId", "Event", "a", "ns:b"])
+_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12)
+
+
+def _element(draw, depth: int) -> str:
+    tag = draw(_TAGS).replace("ns:", "")
+    parts = [draw(_TEXT).replace("&", "&amp;").replace("<", "&lt;")]
+    if depth < 3:
+        for _n in range(draw(st.integers(0, 3))):
+            parts.append(_element(draw, depth + 1))
+            parts.append(draw(st.sampled_from(["", " tail ", "\n"])))
+    if draw(st.booleans()):
+        parts.append(build_xml({"x": draw(_TEXT)})[8:-10])  # a CDATA section
+    return f"<{tag}>{''.join(parts)}</{tag}>"
+
+
+@st.composite
+def _documents(draw) -> str:
+    children = "".join(_element(draw, 1) for _n in range(draw(st.integers(0, 6))))
+    comment = draw(st.sampled_from(["", "<!-- c -->", "<?pi x?>"]))
+    return f"<?xml version='1.0' encoding='utf-8'?>{comment}<xml>{children}</xml>"
+
+
+@settings(max_examples=300, deadline=None)
+@given(_documents())
+def test_the_fast_parser_reads_what_the_element_tree_reads(document):
+    from rapport.channels.wechat.wxml import parse_xml_tree
+
+    assert parse_xml(document.encode()) == parse_xml_tree(document.encode())
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        BILLION_LAUGHS,
+        XXE,
+        b"<!DOCTYPE xml><xml><a>1</a></xml>",
+        b'<!DOCTYPE x SYSTEM "http://example.invalid/x.dtd"><xml/>',
+        b"<xml><a>&undefined;</a></xml>",
+        b"<xml><a>1</a></xml><xml/>",
+        b"<xml><a>1</b></xml>",
+        b"\xff\xfe<xml/>",
+    ],
+)
+def test_the_fast_parser_refuses_what_the_element_tree_refuses(body):
+    from rapport.channels.wechat.wxml import parse_xml_tree
+
+    with pytest.raises(XmlError) as fast:
+        parse_xml(body)
+    with pytest.raises(XmlError) as tree:
+        parse_xml_tree(body)
+    assert fast.value.code == tree.value.code
