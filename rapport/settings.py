@@ -117,6 +117,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "rapport.web.context_processors.layout",
             ],
+            # {% url %} reversing through a per-process memo (rapport.core.urls).
+            "builtins": ["rapport.core.templatetags.fast_url"],
         },
     }
 ]

@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,6 +35,7 @@ from rapport.channels.models import (
 )
 from rapport.channels.registry import ThreadDecision
 from rapport.core.prepared import Prepared
+from rapport.core.urls import reverse_kept
 from rapport.customers.models import Identity
 from rapport.staff.models import User
 from rapport.tickets import clocks, notices
@@ -485,7 +485,7 @@ def reply_queue(
 
 
 def tracking_url(ticket: Ticket) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("tickets:track", args=[ticket.public_token])
+    return settings.SITE_URL.rstrip("/") + reverse_kept("tickets:track", args=[ticket.public_token])
 
 
 @transaction.atomic

@@ -25,6 +25,7 @@ from rapport.core.http import (
     filter_status,
     staff_view,
 )
+from rapport.core.urls import reverse_kept
 from rapport.customers.selectors import customer_get_for_staff
 from rapport.interactions.selectors import interaction_get_for_staff
 from rapport.tickets import messaging, selectors, services, views_saved
@@ -220,7 +221,7 @@ def _action_shells(ticket: Ticket, panel: list[str], built: dict) -> dict[str, s
             '          <div class="tk-action-body"><a class="btn-link" href="?form={name}#act-{name}">'
             "{open}</a></div>\n        </details>",
             name=name,
-            url=reverse("tickets:action-form", args=[ticket.pk, name]),
+            url=reverse_kept("tickets:action-form", args=[ticket.pk, name]),
             label=ACTION_LABELS[name],
             open=open_label,
         )

@@ -1,7 +1,7 @@
 from django.conf import settings
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from rapport.core.urls import reverse_kept
 from rapport.staff.permissions import CAPABILITIES
 
 # (url name, label, capability or None, the url prefix that marks it active)
@@ -36,7 +36,7 @@ def layout(request):
             if capability and (capability not in CAPABILITIES or not user.can(capability)):
                 continue
             try:
-                url = reverse(name)
+                url = reverse_kept(name)
             except Exception:
                 continue
             active = path == url if url == "/" else path.startswith(url)

@@ -2,11 +2,11 @@
 
 from django import template
 from django.middleware.csrf import get_token
-from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from rapport.core.html import fmt
+from rapport.core.urls import reverse_kept
 from rapport.interactions.models import AgentStatusInterval
 from rapport.interactions.selectors import agent_status_current
 
@@ -60,7 +60,7 @@ def agent_status_menu(context):
     current = current_agent_status(context)
     request = context.get("request")
     state = current.status if current else None
-    url = reverse("interactions:agent-status")
+    url = reverse_kept("interactions:agent-status")
     buttons = "".join(
         fmt(
             '\n      <button type="submit" name="status" value="{}" class="btn-link{}"{}>'
