@@ -14,10 +14,14 @@ class CoreConfig(AppConfig):
         from rapport.core import (
             checks,  # noqa: F401 — registers the checks
             choices,
+            html,
+            kept_translate,
         )
 
         _name_what_others_leave_in_english()
         choices.install(apps.get_models(include_auto_created=True))
+        html.install()
+        kept_translate.install()
 
 
 def _name_what_others_leave_in_english() -> None:

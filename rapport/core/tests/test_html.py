@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 from hypothesis import given
 from hypothesis import strategies as st
 
+from rapport.core import html
 from rapport.core.html import esc, fmt
 
 
@@ -48,3 +49,29 @@ def test_fmt_is_format_html(args, keyword):
     got = fmt(template, *args, k=keyword)
     assert got == format_html(template, *args, k=keyword)
     assert isinstance(got, SafeString)
+
+
+@given(values)
+def test_the_template_engines_escaping_is_djangos_conditional_escape(value):
+    got = html.conditional_escape(value)
+    assert got == conditional_escape(value)
+    assert type(got) is type(conditional_escape(value))
+
+
+def test_templates_escape_with_it_and_show_what_they_showed(monkeypatch):
+    from django.template import Context, Template, base
+
+    assert base.conditional_escape is html.conditional_escape
+    template = Template("{{ a }}|{{ b }}|{{ c }}|{{ d }}|{{ e }}|{{ f|safe }}")
+    context = {
+        "a": "<张&李>",
+        "b": mark_safe("<i>x</i>"),
+        "c": Shown(),
+        "d": 5,
+        "e": gettext_lazy("Customer"),
+        "f": "<b>",
+    }
+    shown = template.render(Context(context))
+    monkeypatch.setattr(base, "conditional_escape", conditional_escape)  # Django's own
+    assert shown == template.render(Context(context))
+    assert shown.startswith("&lt;张&amp;李&gt;|<i>x</i>|&lt;张 &amp; &quot;李&quot;&gt;|5|")
