@@ -325,11 +325,31 @@ def agent_status_history(*, staff: User, limit: int = 50) -> list[AgentStatusInt
 
 
 def home_panel_for_staff(*, staff: User) -> dict:
-    """What 'my work' shows from this module: the first open tasks and how many are overdue."""
-    open_tasks = task_list_for_staff(staff=staff)
-    now = timezone.now()
+    """What 'my work' shows from this module: the first open tasks and how many are overdue
+    (task_list_for_staff's open tasks; each statement compiled once per process)."""
     return {
-        "my_tasks": list(open_tasks[:8]),
-        "my_tasks_open": open_tasks.order_by().count(),
-        "my_tasks_overdue": open_tasks.order_by().filter(due_at__lt=now).count(),
+        "my_tasks": _MY_TASKS.list(staff_id=staff.pk),
+        "my_tasks_open": _MY_TASKS_COUNT.count(staff_id=staff.pk),
+        "my_tasks_overdue": _MY_TASKS_OVERDUE.count(staff_id=staff.pk, now=timezone.now()),
     }
+
+
+def _my_open_tasks(staff_id: int) -> QuerySet[FollowUpTask]:
+    teams = User.teams.through.objects.filter(user_id=staff_id).values("team_id")
+    return FollowUpTask.objects.filter(
+        Q(assignee_id=staff_id) | Q(assignee__isnull=True, assignee_team_id__in=teams),
+        status=FollowUpTask.Status.OPEN,
+    )
+
+
+_MY_TASKS = Prepared(
+    lambda shape, staff_id: (
+        _my_open_tasks(staff_id)
+        .select_related("customer", "assignee", "assignee_team", "interaction")
+        .order_by("due_at", "id")[:8]
+    )
+)
+_MY_TASKS_COUNT = Prepared(lambda shape, staff_id: _my_open_tasks(staff_id).order_by())
+_MY_TASKS_OVERDUE = Prepared(
+    lambda shape, staff_id, now: _my_open_tasks(staff_id).filter(due_at__lt=now).order_by()
+)
