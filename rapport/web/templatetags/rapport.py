@@ -3,9 +3,11 @@
 from decimal import Decimal, InvalidOperation
 
 from django import template
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from rapport.core import times
+from rapport.core.html import esc
 from rapport.core.masking import mask_id_number, mask_phone
 from rapport.core.phones import display_phone
 
@@ -99,3 +101,32 @@ def duration_text(seconds) -> str:
     if hours:
         return _("%(h)s h") % {"h": hours}
     return _("%(m)s min") % {"m": minutes}
+
+
+@register.simple_tag
+def options(choices, selected=None) -> SafeString:
+    """The <option>s of (value, label) pairs, the one equal to `selected` marked: what
+    `{% for value, label in choices %}<option value="{{ value }}"{% if selected == value %}
+    selected{% endif %}>{{ label }}</option>{% endfor %}` writes, in one call instead of a
+    dozen nodes per option."""
+    return SafeString(
+        "".join(
+            f'<option value="{esc(value)}"{" selected" if selected == value else ""}>'
+            f"{esc(label)}</option>"
+            for value, label in choices
+        )
+    )
+
+
+@register.simple_tag
+def object_options(objects, selected=None) -> SafeString:
+    """<option>s of rows by primary key, labelled by their text; the one whose key reads as
+    `selected` marked (as comparing both with stringformat:"s")."""
+    chosen = str(selected)
+    return SafeString(
+        "".join(
+            f'<option value="{esc(obj.pk)}"{" selected" if chosen == str(obj.pk) else ""}>'
+            f"{esc(obj)}</option>"
+            for obj in objects
+        )
+    )
