@@ -53,3 +53,30 @@ def test_clock_badge_equals_the_template(language, state, warned, breached, due_
             clock_badge(**marks, now=now),
             render_to_string("tickets/clock_badge.html", marks),
         )
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_delivery_badge_is_drawn_as_its_template_draws_it(language):
+    from datetime import UTC, datetime
+
+    from rapport.channels.models import OutboxMessage
+    from rapport.tickets.event_items import delivery_badge
+
+    sent = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
+    cases = [
+        {"state": "queued", "attempts": 0},
+        {"state": "queued", "attempts": 1},
+        {"state": "queued", "attempts": 3, "channel_reason": "客户偏好微信 & <绑定>"},
+        {"state": "sending"},
+        {"state": "sent", "sent_at": sent},
+        {"state": "delivered", "sent_at": sent, "channel_reason": "bound"},
+        {"state": "failed", "reason": "undeliverable", "error": "45009"},
+        {"state": "failed", "error": "SMTP 550 <user unknown>"},
+        {"state": "refused", "reason": "no_consent"},
+    ]
+    with translation.override(language):
+        for fields in cases:
+            o = OutboxMessage(channel="email", to_address="li@example.cn", **fields)
+            assert str(delivery_badge(o)) + "\n" == render_to_string(
+                "tickets/delivery_badge.html", {"o": o}
+            ), fields
