@@ -12,11 +12,13 @@ timeline row; a property test compares the result with timesince's.
 from datetime import date, datetime
 
 from django.utils import timezone
-from django.utils.html import avoid_wrapping, format_html
+from django.utils.html import avoid_wrapping
 from django.utils.timesince import TIME_CHUNKS, TIME_STRINGS, TIME_STRINGS_KEYS
 from django.utils.timezone import is_aware
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from rapport.core.html import fmt
 
 _WORDS: dict[tuple, str] = {}
 
@@ -83,4 +85,4 @@ def reltime(value, now: datetime | None = None):
         text, iso = exact, value.isoformat()
     else:
         return value
-    return format_html('<time datetime="{}" title="{}">{}</time>', iso, exact, text)
+    return fmt('<time datetime="{}" title="{}">{}</time>', iso, exact, text)
