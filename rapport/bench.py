@@ -382,11 +382,13 @@ def write_chat(path: Path, chat: dict, settings) -> None:
         f"{marker} — {datetime.now().astimezone():%Y-%m-%d %H:%M %z}",
         "",
         f"One process, Python {platform.python_version()}, {os.cpu_count()} cores (shared). "
-        f"{c['concurrency']} threads post {c['callbacks']} signed, encrypted text messages at "
-        "once, each a call of the WSGI application the servers run (`rapport.wsgi`, which "
-        "answers the callback in front of Django's request cycle; no socket): signature, "
+        f"{c['concurrency']} threads, started with their database connections, post "
+        f"{c['callbacks']} signed, encrypted text messages, each thread the next as soon as its "
+        "last is answered, each a call of the WSGI application the servers run (`rapport.wsgi`, "
+        "which answers the callback in front of Django's request cycle; no socket): signature, "
         "timestamp, decryption, storing the raw message, queueing its processing, answering "
-        "`success`. End to end: one callback, then the "
+        "`success`; callbacks in flight together are stored in one transaction (group commit). "
+        "End to end: one callback, then the "
         "inbound task run at once in the same process, until the message is on the customer's "
         "timeline (the queue's pick-up delay is not included).",
         "",
