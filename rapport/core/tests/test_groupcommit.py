@@ -16,6 +16,19 @@ def _wait_for(condition, timeout=5.0):
         time.sleep(0.001)
 
 
+def _run_queued(group, threads, entered, release) -> None:
+    """Start the first thread (its write holds the lead until `release`), then the others one
+    by one, each queued before the next starts; release the first write; wait for all."""
+    threads[0].start()
+    assert entered.wait(5)
+    for n, thread in enumerate(threads[1:], start=1):
+        thread.start()
+        _wait_for(lambda n=n: len(group._queue) == n)
+    release.set()
+    for thread in threads:
+        thread.join(5)
+
+
 def test_alone_a_caller_writes_its_own_item_at_once():
     groups = []
     group = GroupCommit(lambda items: (groups.append(list(items)), [i * 2 for i in items])[1])
@@ -41,18 +54,8 @@ def test_callers_arriving_while_one_writes_are_written_together_in_order():
     def submit(n):
         results[n] = group.submit(n)
 
-    first = threading.Thread(target=submit, args=(0,))
-    first.start()
-    assert entered.wait(5)
-    others = []
-    for n in range(1, 8):
-        thread = threading.Thread(target=submit, args=(n,))
-        thread.start()
-        others.append(thread)
-        _wait_for(lambda n=n: len(group._queue) == n)  # queued in this order
-    release.set()
-    for thread in (first, *others):
-        thread.join(5)
+    threads = [threading.Thread(target=submit, args=(n,)) for n in range(8)]
+    _run_queued(group, threads, entered, release)  # queued in this order
     assert groups == [[0], list(range(1, 8))]
     assert results == {n: f"stored {n}" for n in range(8)}
     assert not group._leading and not group._queue
@@ -72,14 +75,7 @@ def test_a_group_is_capped_and_the_rest_is_led_by_the_longest_waiter():
 
     group = GroupCommit(write, max_group=3)
     threads = [threading.Thread(target=group.submit, args=(n,), name=f"t{n}") for n in range(8)]
-    threads[0].start()
-    assert entered.wait(5)
-    for n, thread in enumerate(threads[1:], start=1):
-        thread.start()
-        _wait_for(lambda n=n: len(group._queue) == n)
-    release.set()
-    for thread in threads:
-        thread.join(5)
+    _run_queued(group, threads, entered, release)
     assert groups == [[0], [1, 2, 3], [4, 5, 6], [7]]
     assert leaders == ["t0", "t1", "t4", "t7"]  # each group is written by its first caller
 
@@ -115,14 +111,7 @@ def test_a_failed_write_is_raised_to_every_caller_of_its_group_and_the_next_grou
             outcomes[n] = str(exc)
 
     threads = [threading.Thread(target=submit, args=(n,)) for n in range(3)]
-    threads[0].start()
-    assert entered.wait(5)
-    for n, thread in enumerate(threads[1:], start=1):
-        thread.start()
-        _wait_for(lambda n=n: len(group._queue) == n)
-    release.set()
-    for thread in threads:
-        thread.join(5)
+    _run_queued(group, threads, entered, release)
     assert outcomes == {0: 0, 1: "database is locked", 2: "database is locked"}
     assert group.submit(5) == 5  # the lead was given back
 
