@@ -121,6 +121,16 @@ def update_where(
         return cursor.rowcount
 
 
+def _insert_fields(model: type[models.Model]) -> list:
+    """The columns an INSERT writes, as `save()` writes them: every concrete field but an
+    automatic primary key. Models with database defaults are refused (save them with the ORM)."""
+    pk = model._meta.pk
+    fields = [f for f in model._meta.concrete_fields if not (f is pk and f.db_returning)]
+    if any(f.has_db_default() for f in fields):
+        raise ValueError(f"{model.__name__} has database defaults; save it with the ORM")
+    return fields
+
+
 _INSERTS: dict[tuple[str, type[models.Model], bool], tuple[str, list, Any]] = {}
 
 
@@ -139,10 +149,7 @@ def insert_row(
     entry = _INSERTS.get(key)
     if entry is None:
         meta, q = model._meta, connection.ops.quote_name
-        pk = meta.pk
-        fields = [f for f in meta.concrete_fields if not (f is pk and f.db_returning)]
-        if any(f.has_db_default() for f in fields):
-            raise ValueError(f"{model.__name__} has database defaults; save it with the ORM")
+        pk, fields = meta.pk, _insert_fields(model)
         sql = (
             f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "
             f"VALUES ({', '.join(['%s'] * len(fields))})"
@@ -180,10 +187,7 @@ def insert_rows(
         return []
     model = type(instances[0])
     meta, q = model._meta, connection.ops.quote_name
-    pk = meta.pk
-    fields = [f for f in meta.concrete_fields if not (f is pk and f.db_returning)]
-    if any(f.has_db_default() for f in fields):
-        raise ValueError(f"{model.__name__} has database defaults; save it with the ORM")
+    pk, fields = meta.pk, _insert_fields(model)
     if skip_conflict and not match:
         raise ValueError("skip_conflict needs the fields that tell the written rows")
     returning = [pk.attname] if pk.db_returning else []

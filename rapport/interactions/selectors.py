@@ -276,9 +276,7 @@ def task_get_for_staff(*, staff: User, task_id: int) -> FollowUpTask:
 def task_list_for_staff(*, staff: User, status: str = "open") -> QuerySet[FollowUpTask]:
     """'My tasks': assigned to the staff member or, unassigned to a person, to one of their
     teams. Open tasks come soonest due first, so the overdue ones lead; closed ones newest first."""
-    qs = FollowUpTask.objects.filter(
-        Q(assignee=staff) | Q(assignee__isnull=True, assignee_team__in=staff.teams.all())
-    )
+    qs = FollowUpTask.objects.filter(_mine(staff.pk))
     if status:
         qs = qs.filter(status=status)
     order = ("due_at", "id") if status == FollowUpTask.Status.OPEN else ("-completed_at", "-id")
@@ -334,12 +332,14 @@ def home_panel_for_staff(*, staff: User) -> dict:
     }
 
 
-def _my_open_tasks(staff_id: int) -> QuerySet[FollowUpTask]:
+def _mine(staff_id: int) -> Q:
+    """Tasks assigned to the staff member or, unassigned to a person, to one of their teams."""
     teams = User.teams.through.objects.filter(user_id=staff_id).values("team_id")
-    return FollowUpTask.objects.filter(
-        Q(assignee_id=staff_id) | Q(assignee__isnull=True, assignee_team_id__in=teams),
-        status=FollowUpTask.Status.OPEN,
-    )
+    return Q(assignee_id=staff_id) | Q(assignee__isnull=True, assignee_team_id__in=teams)
+
+
+def _my_open_tasks(staff_id: int) -> QuerySet[FollowUpTask]:
+    return FollowUpTask.objects.filter(_mine(staff_id), status=FollowUpTask.Status.OPEN)
 
 
 _MY_TASKS = Prepared(

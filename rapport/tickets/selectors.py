@@ -597,11 +597,21 @@ def improvement_get_for_staff(*, staff: User, improvement_id: int) -> Improvemen
 def remedies_to_decide_qs(*, staff: User) -> QuerySet[Remedy]:
     """The remedies whose approval is this lead's to give: of their teams' tickets (a
     supervisor) or of any ticket (managers and administrators), whatever their state."""
-    if not staff.can("tickets.approve"):
+    scope = _approval_scope(staff)
+    if scope == "none":
         return Remedy.objects.none()
-    if staff.role == User.Role.SUPERVISOR and not staff.is_superuser:
+    if scope == "teams":
         return _of_teams(Remedy.objects.all(), _team_ids(staff))
     return Remedy.objects.all()
+
+
+def _approval_scope(staff: User) -> str:
+    """Whose remedies this lead decides: "none", their "teams"' or "all"."""
+    if not staff.can("tickets.approve"):
+        return "none"
+    if staff.role == User.Role.SUPERVISOR and not staff.is_superuser:
+        return "teams"
+    return "all"
 
 
 def _of_teams(remedies: QuerySet[Remedy], team_ids) -> QuerySet[Remedy]:
@@ -612,25 +622,26 @@ def _of_teams(remedies: QuerySet[Remedy], team_ids) -> QuerySet[Remedy]:
     )
 
 
+def _pending(remedies: QuerySet[Remedy]) -> QuerySet[Remedy]:
+    """Those waiting for approval, chosen by the customer, on an open ticket. The conditions
+    spelt as literals: SQLite uses the partial index of pending remedies only when the query
+    states its condition as written, not as a parameter (with parameters it walked every open
+    ticket: 160–225 ms at M, for no pending remedy)."""
+    true = "1" if connection.vendor == "sqlite" else "true"
+    return remedies.filter(ticket__is_open=True).extra(
+        where=[
+            f'"tickets_remedy"."approval" = \'{Remedy.Approval.PENDING.value}\'',
+            f'"tickets_remedy"."is_chosen" = {true}',
+        ]
+    )
+
+
 def pending_approvals(*, staff: User, team_ids: list[int] | None = None) -> QuerySet[Remedy]:
     """The remedies this lead may decide now, newest first: waiting for approval, chosen by the
     customer (an option the customer did not take needs no decision), on an open ticket, and of
     the lead's teams (a supervisor) or of any team (managers and administrators). `team_ids`
     narrows it to some teams (the dashboard's team filter)."""
-    # The conditions spelt as literals: SQLite uses the partial index of pending remedies only
-    # when the query states its condition as written, not as a parameter (with parameters it
-    # walked every open ticket: 160–225 ms at M, for no pending remedy).
-    true = "1" if connection.vendor == "sqlite" else "true"
-    qs = (
-        remedies_to_decide_qs(staff=staff)
-        .filter(ticket__is_open=True)
-        .extra(
-            where=[
-                f'"tickets_remedy"."approval" = \'{Remedy.Approval.PENDING.value}\'',
-                f'"tickets_remedy"."is_chosen" = {true}',
-            ]
-        )
-    )
+    qs = _pending(remedies_to_decide_qs(staff=staff))
     if team_ids is not None:
         qs = _of_teams(qs, team_ids)
     return qs.select_related("ticket", "ticket__customer", "ticket__team", "offered_by").order_by(
@@ -683,25 +694,17 @@ _MY_OVERDUE = Prepared(
 
 
 def _approvals_waiting(staff: User) -> int:
-    """pending_approvals(staff=staff).count(), its statement compiled once per kind of lead."""
-    if not staff.can("tickets.approve"):
+    """pending_approvals(staff=staff).count(), its statement compiled once per scope."""
+    scope = _approval_scope(staff)
+    if scope == "none":
         return 0
-    if staff.role == User.Role.SUPERVISOR and not staff.is_superuser:
-        return _APPROVALS_WAITING.count("teams", team_ids=_team_ids(staff))
-    return _APPROVALS_WAITING.count("all", team_ids=[])
+    team_ids = _team_ids(staff) if scope == "teams" else []
+    return _APPROVALS_WAITING.count(scope, team_ids=team_ids)
 
 
-def _approvals_waiting_build(shape: str, team_ids: list[int]) -> QuerySet[Remedy]:
-    true = "1" if connection.vendor == "sqlite" else "true"  # as pending_approvals spells it
-    qs = Remedy.objects.filter(ticket__is_open=True).extra(
-        where=[
-            f'"tickets_remedy"."approval" = \'{Remedy.Approval.PENDING.value}\'',
-            f'"tickets_remedy"."is_chosen" = {true}',
-        ]
-    )
-    if shape == "teams":
-        qs = _of_teams(qs, team_ids)
-    return qs.order_by()
+def _approvals_waiting_build(scope: str, team_ids: list[int]) -> QuerySet[Remedy]:
+    qs = _pending(Remedy.objects.all())
+    return (_of_teams(qs, team_ids) if scope == "teams" else qs).order_by()
 
 
 _APPROVALS_WAITING = Prepared(_approvals_waiting_build)
